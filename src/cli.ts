@@ -1,0 +1,124 @@
+#!/usr/bin/env node
+import { Command, InvalidArgumentError, Option } from 'commander';
+import { writeFileSync } from 'node:fs';
+import { ConfigError, loadConfig, redactConfig, type Config } from './config/load.js';
+import { createLogger } from './logging/logger.js';
+import { createMarquee, startMarquee } from './main.js';
+import { VERSION } from './version.js';
+
+const program = new Command()
+  .name('marquee')
+  .description("Turns a Plex media server's live state into embeddable status images")
+  .version(VERSION)
+  .showHelpAfterError();
+
+program
+  .command('serve', { isDefault: true })
+  .description('collect on schedule and serve images over HTTP')
+  .option('--no-collect', 'do not collect; serve what the store holds (remote renderer)')
+  .addOption(new Option('--store <kind>', 'where the server reads snapshots from').choices(['sqlite', 'sheets']))
+  .option('-p, --port <port>', 'port to listen on (overrides config)', parsePort)
+  .action(async (opts: { collect: boolean; store?: 'sqlite' | 'sheets'; port?: number }) => {
+    const config = withOverrides(load(), opts);
+    const logger = createLogger(config.logLevel);
+    const marquee = await createMarquee(config, logger);
+    await startMarquee(marquee, logger, { collect: opts.collect && config.collector.enabled });
+    logger.info({ url: marquee.url, demo: config.demo, store: config.store }, `Marquee ${VERSION} serving${config.demo ? ' demo data' : ''}`);
+    const shutdown = (signal: string) => {
+      logger.info({ signal }, 'shutting down');
+      const force = setTimeout(() => process.exit(1), 10_000).unref();
+      void marquee.stop().then(() => {
+        clearTimeout(force);
+        process.exit(0);
+      });
+    };
+    process.once('SIGTERM', () => shutdown('SIGTERM'));
+    process.once('SIGINT', () => shutdown('SIGINT'));
+  });
+
+program
+  .command('collect')
+  .description('run collection cycles without serving')
+  .option('--once', 'run one cycle and exit')
+  .option('--print', 'print the snapshot as JSON')
+  .action(async (opts: { once?: boolean; print?: boolean }) => {
+    const config = load();
+    // With --print, stdout carries only the JSON; logs go to stderr.
+    const logger = createLogger(config.logLevel, opts.print ? process.stderr : undefined);
+    const marquee = await createMarquee(config, logger);
+    if (!opts.once) {
+      await marquee.collector.collect();
+      marquee.collector.start(config.collector.schedule, logger);
+      return;
+    }
+    const snapshot = await marquee.collector.collect();
+    if (opts.print) process.stdout.write(`${JSON.stringify(snapshot, null, 2)}\n`);
+    await marquee.stop();
+  });
+
+program
+  .command('check-config')
+  .description('validate the configuration, templates and themes, then print it with secrets masked')
+  .action(async () => {
+    const config = load();
+    const logger = createLogger('silent');
+    const marquee = await createMarquee(config, logger);
+    process.stdout.write(
+      `${JSON.stringify({ ok: true, config: redactConfig(config), templates: [...marquee.renderer.templates.keys()], themes: [...marquee.renderer.themes.keys()] }, null, 2)}\n`,
+    );
+    await marquee.stop();
+  });
+
+program
+  .command('render')
+  .description('render one image to a file from the latest stored snapshot')
+  .argument('<template>', 'template name')
+  .option('-t, --theme <theme>', 'theme name', 'dark')
+  .option('-s, --scale <scale>', '1 or 2', (v) => (v === '2' ? 2 : 1), 1)
+  .option('-o, --out <file>', 'output PNG path', 'marquee.png')
+  .action(async (template: string, opts: { theme: string; scale: 1 | 2; out: string }) => {
+    const config = load();
+    const logger = createLogger('warn', process.stderr);
+    const marquee = await createMarquee(config, logger);
+    const snapshot = marquee.collector.latest ?? (await marquee.collector.collect());
+    const history = await marquee.stores[0]!.history(Date.now() - 86_400_000);
+    const image = await marquee.renderer.render({
+      snapshot,
+      history,
+      template,
+      theme: opts.theme,
+      params: { scale: opts.scale, locale: config.render.locale, timeZone: config.render.timeZone },
+      now: Date.now(),
+      staleAfterMs: config.render.staleAfterS * 1000,
+    });
+    writeFileSync(opts.out, image.png);
+    process.stderr.write(`wrote ${opts.out} (${image.width}x${image.height}, ${image.png.length} bytes)\n`);
+    await marquee.stop();
+  });
+
+function load(): Config {
+  return loadConfig();
+}
+
+function withOverrides(config: Config, opts: { store?: 'sqlite' | 'sheets'; port?: number }): Config {
+  return {
+    ...config,
+    server: { ...config.server, ...(opts.port !== undefined ? { port: opts.port } : {}) },
+    store: { ...config.store, ...(opts.store ? { read: opts.store } : {}) },
+  };
+}
+
+function parsePort(value: string): number {
+  const port = Number(value);
+  if (!Number.isInteger(port) || port < 0 || port > 65535) throw new InvalidArgumentError('must be a port number 0-65535');
+  return port;
+}
+
+program.parseAsync().catch((err: unknown) => {
+  if (err instanceof ConfigError) {
+    process.stderr.write(`marquee: ${err.message}\n`);
+    process.exit(2);
+  }
+  process.stderr.write(`marquee: ${(err as Error).message}\n`);
+  process.exit(1);
+});

@@ -1,0 +1,56 @@
+import cron, { type ScheduledTask } from 'node-cron';
+import type { Logger } from 'pino';
+import type { Snapshot } from '../snapshot/schema.js';
+import { runCycle, type CycleDeps } from './cycle.js';
+
+/**
+ * Owns the schedule and the latest snapshot in memory. Overlap-safe: a tick that arrives while a
+ * cycle still runs is skipped (and logged), never queued, so a slow source cannot pile cycles up.
+ */
+export class Collector {
+  private current: Snapshot | null;
+  private running: Promise<Snapshot> | null = null;
+  private task: ScheduledTask | null = null;
+
+  constructor(
+    private readonly deps: CycleDeps,
+    initial: Snapshot | null = null,
+  ) {
+    this.current = initial;
+  }
+
+  get latest(): Snapshot | null {
+    return this.current;
+  }
+
+  /** Runs one cycle now, or joins the one already running. */
+  collect(): Promise<Snapshot> {
+    if (this.running) return this.running;
+    this.running = runCycle(this.deps, this.current)
+      .then((snapshot) => {
+        this.current = snapshot;
+        return snapshot;
+      })
+      .finally(() => {
+        this.running = null;
+      });
+    return this.running;
+  }
+
+  start(schedule: string, logger: Logger): void {
+    this.task = cron.schedule(schedule, () => {
+      if (this.running) {
+        logger.warn('collection cycle skipped: the previous one is still running');
+        return;
+      }
+      void this.collect();
+    }, { noOverlap: false });
+  }
+
+  /** Stops the schedule and waits for an in-flight cycle to finish. */
+  async stop(): Promise<void> {
+    await this.task?.stop();
+    this.task = null;
+    await this.running?.catch(() => undefined);
+  }
+}

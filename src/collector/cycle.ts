@@ -1,0 +1,45 @@
+import type { Logger } from 'pino';
+import { applyPrivacy, type PrivacyPolicy } from '../privacy/policy.js';
+import { historyPointOf, mergeSnapshot, type SourceResults, type Thresholds } from '../snapshot/merge.js';
+import type { Snapshot } from '../snapshot/schema.js';
+import type { SnapshotStore } from '../stores/store.js';
+
+export interface CycleDeps {
+  /** Reads every source for the cycle starting at `now`; each result is ok or a typed error. */
+  readSources(now: number): Promise<SourceResults>;
+  stores: readonly SnapshotStore[];
+  thresholds: Thresholds;
+  privacy: PrivacyPolicy;
+  pseudonymSecret: string;
+  logger: Logger;
+  clock: () => number;
+}
+
+/**
+ * One collection cycle: read sources, merge with the previous snapshot (stale carry-over), apply the
+ * privacy policy, write every store. Never throws: a failing store is logged and the snapshot still
+ * returned so the server can show it.
+ */
+export async function runCycle(deps: CycleDeps, previous: Snapshot | null): Promise<Snapshot> {
+  const takenAt = deps.clock();
+  const results = await deps.readSources(takenAt);
+  const merged = mergeSnapshot({ takenAt, results, previous, thresholds: deps.thresholds });
+  const snapshot = applyPrivacy(merged, deps.privacy, deps.pseudonymSecret);
+  const point = historyPointOf(snapshot);
+  const storeErrors: Record<string, string> = {};
+  await Promise.all(
+    deps.stores.map((store) =>
+      store.write(snapshot, point).catch((err: Error) => {
+        storeErrors[store.kind] = err.message;
+      }),
+    ),
+  );
+  const sources = Object.fromEntries(
+    Object.entries(snapshot.sources).map(([name, s]) => [name, s.error ? `${s.status}:${s.error.code}` : s.status]),
+  );
+  deps.logger.info(
+    { cycle: takenAt, durationMs: Math.round(deps.clock() - takenAt), state: snapshot.state, sources, ...(Object.keys(storeErrors).length ? { storeErrors } : {}) },
+    'collection cycle',
+  );
+  return snapshot;
+}

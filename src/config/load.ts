@@ -1,0 +1,139 @@
+import { existsSync, readFileSync } from 'node:fs';
+import path from 'node:path';
+import { parse as parseYaml } from 'yaml';
+import type { z } from 'zod';
+import { configSchema, type ParsedConfig } from './schema.js';
+
+/** Raised for any invalid configuration; the message names every offending key. */
+export class ConfigError extends Error {
+  constructor(
+    message: string,
+    readonly issues: readonly string[] = [],
+  ) {
+    super(message);
+    this.name = 'ConfigError';
+  }
+}
+
+export interface Config extends ParsedConfig {
+  /** No Plex and no Tautulli DB configured: serve the bundled demo databases. */
+  demo: boolean;
+  /** Where the config came from, for messages only. */
+  origin: string;
+  plex: ParsedConfig['plex'] & { db: string };
+  tautulli: { db: string };
+}
+
+type Env = Readonly<Record<string, string | undefined>>;
+
+/** Environment variables users of the Docker image expect; each maps onto one config key. */
+const envKeys: ReadonlyArray<{ env: string; key: string[]; type: 'string' | 'int' }> = [
+  { env: 'MARQUEE_PLEX_DB', key: ['plex', 'db'], type: 'string' },
+  { env: 'MARQUEE_PLEX_URL', key: ['plex', 'url'], type: 'string' },
+  { env: 'MARQUEE_PLEX_TOKEN', key: ['plex', 'token'], type: 'string' },
+  { env: 'MARQUEE_TAUTULLI_DB', key: ['tautulli', 'db'], type: 'string' },
+  { env: 'MARQUEE_DATA_DIR', key: ['dataDir'], type: 'string' },
+  { env: 'MARQUEE_HOST', key: ['server', 'host'], type: 'string' },
+  { env: 'MARQUEE_PORT', key: ['server', 'port'], type: 'int' },
+  { env: 'MARQUEE_PUBLIC_URL', key: ['server', 'publicUrl'], type: 'string' },
+  { env: 'MARQUEE_SCHEDULE', key: ['collector', 'schedule'], type: 'string' },
+  { env: 'MARQUEE_LOG_LEVEL', key: ['logLevel'], type: 'string' },
+  { env: 'MARQUEE_TZ', key: ['render', 'timeZone'], type: 'string' },
+  { env: 'MARQUEE_SHEETS_ID', key: ['sheets', 'spreadsheetId'], type: 'string' },
+  { env: 'GOOGLE_APPLICATION_CREDENTIALS', key: ['sheets', 'keyFile'], type: 'string' },
+  { env: 'MARQUEE_SHEETS_CREDENTIALS_JSON', key: ['sheets', 'credentialsJson'], type: 'string' },
+];
+
+export const DEMO_PLEX_DB = 'com.plexapp.plugins.library.db';
+export const DEMO_TAUTULLI_DB = 'tautulli.db';
+
+export function loadConfig(env: Env = process.env, cwd = process.cwd()): Config {
+  const file = env.MARQUEE_CONFIG ?? (existsSync(path.join(cwd, 'marquee.yaml')) ? 'marquee.yaml' : undefined);
+  const raw = file ? readConfigFile(path.resolve(cwd, file)) : {};
+  const fromEnv = applyEnv(raw, env);
+  const origin = file ? path.resolve(cwd, file) : 'defaults (no config file)';
+  const parsed = configSchema.safeParse(fromEnv.config);
+  if (!parsed.success) throw toConfigError(parsed.error, origin, fromEnv.sources);
+  return resolve(parsed.data, origin, cwd);
+}
+
+function readConfigFile(file: string): Record<string, unknown> {
+  let text: string;
+  try {
+    text = readFileSync(file, 'utf8');
+  } catch (err) {
+    throw new ConfigError(`cannot read config file ${file}: ${(err as NodeJS.ErrnoException).code ?? String(err)}`);
+  }
+  let doc: unknown;
+  try {
+    doc = parseYaml(text);
+  } catch (err) {
+    throw new ConfigError(`config file ${file} is not valid YAML: ${(err as Error).message}`);
+  }
+  if (doc == null) return {};
+  if (typeof doc !== 'object' || Array.isArray(doc)) throw new ConfigError(`config file ${file} must hold a mapping of keys`);
+  return doc as Record<string, unknown>;
+}
+
+function applyEnv(raw: Record<string, unknown>, env: Env) {
+  const config = structuredClone(raw);
+  const sources = new Map<string, string>();
+  for (const { env: name, key, type } of envKeys) {
+    const value = env[name];
+    if (value === undefined || value === '') continue;
+    const parsed = type === 'int' && /^\d+$/.test(value) ? Number(value) : value;
+    setPath(config, key, parsed);
+    sources.set(key.join('.'), name);
+  }
+  return { config, sources };
+}
+
+function setPath(target: Record<string, unknown>, key: readonly string[], value: unknown): void {
+  let node = target;
+  for (const part of key.slice(0, -1)) {
+    const next = node[part];
+    if (typeof next !== 'object' || next === null) node[part] = {};
+    node = node[part] as Record<string, unknown>;
+  }
+  node[key[key.length - 1]!] = value;
+}
+
+function toConfigError(error: z.ZodError, origin: string, sources: ReadonlyMap<string, string>): ConfigError {
+  const issues = error.issues.map((issue) => {
+    const key = issue.path.map(String).join('.') || '(root)';
+    const envName = sources.get(key);
+    const unknown = issue.code === 'unrecognized_keys' ? ` (${issue.keys.map((k) => (key === '(root)' ? k : `${key}.${k}`)).join(', ')})` : '';
+    return `${key}${envName ? ` (from ${envName})` : ''}: ${issue.message}${unknown}`;
+  });
+  return new ConfigError(`invalid configuration in ${origin}:\n  - ${issues.join('\n  - ')}`, issues);
+}
+
+function resolve(c: ParsedConfig, origin: string, cwd: string): Config {
+  const dataDir = path.resolve(cwd, c.dataDir);
+  const demo = !c.plex.db && !c.tautulli.db;
+  const demoDir = path.join(dataDir, 'demo');
+  const plexDb = c.plex.db ? path.resolve(cwd, c.plex.db) : demo ? path.join(demoDir, DEMO_PLEX_DB) : '';
+  const tautulliDb = c.tautulli.db ? path.resolve(cwd, c.tautulli.db) : demo ? path.join(demoDir, DEMO_TAUTULLI_DB) : '';
+  return {
+    ...c,
+    dataDir,
+    demo,
+    origin,
+    plex: { ...c.plex, db: plexDb },
+    tautulli: { db: tautulliDb },
+    render: {
+      ...c.render,
+      templatesDir: c.render.templatesDir && path.resolve(cwd, c.render.templatesDir),
+      themesDir: c.render.themesDir && path.resolve(cwd, c.render.themesDir),
+    },
+  };
+}
+
+/** Masks secrets for logs and `check-config` output. */
+export function redactConfig(c: Config): Record<string, unknown> {
+  const copy = structuredClone(c) as unknown as Record<string, Record<string, unknown>>;
+  if (copy.plex?.token) copy.plex.token = '***';
+  if (copy.sheets?.credentialsJson) copy.sheets.credentialsJson = '***';
+  if (copy.privacy?.pseudonymSecret) copy.privacy.pseudonymSecret = '***';
+  return copy;
+}

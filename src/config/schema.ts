@@ -1,0 +1,170 @@
+import { z } from 'zod';
+
+/**
+ * The one definition of Marquee's configuration. Every key has a default so that an empty file (or
+ * none at all: demo mode) is a valid configuration; `.strict()` objects make a misspelt key an error
+ * that names it instead of a setting silently ignored.
+ */
+
+const cronExpression = z
+  .string()
+  .regex(/^(\S+\s+){4,5}\S+$/, 'must be a cron expression with 5 or 6 fields (seconds optional)');
+
+const thresholdsSchema = z
+  .object({
+    busyStreams: z.number().int().positive().default(3),
+    overloadedStreams: z.number().int().positive().default(8),
+    busyTranscodes: z.number().int().positive().default(2),
+    overloadedTranscodes: z.number().int().positive().default(4),
+    busyCpuPct: z.number().min(0).max(100).default(70),
+    overloadedCpuPct: z.number().min(0).max(100).default(90),
+  })
+  .strict()
+  .refine((t) => t.overloadedStreams >= t.busyStreams, {
+    message: 'overloadedStreams must be >= busyStreams',
+    path: ['overloadedStreams'],
+  })
+  .refine((t) => t.overloadedCpuPct >= t.busyCpuPct, {
+    message: 'overloadedCpuPct must be >= busyCpuPct',
+    path: ['overloadedCpuPct'],
+  });
+
+const privacySchema = z
+  .object({
+    userNames: z.enum(['hidden', 'initials', 'pseudonym', 'shown']).default('hidden'),
+    watching: z.enum(['shown', 'type-only', 'hidden']).default('type-only'),
+    thumbnails: z.enum(['blur', 'hide', 'show']).default('blur'),
+    blurSigma: z.number().min(0.3).max(100).default(8),
+    /** Library sections (by name or id) whose titles never appear and whose counts stay private. */
+    privateSections: z.array(z.union([z.string(), z.number().int()])).default([]),
+    /** Secret for pseudonyms; without it pseudonyms fall back to a per-install random secret. */
+    pseudonymSecret: z.string().min(16).optional(),
+    /** Round public counts to 2 significant digits (1,234 -> 1,200). */
+    roundCounts: z.boolean().default(false),
+    /** Round bandwidth to this many kbps (e.g. 5000 = nearest 5 Mbps); 0 = exact. */
+    roundBandwidthKbps: z.number().int().min(0).default(0),
+    /** Show a stream only once it has been playing this long. */
+    nowPlayingDelayS: z.number().int().min(0).default(0),
+  })
+  .strict();
+
+const sheetsSchema = z
+  .object({
+    spreadsheetId: z.string().min(10),
+    /** Origin only (scheme://host:port): the Google client drops any path. */
+    rootUrl: z
+      .url()
+      .refine((u) => new URL(u).pathname === '/' && !new URL(u).search, 'must be an origin, e.g. https://sheets.googleapis.com')
+      .optional(),
+    keyFile: z.string().optional(),
+    credentialsJson: z.string().optional(),
+    readerTtlS: z.number().min(1).default(60),
+    historyMaxRows: z.number().int().positive().default(200_000),
+  })
+  .strict();
+
+const imageSchema = z
+  .object({
+    template: z.string().min(1),
+    theme: z.string().min(1).default('dark'),
+    /** Cache-Control max-age the owner chooses, and the floor a request cannot go under. */
+    maxAgeS: z.number().int().min(0).default(60),
+    minMaxAgeS: z.number().int().min(0).default(30),
+    /** GitHub's camo proxy caches aggressively: serve no-cache + validators instead. */
+    cacheMode: z.enum(['max-age', 'no-cache']).default('max-age'),
+    alt: z.string().optional(),
+  })
+  .strict();
+
+export const configSchema = z
+  .object({
+    plex: z
+      .object({
+        db: z.string().optional(),
+        url: z.url().optional(),
+        token: z.string().optional(),
+        /** Report "offline" when no Plex Media Server process runs on this host. */
+        processCheck: z.boolean().default(false),
+      })
+      .strict()
+      .default({ processCheck: false }),
+    tautulli: z.object({ db: z.string().optional() }).strict().default({}),
+    dataDir: z.string().default('./data'),
+    server: z
+      .object({
+        host: z.string().default('0.0.0.0'),
+        port: z.number().int().min(0).max(65535).default(8080),
+        publicUrl: z.url().optional(),
+        renderTimeoutMs: z.number().int().min(100).max(9000).default(4000),
+        renderCacheBytes: z.number().int().positive().default(64 * 1024 * 1024),
+        rateLimitPerMinute: z.number().int().positive().default(600),
+      })
+      .strict()
+      .default({ host: '0.0.0.0', port: 8080, renderTimeoutMs: 4000, renderCacheBytes: 64 * 1024 * 1024, rateLimitPerMinute: 600 }),
+    collector: z
+      .object({
+        enabled: z.boolean().default(true),
+        schedule: cronExpression.default('*/30 * * * * *'),
+        sourceTimeoutMs: z.number().int().positive().default(10_000),
+      })
+      .strict()
+      .default({ enabled: true, schedule: '*/30 * * * * *', sourceTimeoutMs: 10_000 }),
+    history: z
+      .object({ retentionDays: z.number().int().positive().default(30) })
+      .strict()
+      .default({ retentionDays: 30 }),
+    store: z
+      .object({
+        write: z.enum(['sqlite', 'sheets', 'both']).default('sqlite'),
+        read: z.enum(['sqlite', 'sheets']).default('sqlite'),
+      })
+      .strict()
+      .default({ write: 'sqlite', read: 'sqlite' }),
+    sheets: sheetsSchema.optional(),
+    render: z
+      .object({
+        locale: z.string().default('en-US'),
+        timeZone: z.string().default('UTC'),
+        staleAfterS: z.number().int().positive().default(300),
+        templatesDir: z.string().optional(),
+        themesDir: z.string().optional(),
+      })
+      .strict()
+      .default({ locale: 'en-US', timeZone: 'UTC', staleAfterS: 300 }),
+    thresholds: thresholdsSchema.default({
+      busyStreams: 3,
+      overloadedStreams: 8,
+      busyTranscodes: 2,
+      overloadedTranscodes: 4,
+      busyCpuPct: 70,
+      overloadedCpuPct: 90,
+    }),
+    privacy: privacySchema.default({
+      userNames: 'hidden',
+      watching: 'type-only',
+      thumbnails: 'blur',
+      blurSigma: 8,
+      privateSections: [],
+      roundCounts: false,
+      roundBandwidthKbps: 0,
+      nowPlayingDelayS: 0,
+    }),
+    images: z.record(z.string().regex(/^[a-z0-9][a-z0-9_]*$/, 'image names are lower-case letters, digits and _'), imageSchema).optional(),
+    logLevel: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+  })
+  .strict()
+  .superRefine((c, ctx) => {
+    if ((c.store.write !== 'sqlite' || c.store.read === 'sheets') && !c.sheets) {
+      ctx.addIssue({ code: 'custom', path: ['sheets'], message: 'required when store.write or store.read uses sheets' });
+    }
+    if (c.sheets && !c.sheets.keyFile && !c.sheets.credentialsJson && (c.store.write !== 'sqlite' || c.store.read === 'sheets')) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['sheets', 'keyFile'],
+        message: 'set sheets.keyFile, GOOGLE_APPLICATION_CREDENTIALS or MARQUEE_SHEETS_CREDENTIALS_JSON',
+      });
+    }
+  });
+
+export type ConfigInput = z.input<typeof configSchema>;
+export type ParsedConfig = z.output<typeof configSchema>;

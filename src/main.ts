@@ -1,0 +1,156 @@
+import { availableParallelism } from 'node:os';
+import path from 'node:path';
+import type { Server } from 'node:http';
+import type { Express } from 'express';
+import type { Logger } from 'pino';
+import { Collector } from './collector/collector.js';
+import type { Config } from './config/load.js';
+import { ensureDemoDatabases } from './demo.js';
+import { BUILTIN_TEMPLATES_DIR, BUILTIN_THEMES_DIR, FONTS_DIR } from './paths.js';
+import { createRenderer, type Renderer } from './render/index.js';
+import { loadOrCreateSecret } from './secret.js';
+import { createApp, type SnapshotProvider } from './server/app.js';
+import { buildHealth } from './server/health.js';
+import { RenderService } from './server/render-service.js';
+import type { ImageDefinition } from './server/routes/images.js';
+import type { HistoryPoint, Snapshot } from './snapshot/schema.js';
+import { createSourceReader } from './sources/read-all.js';
+import { SqliteStore, STORE_FILE } from './stores/sqlite/sqlite-store.js';
+import type { SnapshotStore } from './stores/store.js';
+import { VERSION } from './version.js';
+
+export interface Marquee {
+  config: Config;
+  collector: Collector;
+  renderer: Renderer;
+  renders: RenderService;
+  stores: SnapshotStore[];
+  app: Express;
+  server?: Server;
+  /** The address the server listens on, once started. */
+  url?: string;
+  stop(): Promise<void>;
+}
+
+const HISTORY_WINDOW_MS = 24 * 3_600_000;
+
+/** Built-in templates each get a same-named image unless the config defines its own list. */
+export function defaultImages(templates: Iterable<string>): Map<string, ImageDefinition> {
+  return new Map([...templates].map((t) => [t, { template: t, theme: 'dark', maxAgeS: 60, minMaxAgeS: 30, cacheMode: 'max-age' as const }]));
+}
+
+/** Wiring only: config -> stores -> collector + renderer -> server. */
+export async function createMarquee(config: Config, logger: Logger, options: { clock?: () => number } = {}): Promise<Marquee> {
+  const clock = options.clock ?? Date.now;
+  if (config.demo && ensureDemoDatabases(config.plex.db, config.tautulli.db, clock())) {
+    logger.info('demo databases generated');
+  }
+  const sqlite = new SqliteStore({ file: path.join(config.dataDir, STORE_FILE), retentionDays: config.history.retentionDays });
+  const stores: SnapshotStore[] = [sqlite];
+  const readSources = createSourceReader({
+    plexDb: config.plex.db,
+    tautulliDb: config.tautulli.db,
+    privateSections: config.privacy.privateSections,
+    timeZone: config.render.timeZone,
+    hostTimeoutMs: config.collector.sourceTimeoutMs,
+  });
+  const collector = new Collector(
+    {
+      readSources,
+      stores,
+      thresholds: config.thresholds,
+      privacy: config.privacy,
+      pseudonymSecret: loadOrCreateSecret(config.dataDir, config.privacy.pseudonymSecret),
+      logger: logger.child({ component: 'collector' }),
+      clock,
+    },
+    await sqlite.latest().catch(() => null),
+  );
+  const renderer = createRenderer({
+    templateDirs: [BUILTIN_TEMPLATES_DIR, ...(config.render.templatesDir ? [config.render.templatesDir] : [])],
+    themeDirs: [BUILTIN_THEMES_DIR, ...(config.render.themesDir ? [config.render.themesDir] : [])],
+    fontsDir: FONTS_DIR,
+  });
+  const renders = new RenderService(renderer, {
+    cacheBytes: config.server.renderCacheBytes,
+    concurrency: Math.max(1, availableParallelism()),
+    timeoutMs: config.server.renderTimeoutMs,
+    staleAfterMs: config.render.staleAfterS * 1000,
+  });
+  const images = config.images ? new Map(Object.entries(config.images)) : defaultImages(renderer.templates.keys());
+  const snapshots = memoisedProvider(collector, sqlite, clock);
+  const app = createApp({
+    snapshots,
+    renderer,
+    renders,
+    images,
+    logger: logger.child({ component: 'http' }),
+    clock,
+    locale: config.render.locale,
+    timeZone: config.render.timeZone,
+    health: async () =>
+      buildHealth({
+        snapshot: (await snapshots.current()).snapshot,
+        stores: stores.map((s) => ({ kind: s.kind, health: s.health() })),
+        now: clock(),
+        staleAfterMs: config.render.staleAfterS * 1000,
+        version: VERSION,
+      }),
+  });
+  const marquee: Marquee = {
+    config,
+    collector,
+    renderer,
+    renders,
+    stores,
+    app,
+    stop: async () => {
+      await collector.stop();
+      if (marquee.server) await new Promise<void>((resolve) => marquee.server!.close(() => resolve()));
+      await Promise.all(stores.map((s) => s.close()));
+    },
+  };
+  return marquee;
+}
+
+/** Starts collecting (one cycle at once, then on schedule) and serving. */
+export async function startMarquee(marquee: Marquee, logger: Logger, options: { collect: boolean }): Promise<Marquee> {
+  const { config } = marquee;
+  if (options.collect) {
+    await marquee.collector.collect();
+    marquee.collector.start(config.collector.schedule, logger);
+  }
+  const { app } = marquee;
+  await new Promise<void>((resolve, reject) => {
+    const server = app.listen(config.server.port, config.server.host, () => resolve());
+    server.once('error', reject);
+    server.requestTimeout = 10_000;
+    server.headersTimeout = 5_000;
+    marquee.server = server;
+  });
+  const address = marquee.server!.address();
+  if (address && typeof address === 'object') {
+    const host = address.family === 'IPv6' ? `[${address.address}]` : address.address;
+    marquee.url = `http://${host === '0.0.0.0' || host === '[::]' ? '127.0.0.1' : host}:${address.port}`;
+  }
+  return marquee;
+}
+
+/**
+ * The latest snapshot comes from the collector's memory (or the store after a restart); the graph
+ * history is read from the store once per snapshot, not once per request.
+ */
+function memoisedProvider(collector: Collector, store: SnapshotStore, clock: () => number): SnapshotProvider {
+  let cached: { takenAt: number; snapshot: Snapshot | null; history: HistoryPoint[] } | null = null;
+  return {
+    async current() {
+      const snapshot = collector.latest ?? (await store.latest().catch(() => null));
+      const takenAt = snapshot?.takenAt ?? -1;
+      if (cached?.takenAt !== takenAt) {
+        const history = await store.history(clock() - HISTORY_WINDOW_MS).catch(() => []);
+        cached = { takenAt, snapshot, history };
+      }
+      return { snapshot: cached.snapshot, history: cached.history };
+    },
+  };
+}

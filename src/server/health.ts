@@ -1,0 +1,81 @@
+import type { Snapshot, SourceName, SourceStatus } from '../snapshot/schema.js';
+import type { StoreHealth } from '../stores/store.js';
+
+/**
+ * The health report in the shape of the IETF "Health Check Response Format for HTTP APIs" draft
+ * (application/health+json): `status` pass | warn | fail and `checks` keyed "component:measurement",
+ * each a list of observations. Uptime Kuma, Gatus and Docker HEALTHCHECK read the HTTP status:
+ * 200 for pass and warn, 503 for fail.
+ */
+export type HealthStatus = 'pass' | 'warn' | 'fail';
+
+export interface HealthCheck {
+  status: HealthStatus;
+  componentType?: string;
+  observedValue?: number | string;
+  observedUnit?: string;
+  time?: string;
+  output?: string;
+}
+
+export interface HealthReport {
+  status: HealthStatus;
+  version: string;
+  description: string;
+  checks: Record<string, HealthCheck[]>;
+}
+
+const checkNames: Record<SourceName, string> = { plex: 'plex:db', tautulli: 'tautulli:db', host: 'host:metrics' };
+
+export function buildHealth(input: {
+  snapshot: Snapshot | null;
+  stores: ReadonlyArray<{ kind: string; health: StoreHealth }>;
+  now: number;
+  staleAfterMs: number;
+  version: string;
+}): HealthReport {
+  const { snapshot, now, staleAfterMs } = input;
+  const checks: Record<string, HealthCheck[]> = {};
+  if (snapshot) {
+    for (const [name, status] of Object.entries(snapshot.sources) as [SourceName, SourceStatus][]) {
+      checks[checkNames[name]] = [sourceCheck(status)];
+    }
+  }
+  for (const store of input.stores) {
+    const h = store.health;
+    checks[`store:${store.kind}`] = [
+      {
+        status: h.status === 'ok' ? 'pass' : h.status === 'stale' ? 'warn' : 'fail',
+        componentType: 'datastore',
+        ...(h.lastSuccessAt ? { time: new Date(h.lastSuccessAt).toISOString() } : {}),
+        ...(h.message ? { output: h.message } : {}),
+      },
+    ];
+  }
+  const ageS = snapshot ? Math.max(0, Math.round((now - snapshot.takenAt) / 1000)) : null;
+  checks['snapshot:age'] = [
+    ageS === null
+      ? { status: 'fail', output: 'no snapshot collected yet' }
+      : {
+          status: ageS * 1000 > 2 * staleAfterMs ? 'fail' : ageS * 1000 > staleAfterMs ? 'warn' : 'pass',
+          observedValue: ageS,
+          observedUnit: 's',
+          time: new Date(snapshot!.takenAt).toISOString(),
+        },
+  ];
+  const all = Object.values(checks).flat();
+  const status: HealthStatus = all.some((c) => c.status === 'fail') ? 'fail' : all.some((c) => c.status === 'warn') ? 'warn' : 'pass';
+  return { status, version: input.version, description: 'Marquee: Plex status images', checks };
+}
+
+/** A source that failed this cycle is failing now, even if its last good data is still shown. */
+function sourceCheck(s: SourceStatus): HealthCheck {
+  return {
+    status: s.status === 'ok' ? 'pass' : 'fail',
+    componentType: 'component',
+    observedValue: Math.round(s.durationMs),
+    observedUnit: 'ms',
+    ...(s.updatedAt ? { time: new Date(s.updatedAt).toISOString() } : {}),
+    ...(s.error ? { output: `${s.status === 'stale' ? 'serving last good data; ' : ''}${s.error.code}: ${s.error.message}` } : {}),
+  };
+}

@@ -1,0 +1,95 @@
+import type { Library, MediaCounts, MediaKind } from '../../snapshot/schema.js';
+import { runSource, type SourceResult } from '../result.js';
+import { openReadOnly } from '../sqlite-readonly.js';
+import { COUNTED_TYPES, countsSql, filesSql, recentlyAddedSql, sectionsSql } from './queries.js';
+
+export interface PlexSourceOptions {
+  dbPath: string;
+  /** Section names or ids the admin marked private. */
+  privateSections: ReadonlyArray<string | number>;
+  recentlyAddedLimit?: number;
+  busyTimeoutMs?: number;
+}
+
+const sectionKinds: Record<number, Library['sections'][number]['kind']> = { 1: 'movie', 2: 'show', 8: 'artist', 13: 'photo' };
+const topLevelCount: Record<Library['sections'][number]['kind'], keyof MediaCounts | null> = {
+  movie: 'movies',
+  show: 'shows',
+  artist: 'artists',
+  photo: 'photos',
+  other: null,
+};
+const itemKinds: Record<number, MediaKind> = { 1: 'movie', 2: 'show', 3: 'season', 4: 'episode', 8: 'artist', 9: 'album', 10: 'track', 13: 'photo' };
+
+export const emptyCounts = (): MediaCounts => ({ movies: 0, shows: 0, seasons: 0, episodes: 0, artists: 0, albums: 0, tracks: 0, photos: 0 });
+
+/** Reads library counts, sizes and recent additions from Plex's DB, opened read-only per cycle. */
+export function readPlex(options: PlexSourceOptions): Promise<SourceResult<Library>> {
+  return runSource(() => {
+    const handle = openReadOnly(options.dbPath, options.busyTimeoutMs);
+    try {
+      // One read transaction so every number comes from the same state of the DB.
+      return handle.db.transaction(() => queryLibrary(handle.db, options))();
+    } finally {
+      handle.close();
+    }
+  });
+}
+
+function queryLibrary(db: import('better-sqlite3').Database, options: PlexSourceOptions): Library {
+  const isPrivate = (id: number, name: string) => options.privateSections.some((p) => p === id || p === name);
+  const sectionRows = db.prepare(sectionsSql).all() as { id: number; name: string; section_type: number }[];
+  const sections = new Map(
+    sectionRows.map((s) => {
+      const kind = sectionKinds[s.section_type] ?? 'other';
+      return [s.id, { id: s.id, name: s.name, kind, items: 0, counts: emptyCounts(), private: isPrivate(s.id, s.name) }];
+    }),
+  );
+  for (const row of db.prepare(countsSql).all() as { sectionId: number; type: keyof typeof COUNTED_TYPES; n: number }[]) {
+    const section = sections.get(row.sectionId);
+    if (section) section.counts[COUNTED_TYPES[row.type]] += row.n;
+  }
+  const totals = emptyCounts();
+  for (const section of sections.values()) {
+    const top = topLevelCount[section.kind];
+    section.items = top ? section.counts[top] : 0;
+    if (section.private) continue;
+    for (const key of Object.keys(totals) as (keyof MediaCounts)[]) totals[key] += section.counts[key];
+  }
+  let totalBytes = 0;
+  let totalDurationMs = 0;
+  for (const row of db.prepare(filesSql).all() as { sectionId: number; bytes: number; durationMs: number }[]) {
+    if (sections.get(row.sectionId)?.private) continue;
+    totalBytes += row.bytes;
+    totalDurationMs += row.durationMs;
+  }
+  const recent = db.prepare(recentlyAddedSql).all((options.recentlyAddedLimit ?? 10) * 2) as RecentRow[];
+  const recentlyAdded = recent
+    .filter((r) => !sections.get(r.sectionId)?.private)
+    .slice(0, options.recentlyAddedLimit ?? 10)
+    .map((r) => ({
+      kind: itemKinds[r.type] ?? 'other',
+      addedAt: toEpochMs(r.addedAt),
+      sectionId: r.sectionId,
+      watching: { title: r.title ?? '', grandparentTitle: r.grandparentTitle, year: r.year, thumb: `/library/metadata/${r.id}/thumb` },
+    }));
+  return { sections: [...sections.values()], totals, totalBytes, totalDurationMs, recentlyAdded };
+}
+
+interface RecentRow {
+  id: number;
+  type: number;
+  title: string | null;
+  year: number | null;
+  addedAt: number | string | null;
+  sectionId: number;
+  grandparentTitle: string | null;
+}
+
+/** Plex stores dt_integer(8) as epoch seconds; old exports hold text dates, so read both. */
+export function toEpochMs(value: number | string | null): number {
+  if (value == null) return 0;
+  if (typeof value === 'number') return value * 1000;
+  const parsed = Date.parse(value.includes('T') ? value : `${value.replace(' ', 'T')}Z`);
+  return Number.isNaN(parsed) ? 0 : parsed;
+}

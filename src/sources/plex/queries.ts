@@ -1,0 +1,38 @@
+/**
+ * Named, parameterised queries on Plex's library DB. Only plain SELECTs on ordinary tables: anything
+ * that touches the icu_root collation, the `collating` FTS tokenizer or spellfix fails under stock
+ * SQLite, so no ORDER BY title_sort and no FTS here.
+ */
+
+/** metadata_type codes that count as library items; clips (12), trailers (5), playlists (15),
+ *  collections (18) and photo albums (14) are deliberately absent. */
+export const COUNTED_TYPES = { 1: 'movies', 2: 'shows', 3: 'seasons', 4: 'episodes', 8: 'artists', 9: 'albums', 10: 'tracks', 13: 'photos' } as const;
+
+export const sectionsSql = `
+  SELECT id, name, section_type FROM library_sections ORDER BY id`;
+
+export const countsSql = `
+  SELECT library_section_id AS sectionId, metadata_type AS type, COUNT(*) AS n
+  FROM metadata_items
+  WHERE deleted_at IS NULL AND library_section_id IS NOT NULL
+    AND metadata_type IN (${Object.keys(COUNTED_TYPES).join(',')})
+  GROUP BY library_section_id, metadata_type`;
+
+/** Every physical file still present; multiple versions and optimised copies use disk too. */
+export const filesSql = `
+  SELECT m.library_section_id AS sectionId, COALESCE(SUM(mp.size), 0) AS bytes, COALESCE(SUM(mp.duration), 0) AS durationMs
+  FROM media_parts mp JOIN media_items m ON m.id = mp.media_item_id
+  WHERE m.deleted_at IS NULL AND mp.deleted_at IS NULL
+  GROUP BY m.library_section_id`;
+
+/** Episodes carry their show title two levels up (episode -> season -> show). */
+export const recentlyAddedSql = `
+  SELECT mi.id, mi.metadata_type AS type, mi.title, mi.year, mi.added_at AS addedAt,
+         mi.library_section_id AS sectionId,
+         CASE mi.metadata_type WHEN 4 THEN gp.title WHEN 9 THEN p.title END AS grandparentTitle
+  FROM metadata_items mi
+  LEFT JOIN metadata_items p ON p.id = mi.parent_id
+  LEFT JOIN metadata_items gp ON gp.id = p.parent_id
+  WHERE mi.deleted_at IS NULL AND mi.metadata_type IN (1, 4, 9) AND mi.library_section_id IS NOT NULL
+  ORDER BY mi.added_at DESC, mi.id DESC
+  LIMIT ?`;

@@ -1,0 +1,23 @@
+import type { SourceResults } from '../snapshot/merge.js';
+import { readHost, type SystemInfo } from './host/host-source.js';
+import { readPlex } from './plex/plex-source.js';
+import { readTautulli } from './tautulli/tautulli-source.js';
+
+export interface SourcesConfig {
+  plexDb: string;
+  tautulliDb: string;
+  privateSections: ReadonlyArray<string | number>;
+  timeZone: string;
+  hostTimeoutMs: number;
+  systemInfo?: SystemInfo;
+}
+
+/** Host metrics are async (child processes, /proc) and start first, overlapping the DB reads. */
+export function createSourceReader(c: SourcesConfig): (now: number) => Promise<SourceResults> {
+  return async (now) => {
+    const host = readHost({ timeoutMs: c.hostTimeoutMs, ...(c.systemInfo ? { systemInfo: c.systemInfo } : {}) });
+    const plex = await readPlex({ dbPath: c.plexDb, privateSections: c.privateSections });
+    const tautulli = await readTautulli({ dbPath: c.tautulliDb, now, timeZone: c.timeZone });
+    return { plex, tautulli, host: await host };
+  };
+}

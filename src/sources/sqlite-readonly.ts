@@ -1,0 +1,54 @@
+import Database from 'better-sqlite3';
+import { copyFileSync, existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+
+export interface ReadOnlyDb {
+  db: Database.Database;
+  /** True when the live file could not be read in place and a private copy is being read. */
+  copied: boolean;
+  close(): void;
+}
+
+/**
+ * Opens a foreign SQLite database strictly read-only. Marquee must never write to Plex's or
+ * Tautulli's files, so there is no writable fallback: when the directory is read-only and the
+ * writer has stopped (no -wal/-shm to share), SQLite cannot create the shared-memory file and fails
+ * with SQLITE_READONLY_DIRECTORY; we then read a private copy of db + wal instead.
+ */
+export function openReadOnly(file: string, busyTimeoutMs = 5000): ReadOnlyDb {
+  if (!file) throw Object.assign(new Error('no database path configured'), { code: 'ENOENT' });
+  if (!existsSync(file)) throw Object.assign(new Error(`database file does not exist: ${path.basename(file)}`), { code: 'ENOENT' });
+  const db = new Database(file, { readonly: true, fileMustExist: true, timeout: busyTimeoutMs });
+  try {
+    // The first real read is where WAL recovery and the -shm mapping happen.
+    db.prepare('SELECT count(*) FROM sqlite_master').get();
+    return { db, copied: false, close: () => db.close() };
+  } catch (err) {
+    db.close();
+    if ((err as { code?: string }).code !== 'SQLITE_READONLY_DIRECTORY') throw err;
+    return openCopy(file, busyTimeoutMs);
+  }
+}
+
+function openCopy(file: string, busyTimeoutMs: number): ReadOnlyDb {
+  const dir = mkdtempSync(path.join(tmpdir(), 'marquee-ro-'));
+  const copy = path.join(dir, path.basename(file));
+  copyFileSync(file, copy);
+  if (existsSync(`${file}-wal`)) copyFileSync(`${file}-wal`, `${copy}-wal`);
+  const db = new Database(copy, { readonly: true, fileMustExist: true, timeout: busyTimeoutMs });
+  return {
+    db,
+    copied: true,
+    close: () => {
+      db.close();
+      rmSync(dir, { recursive: true, force: true });
+    },
+  };
+}
+
+/** Column names of a table, so optional columns added by newer Plex versions are used only if present. */
+export function columnsOf(db: Database.Database, table: string): Set<string> {
+  const rows = db.prepare(`SELECT name FROM pragma_table_info(?)`).all(table) as { name: string }[];
+  return new Set(rows.map((r) => r.name));
+}

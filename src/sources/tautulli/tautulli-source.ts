@@ -1,0 +1,141 @@
+import type Database from 'better-sqlite3';
+import type { Activity, History, MediaKind, Stream } from '../../snapshot/schema.js';
+import { runSource, type SourceResult } from '../result.js';
+import { openReadOnly } from '../sqlite-readonly.js';
+import { bucketHourSlots } from './buckets.js';
+import { mostConcurrent } from './concurrency.js';
+import * as q from './queries.js';
+
+export interface TautulliSourceOptions {
+  dbPath: string;
+  /** Epoch ms; windows are measured back from here. */
+  now: number;
+  timeZone: string;
+  topLimit?: number;
+  busyTimeoutMs?: number;
+}
+
+export interface TautulliData {
+  activity: Activity;
+  history: History;
+}
+
+const DAY_S = 86_400;
+
+export function readTautulli(options: TautulliSourceOptions): Promise<SourceResult<TautulliData>> {
+  return runSource(() => {
+    const handle = openReadOnly(options.dbPath, options.busyTimeoutMs);
+    try {
+      return handle.db.transaction(() => ({ activity: readActivity(handle.db), history: readHistory(handle.db, options) }))();
+    } finally {
+      handle.close();
+    }
+  });
+}
+
+interface SessionRow {
+  media_type: string | null;
+  state: string | null;
+  transcode_decision: string | null;
+  video_decision: string | null;
+  audio_decision: string | null;
+  view_offset: number | null;
+  duration: number | null;
+  bandwidth: number | null;
+  location: string | null;
+  title: string | null;
+  grandparent_title: string | null;
+  year: number | null;
+  thumb: string | null;
+  grandparent_thumb: string | null;
+  user: string | null;
+  friendly_name: string | null;
+}
+
+function readActivity(db: Database.Database): Activity {
+  const rows = db.prepare(q.liveSessionsSql).all() as SessionRow[];
+  const streams = rows.map(toStream);
+  const sum = (pick: (s: Stream) => boolean) => streams.filter(pick).reduce((n, s) => n + s.bandwidthKbps, 0);
+  return {
+    streamCount: streams.length,
+    directPlay: streams.filter((s) => s.decision === 'direct play').length,
+    directStream: streams.filter((s) => s.decision === 'copy').length,
+    transcode: streams.filter((s) => s.decision === 'transcode').length,
+    playing: streams.filter((s) => s.state !== 'paused').length,
+    paused: streams.filter((s) => s.state === 'paused').length,
+    bandwidthKbps: { total: sum(() => true), lan: sum((s) => s.location === 'lan'), wan: sum((s) => s.location === 'wan') },
+    streams,
+  };
+}
+
+/** Tautulli derives the stream decision from video and audio when the combined one is missing. */
+function decisionOf(row: SessionRow): Stream['decision'] {
+  const parts = [row.transcode_decision, row.video_decision, row.audio_decision].map((d) => (d ?? '').toLowerCase());
+  if (parts.includes('transcode')) return 'transcode';
+  if (parts.includes('copy')) return 'copy';
+  return 'direct play';
+}
+
+const kindOf = (mediaType: string | null): MediaKind =>
+  (({ movie: 'movie', episode: 'episode', track: 'track', photo: 'photo', clip: 'other' }) as Record<string, MediaKind>)[mediaType ?? ''] ?? 'other';
+
+function toStream(row: SessionRow): Stream {
+  const duration = row.duration ?? 0;
+  const state = row.state === 'paused' ? 'paused' : row.state === 'buffering' ? 'buffering' : 'playing';
+  const hasParent = row.media_type === 'episode' || row.media_type === 'track';
+  return {
+    kind: kindOf(row.media_type),
+    state,
+    decision: decisionOf(row),
+    progress: duration > 0 ? Math.min(1, Math.max(0, (row.view_offset ?? 0) / duration)) : 0,
+    durationMs: duration,
+    bandwidthKbps: row.bandwidth ?? 0,
+    location: row.location === 'lan' ? 'lan' : 'wan',
+    watching: {
+      title: row.title ?? '',
+      grandparentTitle: hasParent ? row.grandparent_title : null,
+      year: row.year,
+      thumb: (hasParent ? row.grandparent_thumb : row.thumb) ?? row.thumb,
+    },
+    viewer: { name: row.friendly_name?.trim() || row.user || 'unknown' },
+  };
+}
+
+function readHistory(db: Database.Database, options: TautulliSourceOptions): History {
+  const nowS = Math.floor(options.now / 1000);
+  const limit = options.topLimit ?? 5;
+  const window = (days: number) => {
+    const row = db.prepare(q.windowSql).get({ since: nowS - days * DAY_S }) as { plays: number; watchTimeS: number };
+    return { plays: row.plays, watchTimeS: row.watchTimeS };
+  };
+  const since30 = nowS - 30 * DAY_S;
+  const top = <T>(sql: string) => db.prepare(sql).all({ since: since30, limit }) as T[];
+  const slots = db.prepare(q.playsPerHourSlotSql).all({ since: since30 }) as { slot: number; plays: number }[];
+  const buckets = bucketHourSlots(slots, { now: options.now, days: 30, timeZone: options.timeZone });
+  const segments = db.prepare(q.concurrencySql).all({ since: since30 }) as { started: number; stopped: number }[];
+  const peak = mostConcurrent(segments);
+  type Titled = { title: string | null; year: number | null; thumb: string | null; plays: number; watchTimeS: number };
+  const titled = (r: Titled) => ({
+    watching: { title: r.title ?? '', grandparentTitle: null, year: r.year, thumb: r.thumb },
+    plays: r.plays,
+    watchTimeS: r.watchTimeS,
+  });
+  return {
+    windows: { '24h': window(1), '7d': window(7), '30d': window(30) },
+    topUsers: top<{ name: string | null; plays: number; watchTimeS: number }>(q.topUsersSql).map((r) => ({
+      viewer: { name: r.name ?? 'unknown' },
+      plays: r.plays,
+      watchTimeS: r.watchTimeS,
+    })),
+    topMovies: top<Titled>(q.topMoviesSql).map(titled),
+    topShows: top<Titled>(q.topShowsSql).map(titled),
+    topPlatforms: top<{ platform: string | null; plays: number; watchTimeS: number }>(q.topPlatformsSql).map((r) => ({
+      platform: r.platform ?? 'Unknown',
+      plays: r.plays,
+      watchTimeS: r.watchTimeS,
+    })),
+    playsByHour: buckets.byHour,
+    playsByDay: buckets.byDay,
+    mostConcurrent: { streams: peak.count, at: peak.at === null ? null : peak.at * 1000 },
+  };
+}

@@ -1,0 +1,46 @@
+import type Database from 'better-sqlite3';
+import { readdirSync, readFileSync } from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+/** Migrations ship as numbered .sql files; the source folder is used from dist too. */
+export const MIGRATIONS_DIR = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../../../src/stores/sqlite/migrations');
+const localDir = path.resolve(path.dirname(fileURLToPath(import.meta.url)), 'migrations');
+
+export interface Migration {
+  version: number;
+  name: string;
+  sql: string;
+}
+
+export function loadMigrations(dir = pickDir()): Migration[] {
+  return readdirSync(dir)
+    .filter((f) => /^\d{3}-.+\.sql$/.test(f))
+    .sort()
+    .map((f) => ({ version: Number(f.slice(0, 3)), name: f, sql: readFileSync(path.join(dir, f), 'utf8') }));
+}
+
+function pickDir(): string {
+  try {
+    readdirSync(localDir);
+    return localDir;
+  } catch {
+    return MIGRATIONS_DIR;
+  }
+}
+
+/** Applies every migration above `PRAGMA user_version`, each in its own transaction. */
+export function migrate(db: Database.Database, migrations = loadMigrations()): number {
+  const current = db.pragma('user_version', { simple: true }) as number;
+  const latest = migrations.at(-1)?.version ?? 0;
+  if (current > latest) {
+    throw new Error(`store schema version ${current} is newer than this Marquee (${latest}); upgrade Marquee`);
+  }
+  for (const m of migrations.filter((m) => m.version > current)) {
+    db.transaction(() => {
+      db.exec(m.sql);
+      db.pragma(`user_version = ${m.version}`);
+    })();
+  }
+  return latest;
+}

@@ -1,0 +1,50 @@
+import { rmSync } from 'node:fs';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { decodePng } from '../support/png.js';
+import { startTestMarquee } from '../support/marquee-instance.js';
+
+let marquee: Awaited<ReturnType<typeof startTestMarquee>>;
+
+beforeAll(async () => {
+  marquee = await startTestMarquee();
+});
+afterAll(async () => {
+  await marquee?.stop();
+});
+
+describe('walking skeleton over real HTTP', () => {
+  it('serves the signature as a real 600x200 PNG that is not blank', async () => {
+    const res = await fetch(`${marquee.url}/i/signature.png`);
+    expect(res.status).toBe(200);
+    expect(res.headers.get('content-type')).toBe('image/png');
+    const png = decodePng(Buffer.from(await res.arrayBuffer()));
+    expect([png.width, png.height]).toEqual([600, 200]);
+    expect(png.colours).toBeGreaterThan(20);
+  });
+
+  it('reports every source healthy with 200', async () => {
+    const res = await fetch(`${marquee.url}/health`);
+    const body = (await res.json()) as { status: string; checks: Record<string, { status: string }[]> };
+    expect(res.headers.get('content-type')).toMatch(/application\/health\+json/);
+    expect(body.checks['plex:db']![0]!.status).toBe('pass');
+    expect(body.checks['tautulli:db']![0]!.status).toBe('pass');
+    expect(res.status).toBe(200);
+  });
+
+  it('degrades /health to 503 when the Tautulli DB is deleted, and keeps serving images', async () => {
+    rmSync(marquee.dbs.tautulliDb);
+    rmSync(`${marquee.dbs.tautulliDb}-wal`, { force: true });
+    const snapshot = await marquee.collector.collect();
+    expect(snapshot.sources.tautulli.status).toBe('stale');
+    const health = await fetch(`${marquee.url}/health`);
+    const body = (await health.json()) as { status: string; checks: Record<string, { status: string; output?: string }[]> };
+    expect(health.status).toBe(503);
+    expect(body.status).toBe('fail');
+    expect(body.checks['tautulli:db']![0]).toMatchObject({ status: 'fail' });
+    expect(body.checks['tautulli:db']![0]!.output).toMatch(/missing/);
+    expect(body.checks['plex:db']![0]!.status).toBe('pass');
+    const image = await fetch(`${marquee.url}/i/signature.png`);
+    expect(image.status).toBe(200);
+    expect(decodePng(Buffer.from(await image.arrayBuffer())).width).toBe(600);
+  });
+});
