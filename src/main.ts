@@ -1,4 +1,5 @@
 import { availableParallelism } from 'node:os';
+import { RateLimiterMemory } from 'rate-limiter-flexible';
 import path from 'node:path';
 import type { Server } from 'node:http';
 import type { Express } from 'express';
@@ -79,7 +80,12 @@ export async function createMarquee(config: Config, logger: Logger, options: { c
   });
   const images = config.images ? new Map(Object.entries(config.images)) : defaultImages(renderer.templates.keys());
   const snapshots = memoisedProvider(collector, sqlite, clock);
+  const limiter = new RateLimiterMemory({ points: config.server.rateLimitPerMinute, duration: 60 });
   const app = createApp({
+    renderLimiter: (client) => limiter.consume(client).then(
+      () => true,
+      () => false,
+    ),
     snapshots,
     renderer,
     renders,

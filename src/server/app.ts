@@ -1,5 +1,7 @@
 import express, { type Express, type NextFunction, type Request, type Response } from 'express';
+import helmet from 'helmet';
 import type { Logger } from 'pino';
+import { pinoHttp } from 'pino-http';
 import type { Renderer } from '../render/index.js';
 import type { HistoryPoint, Snapshot } from '../snapshot/schema.js';
 import type { HealthReport } from './health.js';
@@ -21,6 +23,11 @@ export interface AppDeps {
   clock: () => number;
   locale: string;
   timeZone: string;
+  /** Resolves false when a client has used up its render budget. Cached hits never consume it. */
+  renderLimiter?: (client: string) => Promise<boolean>;
+  /** Extra routers (pages, privacy inventory) mounted before the 404 handler. */
+  extraRoutes?: ReadonlyArray<express.Router>;
+  accessLog?: boolean;
 }
 
 /** Builds the Express app without listening, so tests and main.ts wire it the same way. */
@@ -30,6 +37,35 @@ export function createApp(deps: AppDeps): Express {
   // ETags are ours (derived from the snapshot and the parameters), never Express's body hash.
   app.set('etag', false);
   app.set('query parser', 'simple');
+  app.use(
+    helmet({
+      contentSecurityPolicy: {
+        useDefaults: false,
+        directives: {
+          defaultSrc: ["'none'"],
+          imgSrc: ["'self'", 'data:'],
+          styleSrc: ["'self'"],
+          scriptSrc: ["'self'"],
+          baseUri: ["'none'"],
+          formAction: ["'none'"],
+          frameAncestors: ["'none'"],
+        },
+      },
+      // Images exist to be embedded on other sites: a same-origin CORP would block them.
+      crossOriginResourcePolicy: { policy: 'cross-origin' },
+      crossOriginEmbedderPolicy: false,
+    }),
+  );
+  if (deps.accessLog !== false) {
+    app.use(
+      pinoHttp({
+        logger: deps.logger,
+        // Paths only: query strings may carry things people did not mean to log.
+        serializers: { req: (req: { method: string; url: string }) => ({ method: req.method, path: req.url.split('?')[0] }), res: (res: { statusCode: number }) => ({ status: res.statusCode }) },
+        customLogLevel: (_req, res, err) => (err || res.statusCode >= 500 ? 'error' : 'debug'),
+      }),
+    );
+  }
 
   app.get('/health', async (_req, res) => {
     const report = await deps.health();
@@ -40,15 +76,17 @@ export function createApp(deps: AppDeps): Express {
       .send(JSON.stringify(report));
   });
 
-  app.use('/i', imageRoutes(deps));
+  app.use(imageRoutes(deps));
+  for (const router of deps.extraRoutes ?? []) app.use(router);
 
   app.use((_req, res) => {
     res.status(404).json({ error: 'not found' });
   });
   // Last resort: never a stack trace or a path in a response.
-  app.use((err: Error, req: Request, res: Response, _next: NextFunction) => {
-    deps.logger.error({ err: { name: err.name, message: err.message }, path: req.path }, 'unhandled request error');
-    if (!res.headersSent) res.status(500).json({ error: 'internal error' });
+  app.use((err: Error & { status?: number }, req: Request, res: Response, _next: NextFunction) => {
+    const status = err.status && err.status >= 400 && err.status < 500 ? err.status : 500;
+    if (status === 500) deps.logger.error({ err: { name: err.name, message: err.message }, path: req.path }, 'unhandled request error');
+    if (!res.headersSent) res.status(status).json({ error: status === 500 ? 'internal error' : 'bad request' });
   });
   return app;
 }

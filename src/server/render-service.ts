@@ -38,6 +38,9 @@ export class RenderTimeoutError extends Error {
  */
 export class RenderService {
   private readonly cache: LRUCache<string, RenderedEntry, RenderInput>;
+  /** Renders behind versioned URLs (/v/<etag>/...) outlive the render cache: a posted embed must
+   *  keep showing the data of its moment for as long as a platform may re-fetch it. */
+  private readonly pinned = new LRUCache<string, RenderedEntry>({ max: 512, ttl: 7 * 86_400_000 });
   private readonly queue: ReturnType<typeof pLimit>;
   private renders = 0;
   /** Templates and themes are data: hashing them makes an edited template change every ETag. */
@@ -79,7 +82,12 @@ export class RenderService {
   }
 
   peek(etag: string): RenderedEntry | undefined {
-    return this.cache.get(etag);
+    return this.cache.get(etag) ?? this.pinned.get(etag);
+  }
+
+  /** Keeps a rendered version addressable by its ETag for the versioned-URL routes. */
+  pin(entry: RenderedEntry): void {
+    this.pinned.set(entry.etag, entry);
   }
 
   async render(snapshot: Snapshot | null, history: HistoryPoint[], request: RenderRequest, now: number): Promise<RenderedEntry> {

@@ -109,7 +109,7 @@ describe('Tautulli source: history as Tautulli computes it', () => {
 describe('Tautulli source: live streams', () => {
   it('reads live sessions, ignoring rows that have stopped', () => {
     const db = new Database(tautulliDb, { readonly: true });
-    const live = db.prepare("SELECT * FROM sessions WHERE stopped IS NULL AND state <> 'stopped'").all() as Record<string, unknown>[];
+    const live = db.prepare("SELECT * FROM sessions WHERE stopped IS NULL AND state <> 'stopped' ORDER BY started, id").all() as Record<string, unknown>[];
     const stale = db.prepare("SELECT COUNT(*) AS n FROM sessions WHERE stopped IS NOT NULL OR state = 'stopped'").get() as { n: number };
     db.close();
     expect(stale.n).toBeGreaterThan(0);

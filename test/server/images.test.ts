@@ -1,0 +1,149 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { decodePng, pngChunks } from '../support/png.js';
+import { startTestMarquee } from '../support/marquee-instance.js';
+
+let marquee: Awaited<ReturnType<typeof startTestMarquee>>;
+const NOW = Date.UTC(2026, 8, 21, 12, 0, 0);
+
+beforeAll(async () => {
+  marquee = await startTestMarquee({ clock: () => NOW });
+});
+afterAll(async () => {
+  await marquee?.stop();
+});
+
+const get = (path: string, headers: Record<string, string> = {}) => fetch(`${marquee.url}${path}`, { headers });
+const png = async (res: Response) => decodePng(Buffer.from(await res.arrayBuffer()));
+
+describe('image routes', () => {
+  it.each([
+    ['/i/signature.png', 600, 200],
+    ['/i/signature@2x.png', 1200, 400],
+    ['/i/signature-light.png', 600, 200],
+    ['/i/banner.png', 468, 60],
+    ['/i/signature.png?scale=2&theme=light', 1200, 400],
+  ])('%s is a %ix%i PNG', async (path, width, height) => {
+    const res = await get(path);
+    expect(res.status).toBe(200);
+    const image = await png(res);
+    expect([image.width, image.height]).toEqual([width, height]);
+  });
+
+  it('serves the same bytes for the same snapshot and parameters, in any key order', async () => {
+    const a = Buffer.from(await (await get('/i/signature.png?text_color=ff0000&title_color=00ff00')).arrayBuffer());
+    const b = Buffer.from(await (await get('/i/signature.png?title_color=00ff00&text_color=ff0000')).arrayBuffer());
+    expect(a.equals(b)).toBe(true);
+  });
+
+  it('carries no metadata chunks', async () => {
+    const chunks = pngChunks(Buffer.from(await (await get('/i/signature.png')).arrayBuffer()));
+    expect(chunks.every((c) => ['IHDR', 'PLTE', 'tRNS', 'IDAT', 'IEND'].includes(c))).toBe(true);
+  });
+});
+
+describe('HTTP caching', () => {
+  it('answers a matching If-None-Match with 304 and the same validators', async () => {
+    const first = await get('/i/signature.png');
+    const etag = first.headers.get('etag')!;
+    expect(etag).toMatch(/^"[\w-]+"$/);
+    expect(first.headers.get('last-modified')).toBe(new Date(NOW).toUTCString());
+    const again = await get('/i/signature.png', { 'If-None-Match': etag });
+    expect(again.status).toBe(304);
+    expect(again.headers.get('etag')).toBe(etag);
+  });
+
+  it('gives different parameters different ETags', async () => {
+    const a = (await get('/i/signature.png')).headers.get('etag');
+    const b = (await get('/i/signature.png?theme=light')).headers.get('etag');
+    expect(a).not.toBe(b);
+  });
+
+  it.each([
+    ['', 'public, max-age=60, stale-while-revalidate=60'],
+    ['?cache_seconds=3600', 'public, max-age=3600, stale-while-revalidate=3600'],
+    // A request may not shorten caching below the owner's floor (30 s by default).
+    ['?cache_seconds=1', 'public, max-age=30, stale-while-revalidate=60'],
+  ])('Cache-Control for %j is %s', async (query, expected) => {
+    expect((await get(`/i/signature.png${query}`)).headers.get('cache-control')).toBe(expected);
+  });
+
+  it('shares one render among concurrent misses for the same key', async () => {
+    const before = marquee.renders.renderCount;
+    const responses = await Promise.all(Array.from({ length: 12 }, () => get('/i/signature.png?border_radius=7')));
+    expect(responses.every((r) => r.status === 200)).toBe(true);
+    expect(marquee.renders.renderCount - before).toBe(1);
+  });
+});
+
+describe('never a broken image', () => {
+  it.each([
+    ['/i/nope.png', 404],
+    ['/i/signature.png?scale=9', 400],
+    ['/i/signature.png?theme=nope', 400],
+    ['/i/signature-nope.png', 400],
+    ['/i/signature.png?bg_color=zzz', 400],
+    ['/i/signature.png?locale=%%%', 400],
+    ['/i/..%2f..%2fetc%2fpasswd.png', 404],
+  ])('%s answers %i with a valid PNG', async (path, status) => {
+    const res = await get(path);
+    expect(res.status).toBe(status);
+    expect(res.headers.get('content-type')).toBe('image/png');
+    expect(res.headers.get('cache-control')).toBe('public, max-age=15');
+    const image = await png(res);
+    expect(image.width).toBeGreaterThan(0);
+    expect(image.colours).toBeGreaterThan(2);
+  });
+
+  it('draws a bad-parameter error at the size of the image asked for', async () => {
+    const image = await png(await get('/i/banner.png?scale=7'));
+    expect([image.width, image.height]).toEqual([468, 60]);
+  });
+
+  it('ignores unknown query keys', async () => {
+    expect((await get('/i/signature.png?utm_source=forum')).status).toBe(200);
+  });
+
+  it('answers JSON routes with JSON errors', async () => {
+    const res = await get('/i/nope.json');
+    expect(res.status).toBe(404);
+    expect(await res.json()).toEqual({ error: 'unknown image' });
+  });
+});
+
+describe('data routes', () => {
+  it('serves the shields.io endpoint schema', async () => {
+    const body = (await (await get('/i/status.shields.json')).json()) as Record<string, unknown>;
+    expect(body).toMatchObject({ schemaVersion: 1, label: 'plex', isError: false });
+    expect(body.message).toMatch(/^(online|busy|overloaded)/);
+  });
+
+  it('serves the data behind an image', async () => {
+    const body = (await (await get('/i/signature.json')).json()) as { snapshot: { version: number } };
+    expect(body.snapshot.version).toBe(1);
+  });
+});
+
+describe('versioned URLs', () => {
+  it('serve the render of their moment with an immutable cache policy', async () => {
+    const current = (await get('/i/signature.png')).headers.get('etag')!;
+    const res = await get(`/v/${current.slice(1, -1)}/signature.png`);
+    expect(res.status).toBe(200);
+    expect(res.headers.get('cache-control')).toBe('public, max-age=31536000, immutable');
+    expect(res.headers.get('etag')).toBe(current);
+  });
+
+  it('refuse versions that were never rendered', async () => {
+    const res = await get('/v/AAAAAAAAAAAAAAAAAAAAAAAAAAA/signature.png');
+    expect(res.status).toBe(404);
+    expect((await png(res)).width).toBe(600);
+  });
+});
+
+describe('hardening', () => {
+  it('sends security headers and lets other sites embed images', async () => {
+    const res = await get('/i/signature.png');
+    expect(res.headers.get('x-content-type-options')).toBe('nosniff');
+    expect(res.headers.get('cross-origin-resource-policy')).toBe('cross-origin');
+    expect(res.headers.get('x-powered-by')).toBeNull();
+  });
+});
