@@ -81,7 +81,7 @@ program
     const logger = createLogger('warn', process.stderr);
     const marquee = await createMarquee(config, logger);
     const snapshot = marquee.collector.latest ?? (await marquee.collector.collect());
-    const history = await marquee.stores[0]!.history(Date.now() - 86_400_000);
+    const history = await marquee.stores.read.history(Date.now() - 86_400_000);
     const image = await marquee.renderer.render({
       snapshot,
       history,
@@ -93,6 +93,33 @@ program
     });
     writeFileSync(opts.out, image.png);
     process.stderr.write(`wrote ${opts.out} (${image.width}x${image.height}, ${image.png.length} bytes)\n`);
+    await marquee.stop();
+  });
+
+program
+  .command('privacy')
+  .description('list every field Marquee collects, where it comes from, where it is stored and which images show it')
+  .option('--json', 'print JSON instead of a table')
+  .action(async (opts: { json?: boolean }) => {
+    const config = load();
+    const marquee = await createMarquee(config, createLogger('silent'));
+    const { fields, neverCollected } = marquee.inventory;
+    if (opts.json) {
+      process.stdout.write(`${JSON.stringify(marquee.inventory, null, 2)}\n`);
+    } else {
+      const rows = fields.map((f) => [
+        f.path,
+        f.identifying ? 'yes' : '',
+        `${f.source}${f.sourceTables.length ? ` (${f.sourceTables.join(', ')})` : ''}`,
+        [f.stored.sqlite && 'sqlite', f.stored.sheets && 'sheet'].filter(Boolean).join('+'),
+        f.exposedBy.join(', '),
+      ]);
+      const head = ['field', 'identifying', 'source', 'stored', 'shown by images'];
+      const widths = head.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i]!.length)));
+      const line = (r: string[]) => r.map((c, i) => c.padEnd(widths[i]!)).join('  ').trimEnd();
+      process.stdout.write(`${[line(head), ...rows.map(line)].join('\n')}\n\nNever collected:\n`);
+      for (const n of neverCollected) process.stdout.write(`  - ${n.what} (${n.where})\n`);
+    }
     await marquee.stop();
   });
 

@@ -1,23 +1,24 @@
-import { availableParallelism } from 'node:os';
-import { RateLimiterMemory } from 'rate-limiter-flexible';
-import path from 'node:path';
+import type { Express, Router } from 'express';
 import type { Server } from 'node:http';
-import type { Express } from 'express';
+import { availableParallelism } from 'node:os';
 import type { Logger } from 'pino';
+import { RateLimiterMemory } from 'rate-limiter-flexible';
 import { Collector } from './collector/collector.js';
 import type { Config } from './config/load.js';
 import { ensureDemoDatabases } from './demo.js';
 import { BUILTIN_TEMPLATES_DIR, BUILTIN_THEMES_DIR, FONTS_DIR } from './paths.js';
+import { buildInventory, unneededIdentifyingFields, type Inventory } from './privacy/inventory.js';
 import { createRenderer, type Renderer } from './render/index.js';
 import { loadOrCreateSecret } from './secret.js';
 import { createApp, type SnapshotProvider } from './server/app.js';
 import { buildHealth } from './server/health.js';
 import { RenderService } from './server/render-service.js';
 import type { ImageDefinition } from './server/routes/images.js';
+import { privacyRoutes } from './server/routes/privacy.js';
+import { builtinFields } from './snapshot/fields.js';
 import type { HistoryPoint, Snapshot } from './snapshot/schema.js';
 import { createSourceReader } from './sources/read-all.js';
-import { SqliteStore, STORE_FILE } from './stores/sqlite/sqlite-store.js';
-import type { SnapshotStore } from './stores/store.js';
+import { createStores, type Stores } from './stores/create.js';
 import { VERSION } from './version.js';
 
 export interface Marquee {
@@ -25,7 +26,8 @@ export interface Marquee {
   collector: Collector;
   renderer: Renderer;
   renders: RenderService;
-  stores: SnapshotStore[];
+  stores: Stores;
+  inventory: Inventory;
   app: Express;
   server?: Server;
   /** The address the server listens on, once started. */
@@ -40,52 +42,56 @@ export function defaultImages(templates: Iterable<string>): Map<string, ImageDef
   return new Map([...templates].map((t) => [t, { template: t, theme: 'dark', maxAgeS: 60, minMaxAgeS: 30, cacheMode: 'max-age' as const }]));
 }
 
-/** Wiring only: config -> stores -> collector + renderer -> server. */
-export async function createMarquee(config: Config, logger: Logger, options: { clock?: () => number } = {}): Promise<Marquee> {
+/** Wiring only: config -> renderer + stores -> collector -> server. Nothing listens yet. */
+export async function createMarquee(
+  config: Config,
+  logger: Logger,
+  options: { clock?: () => number; extraRoutes?: (deps: { renders: RenderService }) => Router[] } = {},
+): Promise<Marquee> {
   const clock = options.clock ?? Date.now;
-  if (config.demo && ensureDemoDatabases(config.plex.db, config.tautulli.db, clock())) {
-    logger.info('demo databases generated');
-  }
-  const sqlite = new SqliteStore({ file: path.join(config.dataDir, STORE_FILE), retentionDays: config.history.retentionDays });
-  const stores: SnapshotStore[] = [sqlite];
-  const readSources = createSourceReader({
-    plexDb: config.plex.db,
-    tautulliDb: config.tautulli.db,
-    privateSections: config.privacy.privateSections,
-    timeZone: config.render.timeZone,
-    hostTimeoutMs: config.collector.sourceTimeoutMs,
-  });
-  const collector = new Collector(
-    {
-      readSources,
-      stores,
-      thresholds: config.thresholds,
-      privacy: config.privacy,
-      pseudonymSecret: loadOrCreateSecret(config.dataDir, config.privacy.pseudonymSecret),
-      logger: logger.child({ component: 'collector' }),
-      clock,
-    },
-    await sqlite.latest().catch(() => null),
-  );
+  if (config.demo && ensureDemoDatabases(config.plex.db, config.tautulli.db, clock())) logger.info('demo databases generated');
+  const catalogue = builtinFields();
   const renderer = createRenderer({
     templateDirs: [BUILTIN_TEMPLATES_DIR, ...(config.render.templatesDir ? [config.render.templatesDir] : [])],
     themeDirs: [BUILTIN_THEMES_DIR, ...(config.render.themesDir ? [config.render.themesDir] : [])],
     fontsDir: FONTS_DIR,
+    fieldCatalogue: catalogue,
   });
+  const images = config.images ? new Map(Object.entries(config.images)) : defaultImages(renderer.templates.keys());
+  for (const [name, image] of images) {
+    if (!renderer.templates.has(image.template)) throw new Error(`images.${name}.template: unknown template "${image.template}"`);
+    if (!renderer.themes.has(image.theme)) throw new Error(`images.${name}.theme: unknown theme "${image.theme}"`);
+  }
+  const inventory = buildInventory({ catalogue, templates: renderer.templates, images, sheets: config.store.write !== 'sqlite' });
+  const stores = createStores(config, logger.child({ component: 'store' }), clock);
+  const collector = new Collector(
+    {
+      readSources: createSourceReader({
+        plexDb: config.plex.db,
+        tautulliDb: config.tautulli.db,
+        privateSections: config.privacy.privateSections,
+        timeZone: config.render.timeZone,
+        hostTimeoutMs: config.collector.sourceTimeoutMs,
+      }),
+      stores: stores.write,
+      thresholds: config.thresholds,
+      privacy: config.privacy,
+      pseudonymSecret: loadOrCreateSecret(config.dataDir, config.privacy.pseudonymSecret),
+      unneededFields: unneededIdentifyingFields(inventory),
+      logger: logger.child({ component: 'collector' }),
+      clock,
+    },
+    config.store.read === 'sqlite' ? await stores.sqlite.latest().catch(() => null) : null,
+  );
   const renders = new RenderService(renderer, {
     cacheBytes: config.server.renderCacheBytes,
     concurrency: Math.max(1, availableParallelism()),
     timeoutMs: config.server.renderTimeoutMs,
     staleAfterMs: config.render.staleAfterS * 1000,
   });
-  const images = config.images ? new Map(Object.entries(config.images)) : defaultImages(renderer.templates.keys());
-  const snapshots = memoisedProvider(collector, sqlite, clock);
+  const snapshots = memoisedProvider(collector, stores.read, clock);
   const limiter = new RateLimiterMemory({ points: config.server.rateLimitPerMinute, duration: 60 });
   const app = createApp({
-    renderLimiter: (client) => limiter.consume(client).then(
-      () => true,
-      () => false,
-    ),
     snapshots,
     renderer,
     renders,
@@ -94,10 +100,15 @@ export async function createMarquee(config: Config, logger: Logger, options: { c
     clock,
     locale: config.render.locale,
     timeZone: config.render.timeZone,
+    renderLimiter: (client) => limiter.consume(client).then(
+      () => true,
+      () => false,
+    ),
+    extraRoutes: [privacyRoutes(() => inventory), ...(options.extraRoutes?.({ renders }) ?? [])],
     health: async () =>
       buildHealth({
         snapshot: (await snapshots.current()).snapshot,
-        stores: stores.map((s) => ({ kind: s.kind, health: s.health() })),
+        stores: stores.all.map((s) => ({ kind: s.kind, health: s.health() })),
         now: clock(),
         staleAfterMs: config.render.staleAfterS * 1000,
         version: VERSION,
@@ -109,11 +120,18 @@ export async function createMarquee(config: Config, logger: Logger, options: { c
     renderer,
     renders,
     stores,
+    inventory,
     app,
     stop: async () => {
       await collector.stop();
-      if (marquee.server) await new Promise<void>((resolve) => marquee.server!.close(() => resolve()));
-      await Promise.all(stores.map((s) => s.close()));
+      if (marquee.server) {
+        const server = marquee.server;
+        // Drain: stop accepting, let in-flight requests finish, then drop idle keep-alive sockets.
+        const closed = new Promise<void>((resolve) => server.close(() => resolve()));
+        server.closeIdleConnections();
+        await closed;
+      }
+      await Promise.all(stores.all.map((s) => s.close()));
     },
   };
   return marquee;
@@ -121,12 +139,11 @@ export async function createMarquee(config: Config, logger: Logger, options: { c
 
 /** Starts collecting (one cycle at once, then on schedule) and serving. */
 export async function startMarquee(marquee: Marquee, logger: Logger, options: { collect: boolean }): Promise<Marquee> {
-  const { config } = marquee;
+  const { config, app } = marquee;
   if (options.collect) {
     await marquee.collector.collect();
     marquee.collector.start(config.collector.schedule, logger);
   }
-  const { app } = marquee;
   await new Promise<void>((resolve, reject) => {
     const server = app.listen(config.server.port, config.server.host, () => resolve());
     server.once('error', reject);
@@ -143,10 +160,10 @@ export async function startMarquee(marquee: Marquee, logger: Logger, options: { 
 }
 
 /**
- * The latest snapshot comes from the collector's memory (or the store after a restart); the graph
- * history is read from the store once per snapshot, not once per request.
+ * The latest snapshot comes from the collector's memory (or the read store after a restart or in a
+ * remote renderer); the graph history is read once per snapshot, not once per request.
  */
-function memoisedProvider(collector: Collector, store: SnapshotStore, clock: () => number): SnapshotProvider {
+function memoisedProvider(collector: Collector, store: Stores['read'], clock: () => number): SnapshotProvider {
   let cached: { takenAt: number; snapshot: Snapshot | null; history: HistoryPoint[] } | null = null;
   return {
     async current() {
@@ -160,3 +177,4 @@ function memoisedProvider(collector: Collector, store: SnapshotStore, clock: () 
     },
   };
 }
+

@@ -1,5 +1,5 @@
 import type { Logger } from 'pino';
-import { applyPrivacy, type PrivacyPolicy } from '../privacy/policy.js';
+import { applyPrivacy, minimise, type PrivacyPolicy } from '../privacy/policy.js';
 import { historyPointOf, mergeSnapshot, type SourceResults, type Thresholds } from '../snapshot/merge.js';
 import type { Snapshot } from '../snapshot/schema.js';
 import type { SnapshotStore } from '../stores/store.js';
@@ -11,6 +11,8 @@ export interface CycleDeps {
   thresholds: Thresholds;
   privacy: PrivacyPolicy;
   pseudonymSecret: string;
+  /** Identifying fields no configured image draws; dropped before any store (data minimisation). */
+  unneededFields: ReadonlySet<string>;
   logger: Logger;
   clock: () => number;
 }
@@ -24,7 +26,7 @@ export async function runCycle(deps: CycleDeps, previous: Snapshot | null): Prom
   const takenAt = deps.clock();
   const results = await deps.readSources(takenAt);
   const merged = mergeSnapshot({ takenAt, results, previous, thresholds: deps.thresholds });
-  const snapshot = applyPrivacy(merged, deps.privacy, deps.pseudonymSecret);
+  const snapshot = minimise(applyPrivacy(merged, deps.privacy, deps.pseudonymSecret), deps.unneededFields);
   const point = historyPointOf(snapshot);
   const storeErrors: Record<string, string> = {};
   await Promise.all(

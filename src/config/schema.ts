@@ -59,7 +59,9 @@ const sheetsSchema = z
     keyFile: z.string().optional(),
     credentialsJson: z.string().optional(),
     readerTtlS: z.number().min(1).default(60),
-    historyMaxRows: z.number().int().positive().default(200_000),
+    /** How long one cycle's write may keep retrying; keep it under the collection interval. */
+    writeBudgetMs: z.number().int().min(100).default(20_000),
+    historyMaxRows: z.number().int().positive().default(50_000),
   })
   .strict();
 

@@ -19,29 +19,38 @@ const PSEUDONYM_NOUNS = ['Otter', 'Falcon', 'Badger', 'Heron', 'Lynx', 'Marten',
  * is an argument.
  */
 export function applyPrivacy(snapshot: Snapshot, policy: PrivacyPolicy, secret: string): Snapshot {
+  // Sections carried over from the previous cycle were masked then; masking twice would, for
+  // example, turn a pseudonym into a pseudonym of a pseudonym.
+  const fresh = (source: 'plex' | 'tautulli') => snapshot.sources[source].status === 'ok';
   const viewer = (v: Viewer | null): Viewer | null => maskViewer(v, policy.userNames, secret);
   const watching = (w: Watching | null): Watching | null => maskWatching(w, policy);
-  const activity = snapshot.activity && {
+  const activity = snapshot.activity && fresh('tautulli') && {
     ...snapshot.activity,
     bandwidthKbps: mapValues(snapshot.activity.bandwidthKbps, (n) => roundTo(n, policy.roundBandwidthKbps)),
     streams: snapshot.activity.streams
       .filter((s) => s.progress * s.durationMs >= policy.nowPlayingDelayS * 1000 || policy.nowPlayingDelayS === 0)
-      .map((s) => ({ ...s, bandwidthKbps: roundTo(s.bandwidthKbps, policy.roundBandwidthKbps), viewer: viewer(s.viewer), watching: watching(s.watching) })),
+      .map((s) => ({
+        ...s,
+        kind: policy.watching === 'hidden' ? ('other' as const) : s.kind,
+        bandwidthKbps: roundTo(s.bandwidthKbps, policy.roundBandwidthKbps),
+        viewer: viewer(s.viewer),
+        watching: watching(s.watching),
+      })),
   };
-  const library = snapshot.library && {
+  const library = snapshot.library && fresh('plex') && {
     ...snapshot.library,
     // Private sections leave no trace at all: no name, no counts.
     sections: snapshot.library.sections.filter((s) => !s.private).map((s) => ({ ...s, items: count(s.items, policy), counts: mapValues(s.counts, (n) => count(n, policy)) })),
     totals: mapValues(snapshot.library.totals, (n) => count(n, policy)),
     recentlyAdded: snapshot.library.recentlyAdded.map((r) => ({ ...r, watching: watching(r.watching) })),
   };
-  const history = snapshot.history && {
+  const history = snapshot.history && fresh('tautulli') && {
     ...snapshot.history,
     topUsers: snapshot.history.topUsers.map((u) => ({ ...u, viewer: viewer(u.viewer) })),
     topMovies: policy.watching === 'shown' ? snapshot.history.topMovies : [],
     topShows: policy.watching === 'shown' ? snapshot.history.topShows : [],
   };
-  return { ...snapshot, activity, library, history };
+  return { ...snapshot, activity: activity || snapshot.activity, library: library || snapshot.library, history: history || snapshot.history };
 }
 
 function maskViewer(v: Viewer | null, mode: PrivacyPolicy['userNames'], secret: string): Viewer | null {
@@ -95,4 +104,27 @@ const roundTo = (n: number, step: number) => (step > 0 ? Math.round(n / step) * 
 
 function mapValues<T extends Record<string, number>>(o: T, f: (n: number) => number): T {
   return Object.fromEntries(Object.entries(o).map(([k, v]) => [k, f(v)])) as T;
+}
+
+/**
+ * Data minimisation: identifying lists that no configured image draws are emptied before the
+ * snapshot reaches any store or JSON route (counts stay: health and badges use them).
+ */
+export function minimise(snapshot: Snapshot, unneeded: ReadonlySet<string>): Snapshot {
+  if (unneeded.size === 0) return snapshot;
+  const drop = (path: string) => unneeded.has(path);
+  return {
+    ...snapshot,
+    activity: snapshot.activity && {
+      ...snapshot.activity,
+      streams: drop('activity.streams') ? snapshot.activity.streams.map((s) => ({ ...s, viewer: null, watching: null })) : snapshot.activity.streams,
+    },
+    history: snapshot.history && {
+      ...snapshot.history,
+      topUsers: drop('history.topUsers') ? [] : snapshot.history.topUsers,
+      topMovies: drop('history.topMovies') ? [] : snapshot.history.topMovies,
+      topShows: drop('history.topShows') ? [] : snapshot.history.topShows,
+    },
+    library: snapshot.library && { ...snapshot.library, recentlyAdded: drop('library.recentlyAdded') ? [] : snapshot.library.recentlyAdded },
+  };
 }

@@ -6,7 +6,7 @@ import { sampleCycle, sampleSnapshot } from '../support/sample-snapshot.js';
 export interface StoreUnderTest {
   store: SnapshotStore;
   /** Called after each test (close handles, delete temp files). */
-  cleanup?: () => Promise<void> | void;
+  cleanup?: () => unknown;
 }
 
 /**

@@ -13,7 +13,12 @@ export function sampleSnapshot(takenAt = Date.UTC(2025, 0, 15, 12, 0, 0)): Snaps
     state: 'busy',
     sources: {
       plex: { status: 'ok', updatedAt: takenAt, durationMs: 142 },
-      tautulli: { status: 'stale', updatedAt: takenAt - 60_000, durationMs: 5003, error: { code: 'ETIMEDOUT', message: 'timed out after 5000 ms' } },
+      tautulli: {
+        status: 'stale',
+        updatedAt: takenAt - 60_000,
+        durationMs: 5003,
+        error: { code: 'ETIMEDOUT', message: 'timed out after 5000 ms' },
+      },
       host: { status: 'ok', updatedAt: takenAt, durationMs: 12.5 },
     },
     library: {
@@ -90,13 +95,23 @@ export function sampleSnapshot(takenAt = Date.UTC(2025, 0, 15, 12, 0, 0)): Snaps
       ],
     },
     history: {
-      windows: { '24h': { plays: 5, watchTimeS: 12_000 }, '7d': { plays: 31, watchTimeS: 90_000.5 }, '30d': { plays: 120, watchTimeS: 400_000 } },
-      topUsers: [{ viewer: { name: 'alice' }, plays: 40, watchTimeS: 100_000 }, { viewer: null, plays: 3, watchTimeS: 900 }],
+      windows: {
+        '24h': { plays: 5, watchTimeS: 12_000 },
+        '7d': { plays: 31, watchTimeS: 90_000.5 },
+        '30d': { plays: 120, watchTimeS: 400_000 },
+      },
+      topUsers: [
+        { viewer: { name: 'alice' }, plays: 40, watchTimeS: 100_000 },
+        { viewer: null, plays: 3, watchTimeS: 900 },
+      ],
       topMovies: [{ watching: { title: 'Heat', grandparentTitle: null, year: 1995, thumb: '/t/1' }, plays: 4, watchTimeS: 20_000 }],
       topShows: [],
       topPlatforms: [{ platform: 'Roku', plays: 50, watchTimeS: 150_000 }],
       playsByHour: Array.from({ length: 24 }, (_, h) => (h * 7) % 11),
-      playsByDay: Array.from({ length: 3 }, (_, i) => ({ date: new Date(takenAt - (2 - i) * day).toISOString().slice(0, 10), plays: i + 1 })),
+      playsByDay: Array.from({ length: 3 }, (_, i) => ({
+        date: new Date(takenAt - (2 - i) * day).toISOString().slice(0, 10),
+        plays: i + 1,
+      })),
       mostConcurrent: { streams: 4, at: takenAt - 5 * day },
     },
     host: {
@@ -129,7 +144,11 @@ export function samplePoint(takenAt = Date.UTC(2025, 0, 15, 12, 0, 0), i = 0): H
 }
 
 /** A snapshot/point pair for cycle `i` of a run starting at `start`, one cycle per `stepMs`. */
-export function sampleCycle(i: number, start = Date.UTC(2025, 0, 15, 12, 0, 0), stepMs = 60_000): { snapshot: Snapshot; point: HistoryPoint } {
+export function sampleCycle(
+  i: number,
+  start = Date.UTC(2025, 0, 15, 12, 0, 0),
+  stepMs = 60_000,
+): { snapshot: Snapshot; point: HistoryPoint } {
   const takenAt = start + i * stepMs;
   const snapshot = sampleSnapshot(takenAt);
   snapshot.activity!.streamCount = 2 + (i % 3);

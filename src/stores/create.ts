@@ -1,0 +1,47 @@
+import path from 'node:path';
+import type { Logger } from 'pino';
+import type { Config } from '../config/load.js';
+import { createSheetsAuth, SheetsStore, SqliteOutbox } from './sheets/index.js';
+import { SqliteStore, STORE_FILE } from './sqlite/sqlite-store.js';
+import type { SnapshotStore } from './store.js';
+
+export interface Stores {
+  /** Always open: it holds the Sheets outbox even when snapshots go only to the Sheet. */
+  sqlite: SqliteStore;
+  sheets: SheetsStore | null;
+  /** Where each collection cycle is written (store.write). */
+  write: SnapshotStore[];
+  /** Where the server reads snapshots from (store.read). */
+  read: SnapshotStore;
+  all: SnapshotStore[];
+}
+
+export function createStores(config: Config, logger: Logger, clock: () => number): Stores {
+  const sqlite = new SqliteStore({ file: path.join(config.dataDir, STORE_FILE), retentionDays: config.history.retentionDays });
+  const usesSheets = config.store.write !== 'sqlite' || config.store.read === 'sheets';
+  const sheets = usesSheets && config.sheets ? createSheetsStore(config, sqlite, logger, clock) : null;
+  const write: SnapshotStore[] = [];
+  if (config.store.write !== 'sheets') write.push(sqlite);
+  if (config.store.write !== 'sqlite' && sheets) write.push(sheets);
+  const read = config.store.read === 'sheets' && sheets ? sheets : sqlite;
+  return { sqlite, sheets, write, read, all: sheets ? [sqlite, sheets] : [sqlite] };
+}
+
+function createSheetsStore(config: Config, sqlite: SqliteStore, logger: Logger, clock: () => number): SheetsStore {
+  const s = config.sheets!;
+  return new SheetsStore({
+    spreadsheetId: s.spreadsheetId,
+    auth: createSheetsAuth({
+      ...(s.keyFile ? { keyFile: s.keyFile } : {}),
+      ...(s.credentialsJson ? { credentialsJson: s.credentialsJson } : {}),
+      readOnly: config.store.write === 'sqlite',
+    }),
+    ...(s.rootUrl ? { rootUrl: s.rootUrl } : {}),
+    outbox: new SqliteOutbox(sqlite.db),
+    retry: { maxElapsedMs: s.writeBudgetMs },
+    readerTtlMs: s.readerTtlS * 1000,
+    historyMaxRows: s.historyMaxRows,
+    now: clock,
+    logger,
+  });
+}
