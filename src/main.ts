@@ -19,6 +19,7 @@ import { builtinFields } from './snapshot/fields.js';
 import type { HistoryPoint, Snapshot } from './snapshot/schema.js';
 import { createSourceReader } from './sources/read-all.js';
 import { createStores, type Stores } from './stores/create.js';
+import type { SheetsAuth } from './stores/sheets/client.js';
 import { VERSION } from './version.js';
 
 export interface Marquee {
@@ -46,7 +47,7 @@ export function defaultImages(templates: Iterable<string>): Map<string, ImageDef
 export async function createMarquee(
   config: Config,
   logger: Logger,
-  options: { clock?: () => number; extraRoutes?: (deps: { renders: RenderService }) => Router[] } = {},
+  options: { clock?: () => number; extraRoutes?: (deps: { renders: RenderService }) => Router[]; sheetsAuth?: SheetsAuth } = {},
 ): Promise<Marquee> {
   const clock = options.clock ?? Date.now;
   if (config.demo && ensureDemoDatabases(config.plex.db, config.tautulli.db, clock())) logger.info('demo databases generated');
@@ -63,7 +64,7 @@ export async function createMarquee(
     if (!renderer.themes.has(image.theme)) throw new Error(`images.${name}.theme: unknown theme "${image.theme}"`);
   }
   const inventory = buildInventory({ catalogue, templates: renderer.templates, images, sheets: config.store.write !== 'sqlite' });
-  const stores = createStores(config, logger.child({ component: 'store' }), clock);
+  const stores = createStores(config, logger.child({ component: 'store' }), clock, options.sheetsAuth);
   const collector = new Collector(
     {
       readSources: createSourceReader({

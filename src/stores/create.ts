@@ -2,6 +2,7 @@ import path from 'node:path';
 import type { Logger } from 'pino';
 import type { Config } from '../config/load.js';
 import { createSheetsAuth, SheetsStore, SqliteOutbox } from './sheets/index.js';
+import type { SheetsAuth } from './sheets/client.js';
 import { SqliteStore, STORE_FILE } from './sqlite/sqlite-store.js';
 import type { SnapshotStore } from './store.js';
 
@@ -16,10 +17,11 @@ export interface Stores {
   all: SnapshotStore[];
 }
 
-export function createStores(config: Config, logger: Logger, clock: () => number): Stores {
+/** `sheetsAuth` replaces the service-account client (tests talk to the local emulator with a static token). */
+export function createStores(config: Config, logger: Logger, clock: () => number, sheetsAuth?: SheetsAuth): Stores {
   const sqlite = new SqliteStore({ file: path.join(config.dataDir, STORE_FILE), retentionDays: config.history.retentionDays });
   const usesSheets = config.store.write !== 'sqlite' || config.store.read === 'sheets';
-  const sheets = usesSheets && config.sheets ? createSheetsStore(config, sqlite, logger, clock) : null;
+  const sheets = usesSheets && config.sheets ? createSheetsStore(config, sqlite, logger, clock, sheetsAuth) : null;
   const write: SnapshotStore[] = [];
   if (config.store.write !== 'sheets') write.push(sqlite);
   if (config.store.write !== 'sqlite' && sheets) write.push(sheets);
@@ -27,15 +29,17 @@ export function createStores(config: Config, logger: Logger, clock: () => number
   return { sqlite, sheets, write, read, all: sheets ? [sqlite, sheets] : [sqlite] };
 }
 
-function createSheetsStore(config: Config, sqlite: SqliteStore, logger: Logger, clock: () => number): SheetsStore {
+function createSheetsStore(config: Config, sqlite: SqliteStore, logger: Logger, clock: () => number, sheetsAuth?: SheetsAuth): SheetsStore {
   const s = config.sheets!;
   return new SheetsStore({
     spreadsheetId: s.spreadsheetId,
-    auth: createSheetsAuth({
-      ...(s.keyFile ? { keyFile: s.keyFile } : {}),
-      ...(s.credentialsJson ? { credentialsJson: s.credentialsJson } : {}),
-      readOnly: config.store.write === 'sqlite',
-    }),
+    auth:
+      sheetsAuth ??
+      createSheetsAuth({
+        ...(s.keyFile ? { keyFile: s.keyFile } : {}),
+        ...(s.credentialsJson ? { credentialsJson: s.credentialsJson } : {}),
+        readOnly: config.store.write === 'sqlite',
+      }),
     ...(s.rootUrl ? { rootUrl: s.rootUrl } : {}),
     outbox: new SqliteOutbox(sqlite.db),
     retry: { maxElapsedMs: s.writeBudgetMs },

@@ -1,9 +1,10 @@
-import { mkdtempSync } from 'node:fs';
+import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { loadConfig, type Config } from '../../src/config/load.js';
 import { createLogger } from '../../src/logging/logger.js';
 import { createMarquee, startMarquee, type Marquee } from '../../src/main.js';
+import type { SheetsAuth } from '../../src/stores/sheets/client.js';
 import { copyFixtureDbs } from './fixtures.js';
 
 /**
@@ -11,12 +12,26 @@ import { copyFixtureDbs } from './fixtures.js';
  * runs one cycle at start; tests trigger more with `collector.collect()` instead of waiting on cron.
  */
 export async function startTestMarquee(
-  options: { profile?: 'tiny' | 'demo'; env?: Record<string, string>; clock?: () => number; collect?: boolean } = {},
+  options: {
+    profile?: 'tiny' | 'demo';
+    env?: Record<string, string>;
+    /** Extra config file content (YAML), merged under the env overrides. */
+    yaml?: string;
+    clock?: () => number;
+    collect?: boolean;
+    sheetsAuth?: SheetsAuth;
+    /** Where log lines go (default: nowhere). */
+    logTo?: { write(line: string): void };
+    dbs?: ReturnType<typeof copyFixtureDbs>;
+  } = {},
 ): Promise<Marquee & { url: string; dbs: ReturnType<typeof copyFixtureDbs>; config: Config }> {
-  const dbs = copyFixtureDbs(options.profile ?? 'tiny');
+  const dbs = options.dbs ?? copyFixtureDbs(options.profile ?? 'tiny');
   const dataDir = mkdtempSync(path.join(tmpdir(), 'marquee-data-'));
+  const configFile = path.join(dataDir, 'marquee.yaml');
+  writeFileSync(configFile, options.yaml ?? '');
   const config = loadConfig(
     {
+      MARQUEE_CONFIG: configFile,
       MARQUEE_PLEX_DB: dbs.plexDb,
       MARQUEE_TAUTULLI_DB: dbs.tautulliDb,
       MARQUEE_DATA_DIR: dataDir,
@@ -28,8 +43,11 @@ export async function startTestMarquee(
     },
     dataDir,
   );
-  const logger = createLogger('silent');
-  const marquee = await createMarquee(config, logger, options.clock ? { clock: options.clock } : {});
+  const logger = options.logTo ? createLogger('debug', options.logTo) : createLogger('silent');
+  const marquee = await createMarquee(config, logger, {
+    ...(options.clock ? { clock: options.clock } : {}),
+    ...(options.sheetsAuth ? { sheetsAuth: options.sheetsAuth } : {}),
+  });
   await startMarquee(marquee, logger, { collect: options.collect ?? true });
   return Object.assign(marquee, { url: marquee.url!, dbs, config });
 }

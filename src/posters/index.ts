@@ -1,0 +1,137 @@
+import { createHash } from 'node:crypto';
+import { mkdir, readFile, readdir, rename, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { processPoster, type PosterMode } from './process.js';
+
+export type { PosterMode } from './process.js';
+
+export interface PosterCacheOptions {
+  /** Folder for processed posters (created on first write). */
+  dir: string;
+  /** e.g. http://127.0.0.1:32400 ; with plexToken, posters are fetched from Plex. */
+  plexUrl?: string;
+  /** Sent as the X-Plex-Token header, never in a URL, so it cannot leak into logs or images. */
+  plexToken?: string;
+  mode: PosterMode;
+  blurSigma: number;
+  /** Demo artwork; used when no Plex URL/token is configured. */
+  demoDir?: string;
+  fetch?: typeof fetch;
+  timeoutMs?: number;
+  /** Upper bound of a poster download; larger answers are dropped. */
+  maxBytes?: number;
+  /** Told about failures (the cache itself never throws at its caller). */
+  onError?: (thumb: string, err: unknown) => void;
+}
+
+export interface PosterCache {
+  /** Processed image bytes for a Plex thumb path, or null (hidden, unknown, unreachable). */
+  get(thumb: string): Promise<Buffer | null>;
+  /** The posters for many thumbs at once, ready for RenderInput.posters. */
+  getMany(thumbs: Iterable<string | null | undefined>): Promise<Map<string, Buffer>>;
+}
+
+/**
+ * Plex thumb paths look like /library/metadata/123/thumb/1699999999. Anything else (a full URL,
+ * "..", odd characters) is refused so a snapshot can never make us fetch another host or path.
+ */
+const THUMB = /^\/[A-Za-z0-9/_.:-]{1,300}$/;
+
+export function isThumbPath(p: string): boolean {
+  return THUMB.test(p) && !p.includes('..') && !p.includes('//');
+}
+
+function key(thumb: string, o: PosterCacheOptions, source: string): string {
+  return createHash('sha256').update(`${o.mode}|${o.blurSigma}|${source}|${thumb}`).digest('hex').slice(0, 32);
+}
+
+async function readIfExists(file: string): Promise<Buffer | null> {
+  try {
+    return await readFile(file);
+  } catch {
+    return null;
+  }
+}
+
+/** Maps a thumb path to one of the demo posters, the same one every time (by hash). */
+export function demoPosterFor(thumb: string, files: readonly string[]): string | null {
+  if (files.length === 0) return null;
+  const h = createHash('sha256').update(thumb).digest().readUInt32BE(0);
+  return files[h % files.length] ?? null;
+}
+
+async function fetchFromPlex(thumb: string, o: PosterCacheOptions): Promise<Buffer> {
+  const base = new URL(o.plexUrl ?? '');
+  const url = new URL(thumb, base);
+  // Belt and braces after the path check: never leave the configured server.
+  if (url.origin !== base.origin) throw new Error('thumb resolves outside the Plex server');
+  const res = await (o.fetch ?? fetch)(url, {
+    headers: { 'X-Plex-Token': o.plexToken ?? '', Accept: 'image/*' },
+    signal: AbortSignal.timeout(o.timeoutMs ?? 5000),
+    redirect: 'error',
+  });
+  if (!res.ok) throw new Error(`Plex answered ${res.status} for a poster`);
+  const limit = o.maxBytes ?? 10 * 1024 * 1024;
+  if (Number(res.headers.get('content-length') ?? 0) > limit) throw new Error('poster too large');
+  const body = Buffer.from(await res.arrayBuffer());
+  if (body.length > limit) throw new Error('poster too large');
+  return body;
+}
+
+export function createPosterCache(o: PosterCacheOptions): PosterCache {
+  const live = Boolean(o.plexUrl && o.plexToken);
+  const source = live ? `plex:${o.plexUrl}` : 'demo';
+  const inflight = new Map<string, Promise<Buffer | null>>();
+  let demoFiles: Promise<string[]> | null = null;
+
+  const listDemo = (): Promise<string[]> => {
+    demoFiles ??= o.demoDir
+      ? readdir(o.demoDir).then((fs) => fs.filter((f) => /\.(png|jpe?g|webp)$/i.test(f)).sort().map((f) => join(o.demoDir ?? '', f)))
+      : Promise.resolve([]);
+    return demoFiles.catch(() => []);
+  };
+
+  const original = async (thumb: string): Promise<Buffer | null> => {
+    if (live) return fetchFromPlex(thumb, o);
+    const file = demoPosterFor(thumb, await listDemo());
+    return file ? readFile(file) : null;
+  };
+
+  const load = async (thumb: string): Promise<Buffer | null> => {
+    const file = join(o.dir, `${key(thumb, o, source)}.jpg`);
+    const cached = await readIfExists(file);
+    if (cached) return cached;
+    const raw = await original(thumb);
+    if (!raw || o.mode === 'hide') return null;
+    const out = await processPoster(raw, o.mode, o.blurSigma);
+    await mkdir(o.dir, { recursive: true });
+    // Write then rename, so a concurrent reader never sees half a file.
+    const tmp = `${file}.${process.pid}.${Date.now()}.tmp`;
+    await writeFile(tmp, out);
+    await rename(tmp, file);
+    return out;
+  };
+
+  const get = (thumb: string): Promise<Buffer | null> => {
+    if (o.mode === 'hide' || !isThumbPath(thumb)) return Promise.resolve(null);
+    const pending = inflight.get(thumb);
+    if (pending) return pending;
+    const p = load(thumb)
+      .catch((err: unknown) => {
+        o.onError?.(thumb, err);
+        return null;
+      })
+      .finally(() => inflight.delete(thumb));
+    inflight.set(thumb, p);
+    return p;
+  };
+
+  return {
+    get,
+    async getMany(thumbs) {
+      const unique = [...new Set([...thumbs].filter((t): t is string => typeof t === 'string'))];
+      const got = await Promise.all(unique.map(async (t) => [t, await get(t)] as const));
+      return new Map(got.filter((e): e is readonly [string, Buffer] => e[1] !== null));
+    },
+  };
+}

@@ -1,0 +1,123 @@
+import { SNAPSHOT_VERSION, type HistoryPoint, type Snapshot, type Stream } from '../../snapshot/schema.js';
+
+/**
+ * Fixed demo data for the gallery, the golden images and the byte-limit tests: a busy evening
+ * with three streams. Pinned to one instant so generated images never churn.
+ */
+
+/** The pinned clock: 2026-11-22 14:05:00 UTC. */
+export const NOW = Date.UTC(2026, 10, 22, 14, 5, 0);
+export const STALE_AFTER = 5 * 60_000;
+
+const GiB = 1024 ** 3;
+
+const ok = (at: number) => ({ status: 'ok' as const, updatedAt: at, durationMs: 120 });
+
+export function stream(over: Partial<Stream> = {}): Stream {
+  return {
+    kind: 'movie',
+    state: 'playing',
+    decision: 'direct play',
+    progress: 0.42,
+    durationMs: 7_200_000,
+    bandwidthKbps: 8_000,
+    location: 'lan',
+    watching: { title: 'The Long Voyage Home', grandparentTitle: null, year: 1940, thumb: '/library/metadata/101/thumb/1' },
+    viewer: { name: 'alice' },
+    ...over,
+  };
+}
+
+export function sampleStreams(): Stream[] {
+  return [
+    stream(),
+    stream({
+      kind: 'episode',
+      decision: 'transcode',
+      progress: 0.8,
+      bandwidthKbps: 4_500,
+      location: 'wan',
+      watching: { title: 'Pilot', grandparentTitle: 'Northern Lights', year: 2021, thumb: '/library/metadata/202/thumb/2' },
+      viewer: { name: 'bob' },
+    }),
+    stream({
+      kind: 'track',
+      state: 'paused',
+      decision: 'copy',
+      progress: 0.1,
+      bandwidthKbps: 320,
+      watching: { title: 'Blue in Green', grandparentTitle: 'Miles Davis', year: 1959, thumb: '/library/metadata/303/thumb/3' },
+      viewer: null,
+    }),
+  ];
+}
+
+export function sampleSnapshot(over: Partial<Snapshot> = {}): Snapshot {
+  const takenAt = NOW - 30_000;
+  const streams = sampleStreams();
+  const counts = { movies: 1234, shows: 156, seasons: 612, episodes: 8765, artists: 210, albums: 1400, tracks: 15230, photos: 0 };
+  return {
+    version: SNAPSHOT_VERSION,
+    takenAt,
+    state: 'busy',
+    sources: { plex: ok(takenAt), tautulli: ok(takenAt), host: ok(takenAt) },
+    library: {
+      sections: [{ id: 1, name: 'Movies', kind: 'movie', items: 1234, counts, private: false }],
+      totals: counts,
+      totalBytes: 48.2 * 1024 * GiB,
+      totalDurationMs: 2.1e10,
+      recentlyAdded: [],
+    },
+    activity: {
+      streamCount: streams.length,
+      directPlay: 1,
+      directStream: 1,
+      transcode: 1,
+      playing: 2,
+      paused: 1,
+      bandwidthKbps: { total: 12_820, lan: 8_320, wan: 4_500 },
+      streams,
+    },
+    history: {
+      windows: { '24h': { plays: 23, watchTimeS: 61_200 }, '7d': { plays: 140, watchTimeS: 402_000 }, '30d': { plays: 610, watchTimeS: 1_700_000 } },
+      topUsers: [],
+      topMovies: [],
+      topShows: [],
+      topPlatforms: [],
+      playsByHour: Array.from({ length: 24 }, (_, h) => Math.round(10 + 8 * Math.sin(h / 3))),
+      playsByDay: [],
+      mostConcurrent: { streams: 6, at: NOW - 3 * 86_400_000 },
+    },
+    host: {
+      cpu: { loadPct: 37.5, cores: 8, temperatureC: 58 },
+      memory: { usedBytes: 11.3 * GiB, totalBytes: 32 * GiB },
+      disks: [{ mount: '/media', usedBytes: 38 * 1024 * GiB, totalBytes: 56 * 1024 * GiB }],
+      network: { rxBytesPerS: 250_000, txBytesPerS: 1_600_000 },
+      uptimeS: 12 * 86_400 + 5 * 3600,
+      transcoderRunning: true,
+    },
+    metrics: {},
+    ...over,
+  };
+}
+
+/** 24 h of 5-minute points with a deterministic evening peak. */
+export function sampleHistory(): HistoryPoint[] {
+  const out: HistoryPoint[] = [];
+  for (let i = 288; i >= 0; i--) {
+    const at = NOW - i * 300_000;
+    const hour = new Date(at).getUTCHours() + new Date(at).getUTCMinutes() / 60;
+    const wave = Math.max(0, Math.sin(((hour - 13) / 24) * 2 * Math.PI));
+    const streams = Math.round(wave * 5.4 + 0.6 * Math.sin(i / 5));
+    out.push({
+      at,
+      streams,
+      transcodes: Math.floor(streams / 3),
+      bandwidthKbps: streams * 4_100 + ((i * 13) % 5) * 200,
+      cpuPct: 8 + streams * 9 + ((i * 11) % 7),
+      memPct: 34 + streams * 2,
+      temperatureC: 44 + streams * 3,
+    });
+  }
+  return out;
+}

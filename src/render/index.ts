@@ -1,0 +1,184 @@
+import sharp from 'sharp';
+import { builtinFields, type FieldCatalogue } from '../snapshot/fields.js';
+import type { HistoryPoint, Snapshot } from '../snapshot/schema.js';
+import type { DrawList } from './drawlist.js';
+import { createMeasurer, registerFonts } from './fonts.js';
+import { Formatter } from './format.js';
+import { layoutError } from './layout/error.js';
+import { layout as layoutPure } from './layout/index.js';
+import { encodePng } from './paint/encode.js';
+import { buildIconPaths, decodeImages, paint } from './paint/paint.js';
+import { loadTemplates, type Template } from './template/load.js';
+import { loadThemes } from './theme/load.js';
+import { applyOverrides, type ColourOverrides } from './theme/overrides.js';
+import type { Theme } from './theme/schema.js';
+
+export type { DrawList, DrawOp } from './drawlist.js';
+export type { Template } from './template/load.js';
+export type { Theme } from './theme/schema.js';
+export { TemplateError } from './template/load.js';
+export { colourOverridesSchema, type ColourOverrides } from './theme/overrides.js';
+
+export interface RenderParams {
+  scale: 1 | 2;
+  /** BCP 47 tag for numbers and dates; invalid tags fall back to 'en'. */
+  locale?: string;
+  /** IANA zone for absolute times; default 'UTC' (never the host's zone). */
+  timeZone?: string;
+  overrides?: ColourOverrides;
+  /** Replaces the template's {title} (github-readme-stats custom_title). */
+  title?: string;
+}
+
+export interface RenderInput {
+  snapshot: Snapshot | null;
+  history: HistoryPoint[];
+  template: string;
+  theme: string;
+  params: RenderParams;
+  /** Epoch ms: the only clock the renderer sees. */
+  now: number;
+  /** Thumb path -> already-processed (blurred) image bytes, from the poster cache. */
+  posters?: ReadonlyMap<string, Buffer>;
+  staleAfterMs: number;
+}
+
+export interface RenderedImage {
+  png: Buffer;
+  width: number;
+  height: number;
+}
+
+export interface RenderErrorOptions {
+  template?: string;
+  width?: number;
+  height?: number;
+  theme?: string;
+  scale?: 1 | 2;
+  message: string;
+}
+
+export interface Renderer {
+  templates: ReadonlyMap<string, Template>;
+  themes: ReadonlyMap<string, Theme>;
+  catalogue: FieldCatalogue;
+  /** Pure: the draw list for an input. Throws RenderInputError for an unknown template/theme. */
+  layout(input: RenderInput): DrawList;
+  render(input: RenderInput): Promise<RenderedImage>;
+  /** An error image in the requested theme and size; never throws. */
+  renderError(opts: RenderErrorOptions): Promise<RenderedImage>;
+  /** Thumb paths a template would draw for this snapshot: fetch these from the poster cache. */
+  postersFor(template: string, snapshot: Snapshot | null): string[];
+}
+
+export interface RendererOptions {
+  templateDirs: string[];
+  themeDirs: string[];
+  fontsDir: string;
+  /** Defaults to the built-in catalogue; pass an extended one to allow metrics.* fields. */
+  fieldCatalogue?: FieldCatalogue;
+}
+
+export class RenderInputError extends Error {
+  constructor(
+    readonly code: 'unknown-template' | 'unknown-theme',
+    message: string,
+  ) {
+    super(message);
+    this.name = 'RenderInputError';
+  }
+}
+
+const DEFAULT_THEME = 'dark';
+
+/** Loads and validates templates, themes and fonts once; throws TemplateError on a bad file. */
+export function createRenderer(opts: RendererOptions): Renderer {
+  const catalogue = opts.fieldCatalogue ?? builtinFields();
+  const templates = loadTemplates(opts.templateDirs, catalogue);
+  const themes = loadThemes(opts.themeDirs);
+  if (themes.size === 0) throw new RenderInputError('unknown-theme', `no themes found in ${opts.themeDirs.join(', ')}`);
+  registerFonts(opts.fontsDir);
+  const measure = createMeasurer();
+  const iconPaths = buildIconPaths();
+  const formatters = new Map<string, Formatter>();
+
+  const formatter = (locale?: string, tz?: string): Formatter => {
+    const key = `${locale ?? ''}|${tz ?? ''}`;
+    let f = formatters.get(key);
+    if (!f) {
+      if (formatters.size > 64) formatters.clear();
+      f = new Formatter(locale, tz);
+      formatters.set(key, f);
+    }
+    return f;
+  };
+
+  const layout = (input: RenderInput): DrawList => {
+    const template = templates.get(input.template);
+    if (!template) throw new RenderInputError('unknown-template', `no template named "${input.template}"`);
+    const base = themes.get(input.theme);
+    if (!base) throw new RenderInputError('unknown-theme', `no theme named "${input.theme}"`);
+    const p = input.params;
+    return layoutPure({
+      snapshot: input.snapshot,
+      history: input.history,
+      template,
+      theme: applyOverrides(base, p.overrides),
+      scale: p.scale === 2 ? 2 : 1,
+      title: p.title ?? template.title,
+      fmt: formatter(p.locale, p.timeZone),
+      now: input.now,
+      staleAfterMs: input.staleAfterMs,
+      measure,
+      catalogue,
+      posters: new Set(input.posters?.keys() ?? []),
+    });
+  };
+
+  const draw = async (list: DrawList, posters?: ReadonlyMap<string, Buffer>): Promise<RenderedImage> => {
+    const canvas = paint(list, iconPaths, await decodeImages(list, posters));
+    return { png: await encodePng(canvas, list.encode, list.maxBytes), width: canvas.width, height: canvas.height };
+  };
+
+  const renderError = async (o: RenderErrorOptions): Promise<RenderedImage> => {
+    const t = o.template === undefined ? undefined : templates.get(o.template);
+    const width = clampSize(o.width ?? t?.width ?? 500);
+    const height = clampSize(o.height ?? t?.height ?? 100);
+    const scale = o.scale === 2 ? 2 : 1;
+    try {
+      const theme = themes.get(o.theme ?? '') ?? themes.get(DEFAULT_THEME) ?? [...themes.values()][0];
+      if (!theme) throw new Error('no theme');
+      return await draw(layoutError(theme, width, height, scale, o.message, measure));
+    } catch {
+      return plainError(width * scale, height * scale);
+    }
+  };
+
+  const postersFor = (name: string, snapshot: Snapshot | null): string[] => {
+    const t = templates.get(name);
+    const wants = t?.widgets.some((w) => w.spec.type === 'nowplaying' && w.spec.posters) ?? false;
+    if (!wants || !snapshot?.activity) return [];
+    const thumbs = snapshot.activity.streams.map((s) => s.watching?.thumb ?? null);
+    return [...new Set(thumbs.filter((x): x is string => x !== null))];
+  };
+
+  return {
+    templates,
+    themes,
+    catalogue,
+    layout,
+    render: async (input) => draw(layout(input), input.posters),
+    renderError,
+    postersFor,
+  };
+}
+
+function clampSize(n: number): number {
+  return Number.isFinite(n) ? Math.min(Math.max(Math.round(n), 8), 2000) : 100;
+}
+
+/** Last resort when even the themed error image fails: a flat grey PNG of the right size. */
+async function plainError(width: number, height: number): Promise<RenderedImage> {
+  const png = await sharp({ create: { width, height, channels: 3, background: { r: 110, g: 110, b: 110 } } }).png().toBuffer();
+  return { png, width, height };
+}

@@ -1,0 +1,93 @@
+import type { FieldCatalogue } from '../../snapshot/fields.js';
+import type { HistoryPoint, Snapshot } from '../../snapshot/schema.js';
+import { parseHex, type Rgba } from '../colour.js';
+import type { DrawOp, FontSpec, FontWeight } from '../drawlist.js';
+import { Formatter, MISSING } from '../format.js';
+import type { Segment } from '../template/bindings.js';
+import type { ColourRole, Theme } from '../theme/schema.js';
+
+/** Measures text in logical pixels with the renderer's registered fonts (pure computation). */
+export interface Measurer {
+  width(text: string, font: FontSpec): number;
+}
+
+export interface StaleInfo {
+  stale: boolean;
+  /** now - takenAt, null without a snapshot. */
+  ageMs: number | null;
+  reason: 'age' | 'source' | 'nodata' | null;
+}
+
+/** Everything a widget may read. Widgets append to `ops` and never see the canvas. */
+export interface LayoutCtx {
+  snapshot: Snapshot | null;
+  history: readonly HistoryPoint[];
+  theme: Theme;
+  fmt: Formatter;
+  now: number;
+  measure: Measurer;
+  catalogue: FieldCatalogue;
+  title: string;
+  stale: StaleInfo;
+  /** Poster refs that the caller has bytes for; others get a placeholder. */
+  posters: ReadonlySet<string>;
+  ops: DrawOp[];
+}
+
+export function staleInfo(s: Snapshot | null, now: number, staleAfterMs: number): StaleInfo {
+  if (!s) return { stale: true, ageMs: null, reason: 'nodata' };
+  const ageMs = Math.max(0, now - s.takenAt);
+  if (ageMs > staleAfterMs) return { stale: true, ageMs, reason: 'age' };
+  const anyStale = Object.values(s.sources).some((src) => src.status === 'stale');
+  return { stale: anyStale, ageMs, reason: anyStale ? 'source' : null };
+}
+
+/** Walks a dotted path; metrics resolve to their value only when the metric is ok. */
+export function resolve(ctx: Pick<LayoutCtx, 'snapshot' | 'title'>, path: string): unknown {
+  if (path === 'title') return ctx.title;
+  const s = ctx.snapshot;
+  if (!s) return null;
+  if (path.startsWith('metrics.')) {
+    const m = s.metrics[path.slice('metrics.'.length)];
+    return m && m.status === 'ok' ? m.value : null;
+  }
+  let cur: unknown = s;
+  for (const key of path.split('.')) {
+    if (cur === null || typeof cur !== 'object') return null;
+    cur = (cur as Record<string, unknown>)[key];
+  }
+  return cur ?? null;
+}
+
+export function num(ctx: LayoutCtx, pathOrNumber: string | number | undefined): number | null {
+  if (typeof pathOrNumber === 'number') return pathOrNumber;
+  if (pathOrNumber === undefined) return null;
+  const v = resolve(ctx, pathOrNumber);
+  return typeof v === 'number' && Number.isFinite(v) ? v : null;
+}
+
+/** Fills a parsed text template with formatted values. */
+export function fill(ctx: LayoutCtx, segments: readonly Segment[] | undefined): string {
+  if (!segments) return '';
+  return segments
+    .map((s) => {
+      if (s.kind === 'lit') return s.text;
+      const info = ctx.catalogue.get(s.path);
+      const v = resolve(ctx, s.path);
+      if (v === null) return MISSING;
+      return ctx.fmt.value(v, s.format, s.arg, info?.unit ?? 'none', ctx.now);
+    })
+    .join('');
+}
+
+export function colour(ctx: LayoutCtx, ref: string): Rgba {
+  return (ctx.theme.colours as Record<string, Rgba | undefined>)[ref] ?? parseHex(ref) ?? ctx.theme.colours.text;
+}
+
+export function role(ctx: LayoutCtx, r: ColourRole): Rgba {
+  return ctx.theme.colours[r];
+}
+
+export function weightOf(w: 'regular' | 'semibold' | 'bold'): FontWeight {
+  return w === 'bold' ? 700 : w === 'semibold' ? 600 : 400;
+}

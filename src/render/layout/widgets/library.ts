@@ -1,0 +1,45 @@
+import type { WidgetSpec } from '../../template/schema.js';
+import { MISSING } from '../../format.js';
+import { role, type LayoutCtx } from '../context.js';
+import { text } from '../text.js';
+
+type Spec = Extract<WidgetSpec, { type: 'library' }>;
+type Item = Spec['items'][number];
+
+interface Entry {
+  item: Item;
+  value: string;
+  label: string;
+}
+
+function entries(ctx: LayoutCtx, items: readonly Item[]): Entry[] {
+  const lib = ctx.snapshot?.library ?? null;
+  return items.map((item) => {
+    if (item === 'size') return { item, value: lib ? ctx.fmt.bytes(lib.totalBytes) : MISSING, label: 'on disk' };
+    if (item === 'duration') return { item, value: lib ? ctx.fmt.duration(lib.totalDurationMs / 1000) : MISSING, label: 'of media' };
+    const n = lib ? lib.totals[item] : null;
+    // Compact keeps a big music library from pushing the movies off the line.
+    return { item, value: n === null ? MISSING : n >= 10_000 ? ctx.fmt.compact(n) : ctx.fmt.num(n), label: item };
+  });
+}
+
+/** Library totals, either "1,234 movies · 156 shows" on one line or as equal tiles. */
+export function libraryWidget(s: Spec, ctx: LayoutCtx): void {
+  const tag = s.id ?? 'library';
+  const list = entries(ctx, s.items);
+  if (s.style === 'inline') {
+    const line = list.map((e) => `${e.value} ${e.label}`).join(' · ');
+    text(ctx, s, line, { size: s.size, weight: 400 }, role(ctx, 'text'), s.align, tag);
+    return;
+  }
+  const tw = s.w / list.length;
+  const labelSize = Math.max(8, Math.round(s.size * 0.62));
+  const total = s.size + labelSize * 1.3;
+  const top = s.y + (s.h - total) / 2;
+  list.forEach((e, i) => {
+    const box = { x: s.x + i * tw, w: tw - 4 };
+    text(ctx, { ...box, y: top, h: s.size }, e.value, { size: s.size, weight: 700 }, role(ctx, 'title'), s.align, `${tag}.${e.item}`);
+    const ly = top + s.size + labelSize * 0.3;
+    text(ctx, { ...box, y: ly, h: labelSize }, e.label, { size: labelSize, weight: 400 }, role(ctx, 'muted'), s.align, `${tag}.${e.item}.label`);
+  });
+}

@@ -1,0 +1,80 @@
+import sharp, { type Sharp } from 'sharp';
+import type { Canvas } from '@napi-rs/canvas';
+import type { EncodeOptions } from '../template/schema.js';
+
+/**
+ * Canvas pixels -> PNG through sharp, not canvas.encode: @napi-rs/canvas has no PNG options and
+ * its encoder is most of the render cost (render-baseline.md §3a). We never call withMetadata and
+ * strip what sharp adds anyway (pHYs), so the PNG has no tEXt/iTXt/eXIf/tIME and the same pixels
+ * always give the same bytes.
+ */
+
+/** Skia keeps premultiplied RGBA; PNG wants straight alpha. Only partly transparent pixels change. */
+function unpremultiply(px: Uint8Array): { data: Uint8Array; opaque: boolean } {
+  let opaque = true;
+  for (let i = 3; i < px.length; i += 4) {
+    if (px[i] !== 255) {
+      opaque = false;
+      break;
+    }
+  }
+  if (opaque) return { data: px, opaque };
+  const out = new Uint8Array(px);
+  for (let i = 0; i < out.length; i += 4) {
+    const a = out[i + 3] ?? 0;
+    if (a === 255) continue;
+    if (a === 0) {
+      out[i] = out[i + 1] = out[i + 2] = 0;
+      continue;
+    }
+    for (let c = 0; c < 3; c++) out[i + c] = Math.min(255, Math.round(((out[i + c] ?? 0) * 255) / a));
+  }
+  return { data: out, opaque };
+}
+
+/** Chunks an image needs; anything else (pHYs, sRGB, text, time) is dropped. */
+const keep = new Set(['IHDR', 'PLTE', 'tRNS', 'IDAT', 'IEND']);
+
+/**
+ * Removes every ancillary chunk. Chunk CRCs cover only their own chunk, so dropping whole chunks
+ * leaves a valid PNG; this is a copy of slices, no re-encode.
+ */
+export function stripPng(png: Buffer): Buffer {
+  const parts: Buffer[] = [png.subarray(0, 8)];
+  let off = 8;
+  while (off + 12 <= png.length) {
+    const len = png.readUInt32BE(off);
+    const type = png.toString('latin1', off + 4, off + 8);
+    if (keep.has(type)) parts.push(png.subarray(off, off + 12 + len));
+    off += 12 + len;
+  }
+  return Buffer.concat(parts);
+}
+
+function toPng(img: Sharp, opts: EncodeOptions, palette: boolean): Promise<Buffer> {
+  return img
+    .png(
+      palette
+        ? { palette: true, colours: opts.colours, effort: opts.effort, compressionLevel: 9, dither: 0 }
+        : { compressionLevel: opts.compressionLevel, adaptiveFiltering: opts.adaptiveFiltering },
+    )
+    .toBuffer()
+    .then(stripPng);
+}
+
+/**
+ * Truecolour first (3 ms for 600x200); only when that misses the template's byte budget, as a
+ * gradient background or a big poster can make it, pay for palette quantisation (10-20 ms) which
+ * is 2-4x smaller. Templates for tiny forum images ask for the palette up front.
+ */
+export async function encodePng(canvas: Canvas, opts: EncodeOptions, maxBytes?: number): Promise<Buffer> {
+  const { data, opaque } = unpremultiply(canvas.data());
+  const img = (): Sharp => {
+    const s = sharp(data, { raw: { width: canvas.width, height: canvas.height, channels: 4 } });
+    // An opaque image needs no alpha channel: a quarter less to filter and compress.
+    return opaque ? s.removeAlpha() : s;
+  };
+  const first = await toPng(img(), opts, opts.palette);
+  if (opts.palette || maxBytes === undefined || first.length <= maxBytes) return first;
+  return toPng(img(), opts, true);
+}

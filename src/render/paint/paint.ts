@@ -1,0 +1,163 @@
+import { Path2D, createCanvas, loadImage, type Canvas, type Image, type SKRSContext2D } from '@napi-rs/canvas';
+import { css, isGradient, type Fill } from '../colour.js';
+import { fillBands } from './bands.js';
+import type { DrawList, DrawOp, ImageOp, RectOp } from '../drawlist.js';
+import { fontString } from '../fonts.js';
+import { icons, type IconName } from '../icons.js';
+
+/**
+ * paint(draw list) -> canvas. The only stage that touches Skia. It reads nothing but the draw
+ * list and the poster bytes it is handed, and it decides nothing: every colour, position and
+ * string was settled by layout.
+ */
+
+export type IconPaths = ReadonlyMap<IconName, Path2D>;
+
+/** Parsed once per renderer: Path2D parsing is not free and icons repeat on every image. */
+export function buildIconPaths(): IconPaths {
+  return new Map(Object.entries(icons).map(([k, d]) => [k as IconName, new Path2D(d)]));
+}
+
+type Radius = number | [number, number, number, number];
+
+function roundRect(ctx: SKRSContext2D, x: number, y: number, w: number, h: number, r: Radius): void {
+  ctx.beginPath();
+  const clamp = (v: number): number => Math.max(0, Math.min(v, w / 2, h / 2));
+  const rr = typeof r === 'number' ? clamp(r) : r.map(clamp);
+  if (rr === 0) ctx.rect(x, y, w, h);
+  else ctx.roundRect(x, y, w, h, rr);
+}
+
+function fillShape(ctx: SKRSContext2D, fill: Fill, x: number, y: number, w: number, h: number, r: Radius, scale: number): void {
+  if (!isGradient(fill)) {
+    if (fill.a <= 0) return;
+    ctx.fillStyle = css(fill);
+    roundRect(ctx, x, y, w, h, r);
+    ctx.fill();
+    return;
+  }
+  ctx.save();
+  roundRect(ctx, x, y, w, h, r);
+  ctx.clip();
+  fillBands(ctx, fill, x, y, w, h, 1 / scale);
+  ctx.restore();
+}
+
+function paintRect(ctx: SKRSContext2D, op: RectOp, scale: number): void {
+  if (op.w <= 0 || op.h <= 0) return;
+  if (op.fill) fillShape(ctx, op.fill, op.x, op.y, op.w, op.h, op.radius, scale);
+  if (op.stroke && op.stroke.a > 0 && op.strokeWidth > 0) {
+    ctx.strokeStyle = css(op.stroke);
+    ctx.lineWidth = op.strokeWidth;
+    roundRect(ctx, op.x, op.y, op.w, op.h, op.radius);
+    ctx.stroke();
+  }
+}
+
+function paintImage(ctx: SKRSContext2D, op: ImageOp, img: Image | undefined): void {
+  if (!img) return;
+  // Cover-fit: crop the poster to the slot's aspect instead of squashing it.
+  const sr = img.width / img.height;
+  const dr = op.w / op.h;
+  const sw = sr > dr ? img.height * dr : img.width;
+  const sh = sr > dr ? img.height : img.width / dr;
+  ctx.save();
+  roundRect(ctx, op.x, op.y, op.w, op.h, op.radius);
+  ctx.clip();
+  ctx.drawImage(img, (img.width - sw) / 2, (img.height - sh) / 2, sw, sh, op.x, op.y, op.w, op.h);
+  ctx.restore();
+}
+
+function paintOp(ctx: SKRSContext2D, op: DrawOp, scale: number, icons: IconPaths, images: ReadonlyMap<string, Image>): void {
+  switch (op.op) {
+    case 'rect':
+      return paintRect(ctx, op, scale);
+    case 'text':
+      if (op.text === '') return;
+      ctx.font = fontString(op.font);
+      ctx.fillStyle = css(op.colour);
+      ctx.textAlign = op.align;
+      ctx.fillText(op.text, op.x, op.y);
+      return;
+    case 'poly': {
+      if (op.points.length < 4) return;
+      ctx.beginPath();
+      ctx.moveTo(op.points[0] ?? 0, op.points[1] ?? 0);
+      for (let i = 2; i + 1 < op.points.length; i += 2) ctx.lineTo(op.points[i] ?? 0, op.points[i + 1] ?? 0);
+      if (op.closed) ctx.closePath();
+      if (op.fill) {
+        ctx.fillStyle = css(op.fill);
+        ctx.fill();
+      }
+      if (op.stroke && op.lineWidth > 0) {
+        ctx.strokeStyle = css(op.stroke);
+        ctx.lineWidth = op.lineWidth;
+        ctx.stroke();
+      }
+      return;
+    }
+    case 'arc':
+      ctx.beginPath();
+      ctx.arc(op.cx, op.cy, op.r, op.start, op.end);
+      ctx.strokeStyle = css(op.colour);
+      ctx.lineWidth = op.lineWidth;
+      ctx.lineCap = 'round';
+      ctx.stroke();
+      ctx.lineCap = 'butt';
+      return;
+    case 'circle':
+      ctx.beginPath();
+      ctx.arc(op.cx, op.cy, op.r, 0, Math.PI * 2);
+      ctx.fillStyle = css(op.fill);
+      ctx.fill();
+      return;
+    case 'image':
+      return paintImage(ctx, op, images.get(op.ref));
+    case 'icon': {
+      const path = icons.get(op.name);
+      if (!path) return;
+      ctx.save();
+      ctx.translate(op.x, op.y);
+      ctx.scale(op.size / 24, op.size / 24);
+      ctx.fillStyle = css(op.colour);
+      ctx.fill(path, 'evenodd');
+      ctx.restore();
+      return;
+    }
+    case 'clip':
+      ctx.save();
+      roundRect(ctx, op.x, op.y, op.w, op.h, op.radius);
+      ctx.clip();
+      return;
+    case 'restore':
+      ctx.restore();
+      return;
+  }
+}
+
+/** Decodes only the posters the draw list uses; an undecodable poster is skipped, not fatal. */
+export async function decodeImages(list: DrawList, posters: ReadonlyMap<string, Buffer> | undefined): Promise<Map<string, Image>> {
+  const out = new Map<string, Image>();
+  if (!posters) return out;
+  for (const op of list.ops) {
+    if (op.op !== 'image' || out.has(op.ref)) continue;
+    const bytes = posters.get(op.ref);
+    if (!bytes) continue;
+    try {
+      out.set(op.ref, await loadImage(bytes));
+    } catch {
+      // A corrupt cache file must not break the picture; the slot stays empty.
+    }
+  }
+  return out;
+}
+
+export function paint(list: DrawList, icons: IconPaths, images: ReadonlyMap<string, Image>): Canvas {
+  const canvas = createCanvas(Math.round(list.width * list.scale), Math.round(list.height * list.scale));
+  const ctx = canvas.getContext('2d');
+  ctx.scale(list.scale, list.scale);
+  ctx.textBaseline = 'alphabetic';
+  for (const op of list.ops) paintOp(ctx, op, list.scale, icons, images);
+  return canvas;
+}
+

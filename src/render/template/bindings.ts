@@ -1,0 +1,36 @@
+import { formatNames, type FormatName } from '../format.js';
+
+/**
+ * A text template such as "{activity.streamCount|int} streams" parsed once at load, so layout
+ * never parses strings and every path is checked against the catalogue before the first render.
+ */
+export type Segment = { kind: 'lit'; text: string } | { kind: 'field'; path: string; format: FormatName | null; arg: string | null };
+
+const PLACEHOLDER = /\{([a-zA-Z0-9_.-]+)(?:\|([a-z]+)(?::([^{}]*))?)?\}/g;
+
+export class BindingError extends Error {}
+
+export function parseBinding(text: string): Segment[] {
+  const out: Segment[] = [];
+  let last = 0;
+  for (const m of text.matchAll(PLACEHOLDER)) {
+    const at = m.index;
+    if (at > last) out.push({ kind: 'lit', text: text.slice(last, at) });
+    const [, path = '', format, arg] = m;
+    if (format !== undefined && !(formatNames as readonly string[]).includes(format)) {
+      throw new BindingError(`unknown format "${format}" (known: ${formatNames.join(', ')})`);
+    }
+    out.push({ kind: 'field', path, format: (format as FormatName | undefined) ?? null, arg: arg ?? null });
+    last = at + m[0].length;
+  }
+  if (last < text.length) out.push({ kind: 'lit', text: text.slice(last) });
+  const rest = out.filter((s) => s.kind === 'lit').map((s) => (s.kind === 'lit' ? s.text : ''));
+  if (rest.some((t) => t.includes('{') || t.includes('}'))) {
+    throw new BindingError(`malformed placeholder in "${text}" (expected {path} or {path|format})`);
+  }
+  return out;
+}
+
+export function boundPaths(segments: readonly Segment[]): string[] {
+  return segments.flatMap((s) => (s.kind === 'field' ? [s.path] : []));
+}

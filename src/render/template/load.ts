@@ -1,0 +1,115 @@
+import { readFileSync, readdirSync } from 'node:fs';
+import { join } from 'node:path';
+import type { z } from 'zod';
+import type { FieldCatalogue } from '../../snapshot/fields.js';
+import { BindingError, boundPaths, parseBinding, type Segment } from './bindings.js';
+import { templateFileSchema, type TemplateFile, type WidgetSpec } from './schema.js';
+
+/** A template or theme file that cannot be used; the message names the file and the field. */
+export class TemplateError extends Error {
+  constructor(
+    readonly file: string,
+    readonly field: string,
+    problem: string,
+  ) {
+    super(`${file}: ${field ? `${field}: ` : ''}${problem}`);
+    this.name = 'TemplateError';
+  }
+}
+
+export interface CompiledWidget {
+  spec: WidgetSpec;
+  /** Parsed text templates by property name (text, label, value, ...). */
+  texts: Record<string, Segment[]>;
+}
+
+export interface Template extends Omit<TemplateFile, 'widgets' | '$schema'> {
+  file: string;
+  widgets: CompiledWidget[];
+}
+
+/** Placeholders that are not snapshot fields. */
+export const pseudoFields = new Set(['title']);
+
+/** Reads every *.json in `dirs` (sorted, so load order is stable), validating with `schema`. */
+export function readJsonDir<S extends z.ZodType>(dirs: readonly string[], schema: S): { file: string; data: z.infer<S> }[] {
+  const out: { file: string; data: z.infer<S> }[] = [];
+  for (const dir of dirs) {
+    for (const name of readdirSync(dir).filter((n) => n.endsWith('.json')).sort()) {
+      const file = join(dir, name);
+      let raw: unknown;
+      try {
+        raw = JSON.parse(readFileSync(file, 'utf8'));
+      } catch (e) {
+        throw new TemplateError(file, '', `not valid JSON (${(e as Error).message})`);
+      }
+      const parsed = schema.safeParse(raw);
+      if (!parsed.success) {
+        const issue = parsed.error.issues[0];
+        throw new TemplateError(file, issue?.path.join('.') ?? '', issue?.message ?? 'invalid');
+      }
+      out.push({ file, data: parsed.data });
+    }
+  }
+  return out;
+}
+
+const textProps = ['text', 'label', 'value', 'empty'] as const;
+const numericTypes = new Set(['int', 'number']);
+
+function checkPath(path: string, catalogue: FieldCatalogue, want: 'scalar' | 'number' | 'series'): string | null {
+  if (want === 'scalar' && pseudoFields.has(path)) return null;
+  const info = catalogue.get(path);
+  if (!info) return `unknown field "${path}" (not in the field catalogue)`;
+  if (want === 'series' && info.type !== 'series') return `"${path}" is not a series (use a series.* field)`;
+  if (want === 'number' && !numericTypes.has(info.type)) return `"${path}" is not a number`;
+  if (want === 'scalar' && (info.type === 'list' || info.type === 'series')) return `"${path}" is a ${info.type}, not a value`;
+  return null;
+}
+
+function compileWidget(spec: WidgetSpec, i: number, t: TemplateFile, file: string, cat: FieldCatalogue): CompiledWidget {
+  const where = (p: string): string => `widgets.${i}.${p}`;
+  if (spec.x + spec.w > t.width + 0.01 || spec.y + spec.h > t.height + 0.01) {
+    throw new TemplateError(file, where('x'), `widget box ${spec.x},${spec.y} ${spec.w}x${spec.h} leaves the ${t.width}x${t.height} image`);
+  }
+  const texts: Record<string, Segment[]> = {};
+  const rec = spec as unknown as Record<string, unknown>;
+  for (const prop of textProps) {
+    const v = rec[prop];
+    // bar/gauge `value` is a path, not a text template.
+    if (typeof v !== 'string' || (prop === 'value' && (spec.type === 'bar' || spec.type === 'gauge'))) continue;
+    try {
+      texts[prop] = parseBinding(v);
+    } catch (e) {
+      if (e instanceof BindingError) throw new TemplateError(file, where(prop), e.message);
+      throw e;
+    }
+    for (const p of boundPaths(texts[prop])) {
+      const err = checkPath(p, cat, 'scalar');
+      if (err) throw new TemplateError(file, where(prop), err);
+    }
+  }
+  const paths: [string, unknown, 'number' | 'series'][] = [];
+  if (spec.type === 'bar' || spec.type === 'gauge') paths.push(['value', spec.value, 'number'], ['max', spec.max, 'number']);
+  if (spec.type === 'sparkline') paths.push(['series', spec.series, 'series']);
+  for (const [prop, v, want] of paths) {
+    if (typeof v !== 'string') continue;
+    const err = checkPath(v, cat, want);
+    if (err) throw new TemplateError(file, where(prop), err);
+  }
+  return { spec, texts };
+}
+
+export function compileTemplate(t: TemplateFile, file: string, catalogue: FieldCatalogue): Template {
+  const { $schema: _schema, widgets, ...rest } = t;
+  return { ...rest, file, widgets: widgets.map((w, i) => compileWidget(w, i, t, file, catalogue)) };
+}
+
+/** Loads all templates; a later directory may replace a built-in of the same name on purpose. */
+export function loadTemplates(dirs: readonly string[], catalogue: FieldCatalogue): Map<string, Template> {
+  const out = new Map<string, Template>();
+  for (const { file, data } of readJsonDir(dirs, templateFileSchema)) {
+    out.set(data.name, compileTemplate(data, file, catalogue));
+  }
+  return out;
+}

@@ -1,0 +1,84 @@
+import express, { Router, type Request, type Response } from 'express';
+import { embedPage, galleryPage, notFoundPage, unavailablePage } from '../pages/templates.js';
+
+export interface PageImage {
+  name: string;
+  template: string;
+  theme: string;
+  alt: string;
+  width: number;
+  height: number;
+}
+
+export interface PageDeps {
+  /** Every configured image. */
+  images: () => PageImage[];
+  /** Theme names; the dark/light `<picture>` snippet picks a pair from them. */
+  themes: readonly string[];
+  /** Absolute base URL without a trailing slash (config publicUrl, else derived from the request). */
+  publicUrl: (req: Request) => string;
+  /** `/v/<etag>/<name>.png` for the current snapshot, null for an unknown name. */
+  versionedPath: (name: string) => Promise<string | null>;
+  /** Absolute path of public/. */
+  staticDir: string;
+}
+
+/**
+ * Sent by the pages themselves too, not only by the app's helmet, so the router stays safe when
+ * mounted on any app (tests mount it bare).
+ */
+export const PAGE_CSP =
+  "default-src 'none'; img-src 'self' data:; style-src 'self'; script-src 'self'; base-uri 'none'; form-action 'none'; frame-ancestors 'none'";
+
+function sendPage(res: Response, status: number, body: string, cacheControl: string): void {
+  res
+    .status(status)
+    .set({
+      'Content-Security-Policy': PAGE_CSP,
+      'X-Content-Type-Options': 'nosniff',
+      'Referrer-Policy': 'no-referrer',
+      'Cache-Control': cacheControl,
+    })
+    .type('html')
+    .send(body);
+}
+
+/** Mounts GET `/` (gallery), GET `/embed/:name` (OpenGraph/Twitter card page) and `/assets/*`. */
+export function pageRoutes(deps: PageDeps): Router {
+  const router = Router();
+
+  router.get('/', (req, res) => {
+    // no-cache: the list of images and the base URL can change with the config.
+    sendPage(res, 200, galleryPage(deps.images(), deps.publicUrl(req), deps.themes), 'no-cache');
+  });
+
+  router.get('/embed/:name', async (req, res) => {
+    const name = req.params.name ?? '';
+    const image = deps.images().find((i) => i.name === name);
+    let versioned: string | null = null;
+    try {
+      versioned = image ? await deps.versionedPath(name) : null;
+    } catch {
+      // A failed render must not pin anything: Discord would freeze a broken unfurl for the post.
+      return sendPage(res, 503, unavailablePage(name), 'no-store');
+    }
+    if (!image || !versioned) return sendPage(res, 404, notFoundPage(name), 'no-cache');
+    const base = deps.publicUrl(req);
+    // no-cache: each fetch of the page (a new Discord post) must name the image of that moment;
+    // the versioned image itself is immutable.
+    sendPage(res, 200, embedPage({ image, base, imageUrl: `${base}${versioned}` }), 'no-cache');
+  });
+
+  router.use(
+    '/assets',
+    express.static(deps.staticDir, {
+      index: false,
+      dotfiles: 'ignore',
+      fallthrough: true,
+      // Revalidate every time: assets change on upgrade and the ETag makes that a cheap 304.
+      maxAge: 0,
+      setHeaders: (res) => res.setHeader('X-Content-Type-Options', 'nosniff'),
+    }),
+  );
+  return router;
+}
