@@ -1,7 +1,7 @@
 import type { Library, MediaCounts, MediaKind } from '../../snapshot/schema.js';
 import { runSource, type SourceResult } from '../result.js';
 import { openReadOnly } from '../sqlite-readonly.js';
-import { COUNTED_TYPES, countsSql, filesSql, recentlyAddedSql, sectionsSql } from './queries.js';
+import { COUNTED_TYPES, countsSql, deletedCountsSql, filesSql, recentlyAddedSql, sectionsSql } from './queries.js';
 
 export interface PlexSourceOptions {
   dbPath: string;
@@ -45,9 +45,15 @@ function queryLibrary(db: import('better-sqlite3').Database, options: PlexSource
       return [s.id, { id: s.id, name: s.name, kind, items: 0, counts: emptyCounts(), private: isPrivate(s.id, s.name) }];
     }),
   );
-  for (const row of db.prepare(countsSql).all() as { sectionId: number; type: keyof typeof COUNTED_TYPES; n: number }[]) {
-    const section = sections.get(row.sectionId);
-    if (section) section.counts[COUNTED_TYPES[row.type]] += row.n;
+  type CountRow = { sectionId: number; type: keyof typeof COUNTED_TYPES; n: number };
+  for (const [sql, sign] of [
+    [countsSql, 1],
+    [deletedCountsSql, -1],
+  ] as const) {
+    for (const row of db.prepare(sql).all() as CountRow[]) {
+      const section = sections.get(row.sectionId);
+      if (section) section.counts[COUNTED_TYPES[row.type]] += sign * row.n;
+    }
   }
   const totals = emptyCounts();
   for (const section of sections.values()) {
