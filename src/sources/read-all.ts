@@ -17,7 +17,7 @@ export function createSourceReader(c: SourcesConfig): (now: number) => Promise<S
   return async (now) => {
     const host = readHost({ timeoutMs: c.hostTimeoutMs, ...(c.systemInfo ? { systemInfo: c.systemInfo } : {}) });
     const plex = await readPlex({ dbPath: c.plexDb, privateSections: c.privateSections });
-    const tautulli = await readTautulli({ dbPath: c.tautulliDb, now, timeZone: c.timeZone });
+    const tautulli = await readTautulli({ dbPath: c.tautulliDb, now, timeZone: c.timeZone, privateSections: c.privateSections });
     return { plex, tautulli, host: await host };
   };
 }

@@ -1,7 +1,7 @@
 import Database from 'better-sqlite3';
 import { describe, expect, it } from 'vitest';
 import { readPlex } from '../../src/sources/plex/plex-source.js';
-import { fixtureDbs } from '../support/fixtures.js';
+import { copyFixtureDbs, fixtureDbs } from '../support/fixtures.js';
 
 /**
  * The oracle reads raw rows with `SELECT *`-style queries and does the arithmetic in JavaScript, so
@@ -84,5 +84,22 @@ describe('Plex source on the demo library', () => {
     const result = await readPlex({ dbPath: '/nonexistent/library.db', privateSections: [] });
     expect(result.ok).toBe(false);
     if (!result.ok) expect(result.error.code).toBe('missing');
+  });
+});
+
+describe('Plex source: adult items', () => {
+  it('never lists items Plex flags adult among recent additions', async () => {
+    // On a private copy, make an adult movie the newest addition so the filter has work to do.
+    const copy = copyFixtureDbs('tiny');
+    const db = new Database(copy.plexDb);
+    // PMS's ICU triggers make stock SQLite refuse the update (as in production); drop them in the copy.
+    for (const name of db.prepare("SELECT name FROM sqlite_master WHERE type = 'trigger'").pluck().all() as string[]) db.exec(`DROP TRIGGER "${name}"`);
+    const adult = db.prepare('SELECT id, title FROM metadata_items WHERE is_adult = 1 AND deleted_at IS NULL LIMIT 1').get() as { id: number; title: string };
+    db.prepare('UPDATE metadata_items SET added_at = ? WHERE id = ?').run(4_000_000_000, adult.id);
+    db.close();
+    const result = await readPlex({ dbPath: copy.plexDb, privateSections: [], recentlyAddedLimit: 5 });
+    if (!result.ok) throw new Error(result.error.message);
+    expect(result.data.recentlyAdded).toHaveLength(5);
+    expect(result.data.recentlyAdded.map((r) => r.watching!.title)).not.toContain(adult.title);
   });
 });

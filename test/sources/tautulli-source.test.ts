@@ -126,3 +126,22 @@ describe('Tautulli source: live streams', () => {
     expect(stream.progress).toBeCloseTo(Number(first.view_offset) / Number(first.duration), 6);
   });
 });
+
+describe('Tautulli source: private sections', () => {
+  it('leaves plays of a private section out of every public number and hides what streams from it play', async () => {
+    const db = new Database(tautulliDb, { readonly: true });
+    const movies = db.prepare("SELECT section_id, section_name FROM library_sections WHERE section_type = 'movie' ORDER BY section_id").get() as {
+      section_id: number;
+      section_name: string;
+    };
+    const sectionOf = new Map((db.prepare('SELECT id, section_id FROM session_history').all() as { id: number; section_id: number }[]).map((r) => [r.id, r.section_id]));
+    db.close();
+    const result = await readTautulli({ dbPath: tautulliDb, now: FIXTURE_NOW_MS, timeZone: 'UTC', privateSections: [movies.section_name] });
+    if (!result.ok) throw new Error(result.error.message);
+    const expected = plays(FIXTURE_NOW_S - 30 * 86_400, (s) => sectionOf.get(s.id) !== movies.section_id);
+    expect(expected.length).toBeLessThan(plays(FIXTURE_NOW_S - 30 * 86_400).length);
+    expect(result.data.history.windows['30d'].plays).toBe(expected.length);
+    expect(result.data.history.topMovies.every((m) => m.plays > 0)).toBe(true);
+    expect(result.data.activity.streamCount).toBe(data.activity.streamCount);
+  });
+});

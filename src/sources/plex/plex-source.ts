@@ -1,6 +1,6 @@
 import type { Library, MediaCounts, MediaKind } from '../../snapshot/schema.js';
 import { runSource, type SourceResult } from '../result.js';
-import { openReadOnly } from '../sqlite-readonly.js';
+import { columnsOf, openReadOnly } from '../sqlite-readonly.js';
 import { COUNTED_TYPES, countsSql, deletedCountsSql, filesSql, recentlyAddedSql, sectionsSql } from './queries.js';
 
 export interface PlexSourceOptions {
@@ -69,7 +69,7 @@ function queryLibrary(db: import('better-sqlite3').Database, options: PlexSource
     totalBytes += row.bytes;
     totalDurationMs += row.durationMs;
   }
-  const recent = db.prepare(recentlyAddedSql).all((options.recentlyAddedLimit ?? 10) * 2) as RecentRow[];
+  const recent = db.prepare(recentlyAddedSql(columnsOf(db, 'metadata_items').has('is_adult'))).all((options.recentlyAddedLimit ?? 10) * 2) as RecentRow[];
   const recentlyAdded = recent
     .filter((r) => !sections.get(r.sectionId)?.private)
     .slice(0, options.recentlyAddedLimit ?? 10)

@@ -35,9 +35,10 @@ export const filesSql = `
   WHERE m.deleted_at IS NULL AND mp.deleted_at IS NULL
   GROUP BY m.library_section_id`;
 
-/** Episodes carry their show title two levels up (episode -> season -> show). The unary + leave
+/** Items Plex flags adult (is_adult, added in newer PMS versions) never show.
+ *  Episodes carry their show title two levels up (episode -> season -> show). The unary + leave
  *  the added_at index as the only way in, so the newest rows are read first and the scan stops early. */
-export const recentlyAddedSql = `
+export const recentlyAddedSql = (hasAdultFlag: boolean) => `
   SELECT mi.id, mi.metadata_type AS type, mi.title, mi.year, mi.added_at AS addedAt,
          mi.library_section_id AS sectionId,
          CASE mi.metadata_type WHEN 4 THEN gp.title WHEN 9 THEN p.title END AS grandparentTitle
@@ -45,5 +46,6 @@ export const recentlyAddedSql = `
   LEFT JOIN metadata_items p ON p.id = mi.parent_id
   LEFT JOIN metadata_items gp ON gp.id = p.parent_id
   WHERE +mi.deleted_at IS NULL AND +mi.metadata_type IN (1, 4, 9) AND +mi.library_section_id IS NOT NULL
+    ${hasAdultFlag ? 'AND COALESCE(mi.is_adult, 0) = 0' : ''}
   ORDER BY mi.added_at DESC
   LIMIT ?`;

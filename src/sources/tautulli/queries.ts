@@ -8,9 +8,9 @@
 /** Live streams: Tautulli deletes a row when its stream ends, but a failed write or a stopped PMS
  *  can leave rows with `stopped` set, which are not live. */
 export const liveSessionsSql = `
-  SELECT media_type, state, transcode_decision, video_decision, audio_decision, view_offset, duration,
+  SELECT section_id, media_type, state, transcode_decision, video_decision, audio_decision, view_offset, duration,
          bandwidth, location, title, parent_title, grandparent_title, year, thumb, grandparent_thumb,
-         user, friendly_name, user_id, started, section_id
+         user, friendly_name, user_id, started
   FROM sessions
   WHERE stopped IS NULL AND (state IS NULL OR state NOT IN ('stopped', 'error'))
   ORDER BY started, id`;
@@ -21,6 +21,7 @@ const grouped = (filter = '') => `
             - SUM(CASE WHEN paused_counter IS NULL THEN 0 ELSE paused_counter END) AS d
   FROM session_history
   WHERE stopped >= :since ${filter}
+    AND (section_id IS NULL OR section_id NOT IN (SELECT value FROM json_each(:private)))
   GROUP BY reference_id`;
 
 export const windowSql = `
@@ -70,4 +71,9 @@ export const playsPerHourSlotSql = `
 export const concurrencySql = `
   SELECT sh.started, sh.stopped FROM session_history AS sh
   JOIN session_history_media_info AS shmi ON shmi.id = sh.id
-  WHERE sh.stopped >= :since`;
+  WHERE sh.stopped >= :since
+    AND (sh.section_id IS NULL OR sh.section_id NOT IN (SELECT value FROM json_each(:private)))`;
+
+/** Section ids the admin marked private by name; Tautulli mirrors Plex's section ids and names. */
+export const privateSectionIdsSql = `
+  SELECT section_id FROM library_sections WHERE section_name IN (SELECT value FROM json_each(:names))`;

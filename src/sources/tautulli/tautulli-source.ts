@@ -13,6 +13,8 @@ export interface TautulliSourceOptions {
   timeZone: string;
   topLimit?: number;
   busyTimeoutMs?: number;
+  /** Section names or ids whose plays are not counted publicly and whose titles never appear. */
+  privateSections?: ReadonlyArray<string | number>;
 }
 
 export interface TautulliData {
@@ -26,14 +28,24 @@ export function readTautulli(options: TautulliSourceOptions): Promise<SourceResu
   return runSource(() => {
     const handle = openReadOnly(options.dbPath, options.busyTimeoutMs);
     try {
-      return handle.db.transaction(() => ({ activity: readActivity(handle.db), history: readHistory(handle.db, options) }))();
+      return handle.db.transaction(() => {
+        const privateIds = JSON.stringify(privateSectionIds(handle.db, options.privateSections ?? []));
+        return { activity: readActivity(handle.db, privateIds), history: readHistory(handle.db, options, privateIds) };
+      })();
     } finally {
       handle.close();
     }
   });
 }
 
+function privateSectionIds(db: Database.Database, sections: ReadonlyArray<string | number>): number[] {
+  const names = sections.filter((s): s is string => typeof s === 'string');
+  const byName = names.length ? (db.prepare(q.privateSectionIdsSql).pluck().all({ names: JSON.stringify(names) }) as number[]) : [];
+  return [...new Set([...sections.filter((s): s is number => typeof s === 'number'), ...byName])];
+}
+
 interface SessionRow {
+  section_id: number | null;
   media_type: string | null;
   state: string | null;
   transcode_decision: string | null;
@@ -52,9 +64,14 @@ interface SessionRow {
   friendly_name: string | null;
 }
 
-function readActivity(db: Database.Database): Activity {
+function readActivity(db: Database.Database, privateIds: string): Activity {
+  const hidden = new Set(JSON.parse(privateIds) as number[]);
   const rows = db.prepare(q.liveSessionsSql).all() as SessionRow[];
-  const streams = rows.map(toStream);
+  // A stream from a private section still loads the server, so it counts; what it plays never shows.
+  const streams = rows.map((row) => {
+    const stream = toStream(row);
+    return row.section_id !== null && hidden.has(row.section_id) ? { ...stream, watching: null } : stream;
+  });
   const sum = (pick: (s: Stream) => boolean) => streams.filter(pick).reduce((n, s) => n + s.bandwidthKbps, 0);
   return {
     streamCount: streams.length,
@@ -101,18 +118,18 @@ function toStream(row: SessionRow): Stream {
   };
 }
 
-function readHistory(db: Database.Database, options: TautulliSourceOptions): History {
+function readHistory(db: Database.Database, options: TautulliSourceOptions, privateIds: string): History {
   const nowS = Math.floor(options.now / 1000);
   const limit = options.topLimit ?? 5;
   const window = (days: number) => {
-    const row = db.prepare(q.windowSql).get({ since: nowS - days * DAY_S }) as { plays: number; watchTimeS: number };
+    const row = db.prepare(q.windowSql).get({ since: nowS - days * DAY_S, private: privateIds }) as { plays: number; watchTimeS: number };
     return { plays: row.plays, watchTimeS: row.watchTimeS };
   };
   const since30 = nowS - 30 * DAY_S;
-  const top = <T>(sql: string) => db.prepare(sql).all({ since: since30, limit }) as T[];
-  const slots = db.prepare(q.playsPerHourSlotSql).all({ since: since30 }) as { slot: number; plays: number }[];
+  const top = <T>(sql: string) => db.prepare(sql).all({ since: since30, limit, private: privateIds }) as T[];
+  const slots = db.prepare(q.playsPerHourSlotSql).all({ since: since30, private: privateIds }) as { slot: number; plays: number }[];
   const buckets = bucketHourSlots(slots, { now: options.now, days: 30, timeZone: options.timeZone });
-  const segments = db.prepare(q.concurrencySql).all({ since: since30 }) as { started: number; stopped: number }[];
+  const segments = db.prepare(q.concurrencySql).all({ since: since30, private: privateIds }) as { started: number; stopped: number }[];
   const peak = mostConcurrent(segments);
   type Titled = { title: string | null; year: number | null; thumb: string | null; plays: number; watchTimeS: number };
   const titled = (r: Titled) => ({
