@@ -17,6 +17,7 @@ import type { ImageDefinition } from './server/routes/images.js';
 import { privacyRoutes } from './server/routes/privacy.js';
 import { builtinFields } from './snapshot/fields.js';
 import type { HistoryPoint, Snapshot } from './snapshot/schema.js';
+import { readBackfill } from './sources/backfill.js';
 import { createSourceReader } from './sources/read-all.js';
 import { createStores, type Stores } from './stores/create.js';
 import type { SheetsAuth } from './stores/sheets/client.js';
@@ -65,6 +66,7 @@ export async function createMarquee(
   }
   const inventory = buildInventory({ catalogue, templates: renderer.templates, images, sheets: config.store.write !== 'sqlite' });
   const stores = createStores(config, logger.child({ component: 'store' }), clock, options.sheetsAuth);
+  if (stores.sqlite.isHistoryEmpty()) seedHistory(config, stores, clock(), logger);
   const collector = new Collector(
     {
       readSources: createSourceReader({
@@ -158,6 +160,16 @@ export async function startMarquee(marquee: Marquee, logger: Logger, options: { 
     marquee.url = `http://${host === '0.0.0.0' || host === '[::]' ? '127.0.0.1' : host}:${address.port}`;
   }
   return marquee;
+}
+
+/** Fills an empty store's graph series from the sources' own history; best effort. */
+function seedHistory(config: Config, stores: Stores, now: number, logger: Logger): void {
+  try {
+    const points = readBackfill({ plexDb: config.plex.db, tautulliDb: config.tautulli.db, now, windowMs: HISTORY_WINDOW_MS, stepMs: 5 * 60_000 });
+    logger.info({ points: stores.sqlite.backfill(points) }, 'graph history seeded from Tautulli and Plex');
+  } catch (err) {
+    logger.warn({ err: { message: (err as Error).message } }, 'could not seed graph history');
+  }
 }
 
 /**

@@ -68,6 +68,19 @@ export class SqliteStore implements SnapshotStore {
     }
   }
 
+  /** Seeds graph history (first start); never overwrites points a real cycle wrote. */
+  backfill(points: readonly HistoryPoint[]): number {
+    const insert = this.db.prepare(
+      `INSERT OR IGNORE INTO history_points (at, streams, transcodes, bandwidth_kbps, cpu_pct, mem_pct, temperature_c)
+       VALUES (@at, @streams, @transcodes, @bandwidthKbps, @cpuPct, @memPct, @temperatureC)`,
+    );
+    return this.db.transaction(() => points.reduce((n, p) => n + insert.run(p).changes, 0))();
+  }
+
+  isHistoryEmpty(): boolean {
+    return this.db.prepare('SELECT 1 FROM history_points LIMIT 1').get() === undefined;
+  }
+
   async latest(): Promise<Snapshot | null> {
     const row = this.statements.latest.get() as { version: number; json: string } | undefined;
     if (!row || row.version !== SNAPSHOT_VERSION) return null;
