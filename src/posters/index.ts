@@ -20,6 +20,8 @@ export interface PosterCacheOptions {
   timeoutMs?: number;
   /** Upper bound of a poster download; larger answers are dropped. */
   maxBytes?: number;
+  /** Processed posters kept in memory (default 128). */
+  memoryEntries?: number;
   /** Told about failures (the cache itself never throws at its caller). */
   onError?: (thumb: string, err: unknown) => void;
 }
@@ -82,6 +84,13 @@ export function createPosterCache(o: PosterCacheOptions): PosterCache {
   const live = Boolean(o.plexUrl && o.plexToken);
   const source = live ? `plex:${o.plexUrl}` : 'demo';
   const inflight = new Map<string, Promise<Buffer | null>>();
+  // Hot posters stay in memory: every render of a busy server asks for the same few.
+  const memory = new Map<string, Buffer>();
+  const remember = (thumb: string, b: Buffer): Buffer => {
+    if (memory.size >= (o.memoryEntries ?? 128)) memory.delete(memory.keys().next().value as string);
+    memory.set(thumb, b);
+    return b;
+  };
   let demoFiles: Promise<string[]> | null = null;
 
   const listDemo = (): Promise<string[]> => {
@@ -100,7 +109,7 @@ export function createPosterCache(o: PosterCacheOptions): PosterCache {
   const load = async (thumb: string): Promise<Buffer | null> => {
     const file = join(o.dir, `${key(thumb, o, source)}.jpg`);
     const cached = await readIfExists(file);
-    if (cached) return cached;
+    if (cached) return remember(thumb, cached);
     const raw = await original(thumb);
     if (!raw || o.mode === 'hide') return null;
     const out = await processPoster(raw, o.mode, o.blurSigma);
@@ -109,11 +118,13 @@ export function createPosterCache(o: PosterCacheOptions): PosterCache {
     const tmp = `${file}.${process.pid}.${Date.now()}.tmp`;
     await writeFile(tmp, out);
     await rename(tmp, file);
-    return out;
+    return remember(thumb, out);
   };
 
   const get = (thumb: string): Promise<Buffer | null> => {
     if (o.mode === 'hide' || !isThumbPath(thumb)) return Promise.resolve(null);
+    const hot = memory.get(thumb);
+    if (hot) return Promise.resolve(hot);
     const pending = inflight.get(thumb);
     if (pending) return pending;
     const p = load(thumb)

@@ -61,7 +61,10 @@ export function createApp(deps: AppDeps): Express {
       pinoHttp({
         logger: deps.logger,
         // Paths only: query strings may carry things people did not mean to log.
-        serializers: { req: (req: { method: string; url: string }) => ({ method: req.method, path: req.url.split('?')[0] }), res: (res: { statusCode: number }) => ({ status: res.statusCode }) },
+        serializers: {
+          req: (req: { method: string; url: string }) => ({ method: req.method, path: req.url.split('?')[0] }),
+          res: (res: { statusCode: number }) => ({ status: res.statusCode }),
+        },
         customLogLevel: (_req, res, err) => (err || res.statusCode >= 500 ? 'error' : 'debug'),
       }),
     );

@@ -7,7 +7,8 @@ import { colourOverridesSchema } from '../render/theme/overrides.js';
  * `/i/<name>.png`, `/i/<name>-<theme>.png`, `/i/<name>@2x.png`, `/i/<name>-<theme>@2x.png`,
  * and `.json` / `.shields.json` for the data behind the image.
  */
-const pathPattern = /^(?<name>[a-z0-9][a-z0-9_]{0,63})(?:-(?<theme>[a-z0-9][a-z0-9_-]{0,63}?))?(?:@(?<scale>[12])x)?\.(?<format>png|json|shields\.json)$/;
+const pathPattern =
+  /^(?<name>[a-z0-9][a-z0-9_]{0,63})(?:-(?<theme>[a-z0-9][a-z0-9_-]{0,63}?))?(?:@(?<scale>[12])x)?\.(?<format>png|json|shields\.json)$/;
 
 export type ImageFormat = 'png' | 'json' | 'shields.json';
 
@@ -32,7 +33,10 @@ export function parseImagePath(file: string): ImagePath | null {
 
 /** Query overrides; unknown keys are ignored (zod strips them), bad values are a 400. */
 export const imageQuerySchema = colourOverridesSchema.extend({
-  theme: z.string().regex(/^[a-z0-9][a-z0-9_-]{0,63}$/).optional(),
+  theme: z
+    .string()
+    .regex(/^[a-z0-9][a-z0-9_-]{0,63}$/)
+    .optional(),
   scale: z.coerce.number().int().min(1).max(2).optional(),
   locale: z
     .string()
@@ -46,7 +50,12 @@ export const imageQuerySchema = colourOverridesSchema.extend({
     }, 'not a BCP 47 locale tag')
     .optional(),
   /** Ask for longer caching than the owner's default; never shorter than the floor. */
-  cache_seconds: z.coerce.number().int().min(0).max(86_400 * 7).optional(),
+  cache_seconds: z.coerce
+    .number()
+    .int()
+    .min(0)
+    .max(86_400 * 7)
+    .optional(),
 });
 export type ImageQuery = z.infer<typeof imageQuerySchema>;
 

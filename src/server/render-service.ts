@@ -75,7 +75,17 @@ export class RenderService {
 
   etagFor(snapshot: Snapshot | null, request: RenderRequest, now: number): string {
     const hash = createHash('sha256')
-      .update(JSON.stringify([snapshot?.version ?? 0, snapshot?.takenAt ?? 0, request.template, request.theme, normalise(request.params), this.renderNow(now), this.revision]))
+      .update(
+        JSON.stringify([
+          snapshot?.version ?? 0,
+          snapshot?.takenAt ?? 0,
+          request.template,
+          request.theme,
+          normalise(request.params),
+          this.renderNow(now),
+          this.revision,
+        ]),
+      )
       .digest('base64url')
       .slice(0, 27);
     return `"${hash}"`;

@@ -1,11 +1,19 @@
+import { writeFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { createRenderer } from '../index.js';
+import { fieldsMarkdown, templateJsonSchema, themeJsonSchema } from './docs.js';
 import { generateGallery } from './gallery.js';
 
-/** npx tsx src/render/gallery/cli.ts [outDir] — regenerates docs/gallery from the repo's data. */
+/**
+ * npx tsx src/render/gallery/cli.ts [outDir]
+ * Regenerates docs/gallery (images, index, field reference) and the template/theme JSON Schemas.
+ */
 const root = fileURLToPath(new URL('../../../', import.meta.url));
 const out = process.argv[2] ?? `${root}docs/gallery`;
 const renderer = createRenderer({ templateDirs: [`${root}templates`], themeDirs: [`${root}themes`], fontsDir: `${root}fonts` });
 const entries = await generateGallery(renderer, out, `${root}assets/demo-posters`);
+writeFileSync(`${out}/FIELDS.md`, fieldsMarkdown(renderer.catalogue));
+writeFileSync(`${root}templates/template.schema.json`, templateJsonSchema());
+writeFileSync(`${root}themes/theme.schema.json`, themeJsonSchema());
 for (const e of entries) console.log(`${e.template.padEnd(11)} ${e.theme.padEnd(20)} ${String(e.bytes).padStart(7)} B`);
 console.log(`wrote ${entries.length} images to ${out}`);

@@ -9,27 +9,23 @@ import type { EncodeOptions } from '../template/schema.js';
  * always give the same bytes.
  */
 
-/** Skia keeps premultiplied RGBA; PNG wants straight alpha. Only partly transparent pixels change. */
-function unpremultiply(px: Uint8Array): { data: Uint8Array; opaque: boolean } {
+/**
+ * Skia keeps premultiplied RGBA; PNG wants straight alpha. Converts in place: the canvas is thrown
+ * away after encoding, and handing sharp the canvas's own buffer is several ms faster than a copy.
+ */
+function unpremultiplyInPlace(px: Uint8Array): boolean {
   let opaque = true;
   for (let i = 3; i < px.length; i += 4) {
-    if (px[i] !== 255) {
-      opaque = false;
-      break;
-    }
-  }
-  if (opaque) return { data: px, opaque };
-  const out = new Uint8Array(px);
-  for (let i = 0; i < out.length; i += 4) {
-    const a = out[i + 3] ?? 0;
+    const a = px[i] as number;
     if (a === 255) continue;
+    opaque = false;
     if (a === 0) {
-      out[i] = out[i + 1] = out[i + 2] = 0;
+      px[i - 3] = px[i - 2] = px[i - 1] = 0;
       continue;
     }
-    for (let c = 0; c < 3; c++) out[i + c] = Math.min(255, Math.round(((out[i + c] ?? 0) * 255) / a));
+    for (let c = i - 3; c < i; c++) px[c] = Math.min(255, Math.round(((px[c] as number) * 255) / a));
   }
-  return { data: out, opaque };
+  return opaque;
 }
 
 /** Chunks an image needs; anything else (pHYs, sRGB, text, time) is dropped. */
@@ -68,7 +64,8 @@ function toPng(img: Sharp, opts: EncodeOptions, palette: boolean): Promise<Buffe
  * is 2-4x smaller. Templates for tiny forum images ask for the palette up front.
  */
 export async function encodePng(canvas: Canvas, opts: EncodeOptions, maxBytes?: number): Promise<Buffer> {
-  const { data, opaque } = unpremultiply(canvas.data());
+  const data = canvas.data();
+  const opaque = unpremultiplyInPlace(data);
   const img = (): Sharp => {
     const s = sharp(data, { raw: { width: canvas.width, height: canvas.height, channels: 4 } });
     // An opaque image needs no alpha channel: a quarter less to filter and compress.

@@ -1,7 +1,8 @@
+import { createHash } from 'node:crypto';
 import { Path2D, createCanvas, loadImage, type Canvas, type Image, type SKRSContext2D } from '@napi-rs/canvas';
 import { css, isGradient, type Fill } from '../colour.js';
 import { fillBands } from './bands.js';
-import type { DrawList, DrawOp, ImageOp, RectOp } from '../drawlist.js';
+import type { DrawList, DrawOp, ImageOp, PolyOp, RectOp } from '../drawlist.js';
 import { fontString } from '../fonts.js';
 import { icons, type IconName } from '../icons.js';
 
@@ -68,6 +69,24 @@ function paintImage(ctx: SKRSContext2D, op: ImageOp, img: Image | undefined): vo
   ctx.restore();
 }
 
+function paintPoly(ctx: SKRSContext2D, op: PolyOp): void {
+  if (op.points.length < 4) return;
+  ctx.beginPath();
+  ctx.moveTo(op.points[0] ?? 0, op.points[1] ?? 0);
+  for (let i = 2; i + 1 < op.points.length; i += 2) ctx.lineTo(op.points[i] ?? 0, op.points[i + 1] ?? 0);
+  if (op.closed) ctx.closePath();
+  if (op.fill) {
+    ctx.fillStyle = css(op.fill);
+    ctx.fill();
+  }
+  if (op.stroke && op.lineWidth > 0) {
+    ctx.strokeStyle = css(op.stroke);
+    ctx.lineWidth = op.lineWidth;
+    ctx.lineJoin = 'round';
+    ctx.stroke();
+  }
+}
+
 function paintOp(ctx: SKRSContext2D, op: DrawOp, scale: number, icons: IconPaths, images: ReadonlyMap<string, Image>): void {
   switch (op.op) {
     case 'rect':
@@ -79,23 +98,8 @@ function paintOp(ctx: SKRSContext2D, op: DrawOp, scale: number, icons: IconPaths
       ctx.textAlign = op.align;
       ctx.fillText(op.text, op.x, op.y);
       return;
-    case 'poly': {
-      if (op.points.length < 4) return;
-      ctx.beginPath();
-      ctx.moveTo(op.points[0] ?? 0, op.points[1] ?? 0);
-      for (let i = 2; i + 1 < op.points.length; i += 2) ctx.lineTo(op.points[i] ?? 0, op.points[i + 1] ?? 0);
-      if (op.closed) ctx.closePath();
-      if (op.fill) {
-        ctx.fillStyle = css(op.fill);
-        ctx.fill();
-      }
-      if (op.stroke && op.lineWidth > 0) {
-        ctx.strokeStyle = css(op.stroke);
-        ctx.lineWidth = op.lineWidth;
-        ctx.stroke();
-      }
-      return;
-    }
+    case 'poly':
+      return paintPoly(ctx, op);
     case 'arc':
       ctx.beginPath();
       ctx.arc(op.cx, op.cy, op.r, op.start, op.end);
@@ -135,19 +139,35 @@ function paintOp(ctx: SKRSContext2D, op: DrawOp, scale: number, icons: IconPaths
   }
 }
 
+/** Decoded posters by content hash, owned by one renderer (bounded; posters repeat per request). */
+export type ImageMemo = Map<string, Image>;
+const MEMO_MAX = 64;
+
 /** Decodes only the posters the draw list uses; an undecodable poster is skipped, not fatal. */
-export async function decodeImages(list: DrawList, posters: ReadonlyMap<string, Buffer> | undefined): Promise<Map<string, Image>> {
+export async function decodeImages(
+  list: DrawList,
+  posters: ReadonlyMap<string, Buffer> | undefined,
+  memo: ImageMemo = new Map(),
+): Promise<Map<string, Image>> {
   const out = new Map<string, Image>();
   if (!posters) return out;
   for (const op of list.ops) {
     if (op.op !== 'image' || out.has(op.ref)) continue;
     const bytes = posters.get(op.ref);
     if (!bytes) continue;
-    try {
-      out.set(op.ref, await loadImage(bytes));
-    } catch {
-      // A corrupt cache file must not break the picture; the slot stays empty.
+    const key = createHash('sha1').update(bytes).digest('base64');
+    let img = memo.get(key);
+    if (!img) {
+      try {
+        img = await loadImage(bytes);
+      } catch {
+        // A corrupt cache file must not break the picture; the slot stays empty.
+        continue;
+      }
+      if (memo.size >= MEMO_MAX) memo.delete(memo.keys().next().value as string);
+      memo.set(key, img);
     }
+    out.set(op.ref, img);
   }
   return out;
 }

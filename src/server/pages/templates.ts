@@ -16,109 +16,125 @@ export interface GalleryImage {
 
 function layout(opts: { title: string; head?: SafeHtml; bodyClass: string; scripts?: boolean }, body: SafeHtml): string {
   return html`<!doctype html>
-<html lang="en">
-<head>
-<meta charset="utf-8">
-<meta name="viewport" content="width=device-width, initial-scale=1">
-<meta name="color-scheme" content="dark">
-<title>${opts.title}</title>
-<link rel="icon" href="/assets/favicon.svg" type="image/svg+xml">
-<link rel="stylesheet" href="/assets/gallery.css">
-${opts.head}
-${opts.scripts ? html`<script type="module" src="/assets/gallery.js"></script>` : ''}
-</head>
-<body class="${opts.bodyClass}">
-${body}
-</body>
-</html>
-`.value;
+    <html lang="en">
+      <head>
+        <meta charset="utf-8" />
+        <meta name="viewport" content="width=device-width, initial-scale=1" />
+        <meta name="color-scheme" content="dark" />
+        <title>${opts.title}</title>
+        <link rel="icon" href="/assets/favicon.svg" type="image/svg+xml" />
+        <link rel="stylesheet" href="/assets/gallery.css" />
+        ${opts.head} ${opts.scripts ? html`<script type="module" src="/assets/gallery.js"></script>` : ''}
+      </head>
+      <body class="${opts.bodyClass}">
+        ${body}
+      </body>
+    </html> `.value;
 }
 
-const brand = html`<a class="brand" href="/"><img src="/assets/favicon.svg" width="28" height="28" alt=""><span>Marquee</span></a>`;
+const brand = html`<a class="brand" href="/"><img src="/assets/favicon.svg" width="28" height="28" alt="" /><span>Marquee</span></a>`;
 
 function snippetRow(image: GalleryImage, s: Snippet): SafeHtml {
   const id = `snippet-${image.name}-${s.kind}`;
   return html`<div class="snippet" data-kind="${s.kind}">
-  <div class="snippet-label"><span>${s.label}</span><small>${s.hint}</small></div>
-  <code id="${id}" class="snippet-text${s.text.includes('\n') ? ' multiline' : ''}">${s.text}</code>
-  <button type="button" class="copy" data-copy="${id}" aria-label="Copy ${s.label} for ${image.name}">Copy</button>
-</div>`;
+    <div class="snippet-label"><span>${s.label}</span><small>${s.hint}</small></div>
+    <code id="${id}" class="snippet-text${s.text.includes('\n') ? ' multiline' : ''}">${s.text}</code>
+    <button type="button" class="copy" data-copy="${id}" aria-label="Copy ${s.label} for ${image.name}">Copy</button>
+  </div>`;
 }
 
 function card(image: GalleryImage, base: string, themes: readonly string[]): SafeHtml {
   const snippets = buildSnippets(image, base, themes);
   return html`<article class="card" id="image-${image.name}" data-name="${image.name}">
-<header class="card-head">
-  <h2>${image.name}</h2>
-  <p class="meta"><span>${image.template}</span><span>${image.theme}</span><span>${image.width}×${image.height}</span></p>
-  <a class="embed-link" href="/embed/${encodeURIComponent(image.name)}">Share page</a>
-</header>
-<div class="preview"><img src="/i/${encodeURIComponent(image.name)}.png" width="${image.width}" height="${image.height}" alt="${image.alt}" decoding="async"></div>
-<div class="snippets">
-${snippets.map((s) => snippetRow(image, s))}
-</div>
-</article>`;
+    <header class="card-head">
+      <h2>${image.name}</h2>
+      <p class="meta"><span>${image.template}</span><span>${image.theme}</span><span>${image.width}×${image.height}</span></p>
+      <a class="embed-link" href="/embed/${encodeURIComponent(image.name)}">Share page</a>
+    </header>
+    <div class="preview">
+      <img
+        src="/i/${encodeURIComponent(image.name)}.png"
+        width="${image.width}"
+        height="${image.height}"
+        alt="${image.alt}"
+        decoding="async"
+      />
+    </div>
+    <div class="snippets">${snippets.map((s) => snippetRow(image, s))}</div>
+  </article>`;
 }
 
 export function galleryPage(images: readonly GalleryImage[], base: string, themes: readonly string[]): string {
   const cards = images.length
     ? html`<div class="grid">${images.map((image) => card(image, base, themes))}</div>`
-    : html`<div class="empty"><h2>No images configured</h2><p>Add an <code>images:</code> list to <code>marquee.yaml</code>, or remove it to serve every built-in template.</p></div>`;
+    : html`<div class="empty">
+        <h2>No images configured</h2>
+        <p>Add an <code>images:</code> list to <code>marquee.yaml</code>, or remove it to serve every built-in template.</p>
+      </div>`;
   return layout(
     { title: 'Marquee · status images', bodyClass: 'gallery', scripts: true },
     html`<header class="top">
-  ${brand}
-  <p class="tagline">Live status images of your Plex server. Pick one, copy a snippet, paste it where the image should appear.</p>
-  <ul class="tips">
-    <li><b>Forums</b> BBCode: a plain <code>.png</code> link that signature filters accept</li>
-    <li><b>GitHub</b> Markdown, or <i>Dark / light</i> to follow the reader's theme</li>
-    <li><b>Email</b> HTML: sized, with alt text for clients that block images</li>
-    <li><b>Discord</b> post the share link: each post keeps the data of its moment</li>
-  </ul>
-  <p class="base">Links point at <code>${base}</code>. If others reach this server at another address, set <code>server.publicUrl</code> in <code>marquee.yaml</code>.</p>
-</header>
-<main>${cards}</main>
-<p id="copy-status" class="visually-hidden" role="status" aria-live="polite"></p>
-<footer class="foot"><a href="/health">Health</a></footer>`,
+        ${brand}
+        <p class="tagline">Live status images of your Plex server. Pick one, copy a snippet, paste it where the image should appear.</p>
+        <ul class="tips">
+          <li><b>Forums</b> BBCode: a plain <code>.png</code> link that signature filters accept</li>
+          <li><b>GitHub</b> Markdown, or <i>Dark / light</i> to follow the reader's theme</li>
+          <li><b>Email</b> HTML: sized, with alt text for clients that block images</li>
+          <li><b>Discord</b> post the share link: each post keeps the data of its moment</li>
+        </ul>
+        <p class="base">
+          Links point at <code>${base}</code>. If others reach this server at another address, set <code>server.publicUrl</code> in
+          <code>marquee.yaml</code>.
+        </p>
+      </header>
+      <main>${cards}</main>
+      <p id="copy-status" class="visually-hidden" role="status" aria-live="polite"></p>
+      <footer class="foot"><a href="/health">Health</a></footer>`,
   );
 }
 
 export interface EmbedPageData {
   image: GalleryImage;
   base: string;
-  /** Absolute URL of the immutable image for this moment. */
-  imageUrl: string;
+  /** Path of the immutable image for this moment, e.g. `/v/<etag>/<name>.png`. */
+  versionedPath: string;
 }
 
-export function embedPage({ image, base, imageUrl }: EmbedPageData): string {
+export function embedPage({ image, base, versionedPath }: EmbedPageData): string {
+  // Absolute for crawlers (Discord, Twitter); the visible <img> stays relative because the CSP
+  // allows only 'self', and a configured publicUrl may differ from the address in the browser.
+  const imageUrl = `${base}${versionedPath}`;
   const pageUrl = `${base}/embed/${image.name}`;
   const title = `${image.name} · Marquee`;
-  const head = html`<meta name="description" content="${image.alt}">
-<meta property="og:type" content="website">
-<meta property="og:site_name" content="Marquee">
-<meta property="og:title" content="${title}">
-<meta property="og:description" content="${image.alt}">
-<meta property="og:url" content="${pageUrl}">
-<meta property="og:image" content="${imageUrl}">
-<meta property="og:image:type" content="image/png">
-<meta property="og:image:width" content="${image.width}">
-<meta property="og:image:height" content="${image.height}">
-<meta property="og:image:alt" content="${image.alt}">
-<meta name="twitter:card" content="summary_large_image">
-<meta name="twitter:title" content="${title}">
-<meta name="twitter:description" content="${image.alt}">
-<meta name="twitter:image" content="${imageUrl}">
-<meta name="twitter:image:alt" content="${image.alt}">`;
+  const head = html`<meta name="description" content="${image.alt}" />
+    <meta property="og:type" content="website" />
+    <meta property="og:site_name" content="Marquee" />
+    <meta property="og:title" content="${title}" />
+    <meta property="og:description" content="${image.alt}" />
+    <meta property="og:url" content="${pageUrl}" />
+    <meta property="og:image" content="${imageUrl}" />
+    <meta property="og:image:type" content="image/png" />
+    <meta property="og:image:width" content="${image.width}" />
+    <meta property="og:image:height" content="${image.height}" />
+    <meta property="og:image:alt" content="${image.alt}" />
+    <meta name="twitter:card" content="summary_large_image" />
+    <meta name="twitter:title" content="${title}" />
+    <meta name="twitter:description" content="${image.alt}" />
+    <meta name="twitter:image" content="${imageUrl}" />
+    <meta name="twitter:image:alt" content="${image.alt}" />`;
   return layout(
     { title, head, bodyClass: 'embed' },
     html`<header class="top">${brand}</header>
-<main class="embed-main">
-  <figure class="embed-figure">
-    <img src="${imageUrl}" width="${image.width}" height="${image.height}" alt="${image.alt}">
-    <figcaption>${image.alt}</figcaption>
-  </figure>
-  <p class="embed-note">This is a snapshot taken when the page was loaded. <a href="/i/${image.name}.png">Live image</a> · <a href="/#image-${image.name}">All images and snippets</a></p>
-</main>`,
+      <main class="embed-main">
+        <figure class="embed-figure">
+          <img src="${versionedPath}" width="${image.width}" height="${image.height}" alt="${image.alt}" />
+          <figcaption>${image.alt}</figcaption>
+        </figure>
+        <p class="embed-note">
+          This is a snapshot taken when the page was loaded. <a href="/i/${image.name}.png">Live image</a> ·
+          <a href="/#image-${image.name}">All images and snippets</a>
+        </p>
+      </main>`,
   );
 }
 
@@ -126,7 +142,11 @@ function messagePage(title: string, message: SafeHtml): string {
   return layout(
     { title: `${title} · Marquee`, bodyClass: 'message' },
     html`<header class="top">${brand}</header>
-<main class="empty"><h1>${title}</h1><p>${message}</p><p><a href="/">See every image</a></p></main>`,
+      <main class="empty">
+        <h1>${title}</h1>
+        <p>${message}</p>
+        <p><a href="/">See every image</a></p>
+      </main>`,
   );
 }
 

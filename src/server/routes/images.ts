@@ -63,13 +63,21 @@ export function imageRoutes(deps: AppDeps): Router {
   // Versioned URLs never change content: an embed posted today shows today's data forever.
   router.get('/v/:etag/:file', async (req, res) => {
     const r = await resolve(deps, req, res, req.params.file ?? '');
-    if (!r || r.path.format !== 'png') return r ? sendError(deps, res, r.path.format, { status: 404, message: 'not found', scale: 1 }) : undefined;
+    if (!r || r.path.format !== 'png')
+      return r ? sendError(deps, res, r.path.format, { status: 404, message: 'not found', scale: 1 }) : undefined;
     const etag = `"${req.params.etag}"`;
     let entry: RenderedEntry | null | undefined = deps.renders.peek(etag);
     if (!entry) {
       const { snapshot, history } = await deps.snapshots.current();
       if (deps.renders.etagFor(snapshot, r.request, deps.clock()) === etag) entry = await renderOrFail(deps, res, r, snapshot, history);
-      else return sendError(deps, res, 'png', { status: 404, message: 'expired version', template: r.image.template, theme: r.request.theme, scale: r.request.params.scale });
+      else
+        return sendError(deps, res, 'png', {
+          status: 404,
+          message: 'expired version',
+          template: r.image.template,
+          theme: r.request.theme,
+          scale: r.request.params.scale,
+        });
     }
     if (!entry) return;
     res.set({ ETag: entry.etag, 'Cache-Control': IMMUTABLE });
@@ -102,7 +110,14 @@ function renderParams(q: ImageQuery, scale: 1 | 2, deps: AppDeps): RenderParams 
 
 const notModified = (req: Request, etag: string) => req.headers['if-none-match']?.split(/\s*,\s*/).includes(etag) ?? false;
 
-async function sendImage(req: Request, res: Response, deps: AppDeps, r: Resolved, snapshot: Snapshot | null, history: HistoryPoint[]): Promise<void> {
+async function sendImage(
+  req: Request,
+  res: Response,
+  deps: AppDeps,
+  r: Resolved,
+  snapshot: Snapshot | null,
+  history: HistoryPoint[],
+): Promise<void> {
   const etag = deps.renders.etagFor(snapshot, r.request, deps.clock());
   const headers: Record<string, string> = { ETag: etag, 'Cache-Control': cacheControl(r.image, r.query.cache_seconds) };
   if (snapshot) headers['Last-Modified'] = new Date(snapshot.takenAt).toUTCString();
@@ -158,7 +173,11 @@ export async function sendError(
 ): Promise<void> {
   res.status(e.status).set('Cache-Control', `public, max-age=${ERROR_MAX_AGE_S}`);
   if (format !== 'png') {
-    res.json(format === 'shields.json' ? { schemaVersion: 1, label: 'plex', message: e.message, color: 'lightgrey', isError: true } : { error: e.message });
+    res.json(
+      format === 'shields.json'
+        ? { schemaVersion: 1, label: 'plex', message: e.message, color: 'lightgrey', isError: true }
+        : { error: e.message },
+    );
     return;
   }
   const image = await deps.renderer.renderError({

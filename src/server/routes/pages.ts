@@ -66,7 +66,7 @@ export function pageRoutes(deps: PageDeps): Router {
     const base = deps.publicUrl(req);
     // no-cache: each fetch of the page (a new Discord post) must name the image of that moment;
     // the versioned image itself is immutable.
-    sendPage(res, 200, embedPage({ image, base, imageUrl: `${base}${versioned}` }), 'no-cache');
+    sendPage(res, 200, embedPage({ image, base, versionedPath: versioned }), 'no-cache');
   });
 
   router.use(

@@ -15,7 +15,8 @@ const stateColours = { online: 'brightgreen', busy: 'yellow', overloaded: 'orang
 export function toShieldsBadge(snapshot: Snapshot | null): ShieldsBadge {
   if (!snapshot) return { schemaVersion: 1, label: 'plex', message: 'no data', color: 'lightgrey', isError: true };
   const streams = snapshot.activity?.streamCount ?? 0;
-  const message = snapshot.state === 'offline' || streams === 0 ? snapshot.state : `${snapshot.state} · ${streams} stream${streams === 1 ? '' : 's'}`;
+  const message =
+    snapshot.state === 'offline' || streams === 0 ? snapshot.state : `${snapshot.state} · ${streams} stream${streams === 1 ? '' : 's'}`;
   return {
     schemaVersion: 1,
     label: 'plex',
