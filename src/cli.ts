@@ -23,7 +23,10 @@ program
     const logger = createLogger(config.logLevel);
     const marquee = await createMarquee(config, logger);
     await startMarquee(marquee, logger, { collect: opts.collect && config.collector.enabled });
-    logger.info({ url: marquee.url, demo: config.demo, store: config.store }, `Marquee ${VERSION} serving${config.demo ? ' demo data' : ''}`);
+    logger.info(
+      { url: marquee.url, demo: config.demo, store: config.store },
+      `Marquee ${VERSION} serving${config.demo ? ' demo data' : ''}`,
+    );
     const shutdown = (signal: string) => {
       logger.info({ signal }, 'shutting down');
       const force = setTimeout(() => process.exit(1), 10_000).unref();
@@ -116,7 +119,11 @@ program
       ]);
       const head = ['field', 'identifying', 'source', 'stored', 'shown by images'];
       const widths = head.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i]!.length)));
-      const line = (r: string[]) => r.map((c, i) => c.padEnd(widths[i]!)).join('  ').trimEnd();
+      const line = (r: string[]) =>
+        r
+          .map((c, i) => c.padEnd(widths[i]!))
+          .join('  ')
+          .trimEnd();
       process.stdout.write(`${[line(head), ...rows.map(line)].join('\n')}\n\nNever collected:\n`);
       for (const n of neverCollected) process.stdout.write(`  - ${n.what} (${n.where})\n`);
     }

@@ -41,7 +41,9 @@ const HISTORY_WINDOW_MS = 24 * 3_600_000;
 
 /** Built-in templates each get a same-named image unless the config defines its own list. */
 export function defaultImages(templates: Iterable<string>): Map<string, ImageDefinition> {
-  return new Map([...templates].map((t) => [t, { template: t, theme: 'dark', maxAgeS: 60, minMaxAgeS: 30, cacheMode: 'max-age' as const }]));
+  return new Map(
+    [...templates].map((t) => [t, { template: t, theme: 'dark', maxAgeS: 60, minMaxAgeS: 30, cacheMode: 'max-age' as const }]),
+  );
 }
 
 /** Wiring only: config -> renderer + stores -> collector -> server. Nothing listens yet. */
@@ -103,10 +105,11 @@ export async function createMarquee(
     clock,
     locale: config.render.locale,
     timeZone: config.render.timeZone,
-    renderLimiter: (client) => limiter.consume(client).then(
-      () => true,
-      () => false,
-    ),
+    renderLimiter: (client) =>
+      limiter.consume(client).then(
+        () => true,
+        () => false,
+      ),
     extraRoutes: [privacyRoutes(() => inventory), ...(options.extraRoutes?.({ renders }) ?? [])],
     health: async () =>
       buildHealth({
@@ -165,7 +168,13 @@ export async function startMarquee(marquee: Marquee, logger: Logger, options: { 
 /** Fills an empty store's graph series from the sources' own history; best effort. */
 function seedHistory(config: Config, stores: Stores, now: number, logger: Logger): void {
   try {
-    const points = readBackfill({ plexDb: config.plex.db, tautulliDb: config.tautulli.db, now, windowMs: HISTORY_WINDOW_MS, stepMs: 5 * 60_000 });
+    const points = readBackfill({
+      plexDb: config.plex.db,
+      tautulliDb: config.tautulli.db,
+      now,
+      windowMs: HISTORY_WINDOW_MS,
+      stepMs: 5 * 60_000,
+    });
     logger.info({ points: stores.sqlite.backfill(points) }, 'graph history seeded from Tautulli and Plex');
   } catch (err) {
     logger.warn({ err: { message: (err as Error).message } }, 'could not seed graph history');
@@ -190,4 +199,3 @@ function memoisedProvider(collector: Collector, store: Stores['read'], clock: ()
     },
   };
 }
-

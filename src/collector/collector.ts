@@ -38,13 +38,17 @@ export class Collector {
   }
 
   start(schedule: string, logger: Logger): void {
-    this.task = cron.schedule(schedule, () => {
-      if (this.running) {
-        logger.warn('collection cycle skipped: the previous one is still running');
-        return;
-      }
-      void this.collect();
-    }, { noOverlap: false });
+    this.task = cron.schedule(
+      schedule,
+      () => {
+        if (this.running) {
+          logger.warn('collection cycle skipped: the previous one is still running');
+          return;
+        }
+        void this.collect();
+      },
+      { noOverlap: false },
+    );
   }
 
   /** Stops the schedule and waits for an in-flight cycle to finish. */

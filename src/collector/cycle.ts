@@ -40,7 +40,13 @@ export async function runCycle(deps: CycleDeps, previous: Snapshot | null): Prom
     Object.entries(snapshot.sources).map(([name, s]) => [name, s.error ? `${s.status}:${s.error.code}` : s.status]),
   );
   deps.logger.info(
-    { cycle: takenAt, durationMs: Math.round(deps.clock() - takenAt), state: snapshot.state, sources, ...(Object.keys(storeErrors).length ? { storeErrors } : {}) },
+    {
+      cycle: takenAt,
+      durationMs: Math.round(deps.clock() - takenAt),
+      state: snapshot.state,
+      sources,
+      ...(Object.keys(storeErrors).length ? { storeErrors } : {}),
+    },
     'collection cycle',
   );
   return snapshot;

@@ -102,7 +102,8 @@ function toConfigError(error: z.ZodError, origin: string, sources: ReadonlyMap<s
   const issues = error.issues.map((issue) => {
     const key = issue.path.map(String).join('.') || '(root)';
     const envName = sources.get(key);
-    const unknown = issue.code === 'unrecognized_keys' ? ` (${issue.keys.map((k) => (key === '(root)' ? k : `${key}.${k}`)).join(', ')})` : '';
+    const unknown =
+      issue.code === 'unrecognized_keys' ? ` (${issue.keys.map((k) => (key === '(root)' ? k : `${key}.${k}`)).join(', ')})` : '';
     return `${key}${envName ? ` (from ${envName})` : ''}: ${issue.message}${unknown}`;
   });
   return new ConfigError(`invalid configuration in ${origin}:\n  - ${issues.join('\n  - ')}`, issues);

@@ -6,9 +6,7 @@ import { z } from 'zod';
  * that names it instead of a setting silently ignored.
  */
 
-const cronExpression = z
-  .string()
-  .regex(/^(\S+\s+){4,5}\S+$/, 'must be a cron expression with 5 or 6 fields (seconds optional)');
+const cronExpression = z.string().regex(/^(\S+\s+){4,5}\S+$/, 'must be a cron expression with 5 or 6 fields (seconds optional)');
 
 const thresholdsSchema = z
   .object({
@@ -98,7 +96,11 @@ export const configSchema = z
         port: z.number().int().min(0).max(65535).default(8080),
         publicUrl: z.url().optional(),
         renderTimeoutMs: z.number().int().min(100).max(9000).default(4000),
-        renderCacheBytes: z.number().int().positive().default(64 * 1024 * 1024),
+        renderCacheBytes: z
+          .number()
+          .int()
+          .positive()
+          .default(64 * 1024 * 1024),
         rateLimitPerMinute: z.number().int().positive().default(600),
       })
       .strict()

@@ -10,8 +10,42 @@ export interface PrivacyPolicy {
   nowPlayingDelayS: number;
 }
 
-const PSEUDONYM_ADJECTIVES = ['Amber', 'Brisk', 'Calm', 'Dusky', 'Eager', 'Fuzzy', 'Gentle', 'Hazy', 'Ivory', 'Jolly', 'Keen', 'Lucky', 'Mellow', 'Nimble', 'Olive', 'Plucky'];
-const PSEUDONYM_NOUNS = ['Otter', 'Falcon', 'Badger', 'Heron', 'Lynx', 'Marten', 'Puffin', 'Quokka', 'Raven', 'Stoat', 'Tapir', 'Vole', 'Walrus', 'Yak', 'Zebu', 'Gecko'];
+const PSEUDONYM_ADJECTIVES = [
+  'Amber',
+  'Brisk',
+  'Calm',
+  'Dusky',
+  'Eager',
+  'Fuzzy',
+  'Gentle',
+  'Hazy',
+  'Ivory',
+  'Jolly',
+  'Keen',
+  'Lucky',
+  'Mellow',
+  'Nimble',
+  'Olive',
+  'Plucky',
+];
+const PSEUDONYM_NOUNS = [
+  'Otter',
+  'Falcon',
+  'Badger',
+  'Heron',
+  'Lynx',
+  'Marten',
+  'Puffin',
+  'Quokka',
+  'Raven',
+  'Stoat',
+  'Tapir',
+  'Vole',
+  'Walrus',
+  'Yak',
+  'Zebu',
+  'Gecko',
+];
 
 /**
  * Applies the privacy policy to a snapshot before it reaches any store, the renderer or a JSON
@@ -24,33 +58,43 @@ export function applyPrivacy(snapshot: Snapshot, policy: PrivacyPolicy, secret: 
   const fresh = (source: 'plex' | 'tautulli') => snapshot.sources[source].status === 'ok';
   const viewer = (v: Viewer | null): Viewer | null => maskViewer(v, policy.userNames, secret);
   const watching = (w: Watching | null): Watching | null => maskWatching(w, policy);
-  const activity = snapshot.activity && fresh('tautulli') && {
-    ...snapshot.activity,
-    bandwidthKbps: mapValues(snapshot.activity.bandwidthKbps, (n) => roundTo(n, policy.roundBandwidthKbps)),
-    streams: snapshot.activity.streams
-      .filter((s) => s.progress * s.durationMs >= policy.nowPlayingDelayS * 1000 || policy.nowPlayingDelayS === 0)
-      .map((s) => ({
-        ...s,
-        kind: policy.watching === 'hidden' ? ('other' as const) : s.kind,
-        bandwidthKbps: roundTo(s.bandwidthKbps, policy.roundBandwidthKbps),
-        viewer: viewer(s.viewer),
-        watching: watching(s.watching),
-      })),
+  const activity = snapshot.activity &&
+    fresh('tautulli') && {
+      ...snapshot.activity,
+      bandwidthKbps: mapValues(snapshot.activity.bandwidthKbps, (n) => roundTo(n, policy.roundBandwidthKbps)),
+      streams: snapshot.activity.streams
+        .filter((s) => s.progress * s.durationMs >= policy.nowPlayingDelayS * 1000 || policy.nowPlayingDelayS === 0)
+        .map((s) => ({
+          ...s,
+          kind: policy.watching === 'hidden' ? ('other' as const) : s.kind,
+          bandwidthKbps: roundTo(s.bandwidthKbps, policy.roundBandwidthKbps),
+          viewer: viewer(s.viewer),
+          watching: watching(s.watching),
+        })),
+    };
+  const library = snapshot.library &&
+    fresh('plex') && {
+      ...snapshot.library,
+      // Private sections leave no trace at all: no name, no counts.
+      sections: snapshot.library.sections
+        .filter((s) => !s.private)
+        .map((s) => ({ ...s, items: count(s.items, policy), counts: mapValues(s.counts, (n) => count(n, policy)) })),
+      totals: mapValues(snapshot.library.totals, (n) => count(n, policy)),
+      recentlyAdded: snapshot.library.recentlyAdded.map((r) => ({ ...r, watching: watching(r.watching) })),
+    };
+  const history = snapshot.history &&
+    fresh('tautulli') && {
+      ...snapshot.history,
+      topUsers: snapshot.history.topUsers.map((u) => ({ ...u, viewer: viewer(u.viewer) })),
+      topMovies: policy.watching === 'shown' ? snapshot.history.topMovies : [],
+      topShows: policy.watching === 'shown' ? snapshot.history.topShows : [],
+    };
+  return {
+    ...snapshot,
+    activity: activity || snapshot.activity,
+    library: library || snapshot.library,
+    history: history || snapshot.history,
   };
-  const library = snapshot.library && fresh('plex') && {
-    ...snapshot.library,
-    // Private sections leave no trace at all: no name, no counts.
-    sections: snapshot.library.sections.filter((s) => !s.private).map((s) => ({ ...s, items: count(s.items, policy), counts: mapValues(s.counts, (n) => count(n, policy)) })),
-    totals: mapValues(snapshot.library.totals, (n) => count(n, policy)),
-    recentlyAdded: snapshot.library.recentlyAdded.map((r) => ({ ...r, watching: watching(r.watching) })),
-  };
-  const history = snapshot.history && fresh('tautulli') && {
-    ...snapshot.history,
-    topUsers: snapshot.history.topUsers.map((u) => ({ ...u, viewer: viewer(u.viewer) })),
-    topMovies: policy.watching === 'shown' ? snapshot.history.topMovies : [],
-    topShows: policy.watching === 'shown' ? snapshot.history.topShows : [],
-  };
-  return { ...snapshot, activity: activity || snapshot.activity, library: library || snapshot.library, history: history || snapshot.history };
 }
 
 function maskViewer(v: Viewer | null, mode: PrivacyPolicy['userNames'], secret: string): Viewer | null {
@@ -90,7 +134,17 @@ function maskWatching(w: Watching | null, policy: PrivacyPolicy): Watching | nul
 
 /** "a movie", "an episode": what a type-only policy shows in place of a title. */
 export function describeKind(kind: MediaKind): string {
-  const noun = { movie: 'movie', show: 'show', season: 'season', episode: 'episode', artist: 'artist', album: 'album', track: 'track', photo: 'photo', other: 'video' }[kind];
+  const noun = {
+    movie: 'movie',
+    show: 'show',
+    season: 'season',
+    episode: 'episode',
+    artist: 'artist',
+    album: 'album',
+    track: 'track',
+    photo: 'photo',
+    other: 'video',
+  }[kind];
   return `${/^[aeiou]/.test(noun) ? 'an' : 'a'} ${noun}`;
 }
 
@@ -117,7 +171,9 @@ export function minimise(snapshot: Snapshot, unneeded: ReadonlySet<string>): Sna
     ...snapshot,
     activity: snapshot.activity && {
       ...snapshot.activity,
-      streams: drop('activity.streams') ? snapshot.activity.streams.map((s) => ({ ...s, viewer: null, watching: null })) : snapshot.activity.streams,
+      streams: drop('activity.streams')
+        ? snapshot.activity.streams.map((s) => ({ ...s, viewer: null, watching: null }))
+        : snapshot.activity.streams,
     },
     history: snapshot.history && {
       ...snapshot.history,
@@ -125,6 +181,9 @@ export function minimise(snapshot: Snapshot, unneeded: ReadonlySet<string>): Sna
       topMovies: drop('history.topMovies') ? [] : snapshot.history.topMovies,
       topShows: drop('history.topShows') ? [] : snapshot.history.topShows,
     },
-    library: snapshot.library && { ...snapshot.library, recentlyAdded: drop('library.recentlyAdded') ? [] : snapshot.library.recentlyAdded },
+    library: snapshot.library && {
+      ...snapshot.library,
+      recentlyAdded: drop('library.recentlyAdded') ? [] : snapshot.library.recentlyAdded,
+    },
   };
 }

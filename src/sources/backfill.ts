@@ -72,7 +72,11 @@ function readResources(file: string, from: number, to: number): { at: number; cp
            SELECT timespan FROM statistics_resources WHERE at BETWEEN ? AND ? GROUP BY timespan ORDER BY COUNT(*) DESC LIMIT 1)
          ORDER BY at`,
       )
-      .all(Math.floor(from / 1000), Math.ceil(to / 1000), Math.floor(from / 1000), Math.ceil(to / 1000)) as { at: number; cpu: number; mem: number }[];
+      .all(Math.floor(from / 1000), Math.ceil(to / 1000), Math.floor(from / 1000), Math.ceil(to / 1000)) as {
+      at: number;
+      cpu: number;
+      mem: number;
+    }[];
   } finally {
     handle.close();
   }

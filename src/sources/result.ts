@@ -1,7 +1,5 @@
 /** What every source returns: data or a typed error, never a throw at the caller. */
-export type SourceResult<T> =
-  | { ok: true; data: T; durationMs: number }
-  | { ok: false; error: SourceError; durationMs: number };
+export type SourceResult<T> = { ok: true; data: T; durationMs: number } | { ok: false; error: SourceError; durationMs: number };
 
 export interface SourceError {
   /** Stable machine-readable cause: missing, locked, corrupt, schema, timeout, unavailable, unconfigured. */

@@ -71,7 +71,12 @@ describe('default privacy policy', () => {
     const stored = JSON.stringify(await marquee.stores.sqlite.latest());
     expect(leaks(stored, forbiddenStrings())).toEqual([]);
     const file = readFileSync(path.join(marquee.config.dataDir, 'marquee.db')).toString('latin1');
-    expect(leaks(file, forbiddenStrings().filter((s) => /^[\x20-\x7e]+$/.test(s)))).toEqual([]);
+    expect(
+      leaks(
+        file,
+        forbiddenStrings().filter((s) => /^[\x20-\x7e]+$/.test(s)),
+      ),
+    ).toEqual([]);
   });
 
   it('keeps identifying data out of the Google Sheet', () => {
@@ -89,7 +94,17 @@ describe('default privacy policy', () => {
   it("keeps identifying data out of every built-in template's draw list", async () => {
     const { snapshot, history } = { snapshot: marquee.collector.latest, history: await marquee.stores.sqlite.history(0) };
     const lists = [...marquee.renderer.templates.keys()].map((template) =>
-      JSON.stringify(marquee.renderer.layout({ snapshot, history, template, theme: 'dark', params: { scale: 1 }, now: FIXTURE_NOW_MS, staleAfterMs: 300_000 })),
+      JSON.stringify(
+        marquee.renderer.layout({
+          snapshot,
+          history,
+          template,
+          theme: 'dark',
+          params: { scale: 1 },
+          now: FIXTURE_NOW_MS,
+          staleAfterMs: 300_000,
+        }),
+      ),
     );
     expect(leaks(lists.join('\n'), forbiddenStrings())).toEqual([]);
   });

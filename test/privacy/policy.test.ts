@@ -6,14 +6,24 @@ import { FIXTURE_NOW_MS } from '../support/fixtures.js';
 import { startTestMarquee } from '../support/marquee-instance.js';
 import { sampleSnapshot } from '../support/sample-snapshot.js';
 
-const base: PrivacyPolicy = { userNames: 'hidden', watching: 'type-only', thumbnails: 'blur', roundCounts: false, roundBandwidthKbps: 0, nowPlayingDelayS: 0 };
+const base: PrivacyPolicy = {
+  userNames: 'hidden',
+  watching: 'type-only',
+  thumbnails: 'blur',
+  roundCounts: false,
+  roundBandwidthKbps: 0,
+  nowPlayingDelayS: 0,
+};
 const SECRET = 'a-test-secret-of-enough-length';
 const fresh = (): Snapshot => {
   const s = sampleSnapshot();
   return { ...s, sources: { ...s.sources, tautulli: { status: 'ok', updatedAt: s.takenAt, durationMs: 1 } } };
 };
 const apply = (policy: Partial<PrivacyPolicy>, s = fresh()) => applyPrivacy(s, { ...base, ...policy }, SECRET);
-const viewerNames = (s: Snapshot) => [...s.activity!.streams.map((x) => x.viewer?.name ?? null), ...s.history!.topUsers.map((u) => u.viewer?.name ?? null)];
+const viewerNames = (s: Snapshot) => [
+  ...s.activity!.streams.map((x) => x.viewer?.name ?? null),
+  ...s.history!.topUsers.map((u) => u.viewer?.name ?? null),
+];
 
 describe('privacy policy: user names', () => {
   const real = viewerNames(fresh());
@@ -89,7 +99,11 @@ describe('privacy policy: generalisation', () => {
 describe('an admin who opts in', () => {
   let marquee: Awaited<ReturnType<typeof startTestMarquee>>;
   beforeAll(async () => {
-    marquee = await startTestMarquee({ profile: 'demo', clock: () => FIXTURE_NOW_MS, yaml: 'privacy:\n  userNames: shown\n  watching: shown\n' });
+    marquee = await startTestMarquee({
+      profile: 'demo',
+      clock: () => FIXTURE_NOW_MS,
+      yaml: 'privacy:\n  userNames: shown\n  watching: shown\n',
+    });
   });
   afterAll(async () => marquee?.stop());
 
@@ -97,9 +111,19 @@ describe('an admin who opts in', () => {
     const names = DEMO_USERS.map((u) => u.friendlyName);
     const json = await (await fetch(`${marquee.url}/i/nowplaying.json`)).text();
     expect(names.some((n) => json.includes(n))).toBe(true);
-    expect(names.some((n) => JSON.stringify(marquee.stores.sqlite.db.prepare('SELECT json FROM latest_snapshot').get()).includes(n))).toBe(true);
+    expect(names.some((n) => JSON.stringify(marquee.stores.sqlite.db.prepare('SELECT json FROM latest_snapshot').get()).includes(n))).toBe(
+      true,
+    );
     const list = JSON.stringify(
-      marquee.renderer.layout({ snapshot: marquee.collector.latest, history: [], template: 'nowplaying', theme: 'dark', params: { scale: 1 }, now: FIXTURE_NOW_MS, staleAfterMs: 300_000 }),
+      marquee.renderer.layout({
+        snapshot: marquee.collector.latest,
+        history: [],
+        template: 'nowplaying',
+        theme: 'dark',
+        params: { scale: 1 },
+        now: FIXTURE_NOW_MS,
+        staleAfterMs: 300_000,
+      }),
     );
     const titles = marquee.collector.latest!.activity!.streams.map((s) => s.watching?.title).filter(Boolean) as string[];
     expect(titles.some((t) => list.includes(t.slice(0, 6)))).toBe(true);

@@ -20,7 +20,11 @@ beforeAll(async () => {
   emulator = await startSheetsEmulator();
   emulator.addSpreadsheet(SHEET_ID, ['Sheet1']);
   const yaml = (extra: string) => sheetsYaml(extra).replace('ROOT', emulator.rootUrl);
-  collector = await startTestMarquee({ clock: () => FIXTURE_NOW_MS, sheetsAuth: staticAuth(), yaml: `${yaml('')}store:\n  write: sheets\n` });
+  collector = await startTestMarquee({
+    clock: () => FIXTURE_NOW_MS,
+    sheetsAuth: staticAuth(),
+    yaml: `${yaml('')}store:\n  write: sheets\n`,
+  });
   renderer = await startTestMarquee({
     clock: () => FIXTURE_NOW_MS,
     sheetsAuth: staticAuth(),

@@ -3,7 +3,14 @@ import { deriveState, mergeSnapshot, type SourceResults } from '../../src/snapsh
 import { snapshotSchema } from '../../src/snapshot/schema.js';
 import { sampleSnapshot } from '../support/sample-snapshot.js';
 
-const thresholds = { busyStreams: 3, overloadedStreams: 6, busyTranscodes: 2, overloadedTranscodes: 4, busyCpuPct: 70, overloadedCpuPct: 90 };
+const thresholds = {
+  busyStreams: 3,
+  overloadedStreams: 6,
+  busyTranscodes: 2,
+  overloadedTranscodes: 4,
+  busyCpuPct: 70,
+  overloadedCpuPct: 90,
+};
 const base = sampleSnapshot();
 
 function okResults(): SourceResults {
@@ -23,7 +30,10 @@ describe('merging source results into a snapshot', () => {
 
   it('carries a failed source’s last good data forward, marked stale with its original time', () => {
     const first = mergeSnapshot({ takenAt: 1000, results: okResults(), previous: null, thresholds });
-    const results = { ...okResults(), tautulli: { ok: false as const, error: { code: 'missing' as const, message: 'gone' }, durationMs: 1 } };
+    const results = {
+      ...okResults(),
+      tautulli: { ok: false as const, error: { code: 'missing' as const, message: 'gone' }, durationMs: 1 },
+    };
     const second = mergeSnapshot({ takenAt: 2000, results, previous: first, thresholds });
     expect(second.sources.tautulli).toMatchObject({ status: 'stale', updatedAt: 1000, error: { code: 'missing' } });
     expect(second.activity).toEqual(first.activity);

@@ -18,7 +18,16 @@ function rawRows<T>(sql: string): T[] {
   }
 }
 
-const typeNames: Record<number, string> = { 1: 'movies', 2: 'shows', 3: 'seasons', 4: 'episodes', 8: 'artists', 9: 'albums', 10: 'tracks', 13: 'photos' };
+const typeNames: Record<number, string> = {
+  1: 'movies',
+  2: 'shows',
+  3: 'seasons',
+  4: 'episodes',
+  8: 'artists',
+  9: 'albums',
+  10: 'tracks',
+  13: 'photos',
+};
 
 describe('Plex source on the demo library', () => {
   it('counts every kind of item per section, leaving out deleted items, extras, playlists and collections', async () => {
@@ -93,8 +102,12 @@ describe('Plex source: adult items', () => {
     const copy = copyFixtureDbs('tiny');
     const db = new Database(copy.plexDb);
     // PMS's ICU triggers make stock SQLite refuse the update (as in production); drop them in the copy.
-    for (const name of db.prepare("SELECT name FROM sqlite_master WHERE type = 'trigger'").pluck().all() as string[]) db.exec(`DROP TRIGGER "${name}"`);
-    const adult = db.prepare('SELECT id, title FROM metadata_items WHERE is_adult = 1 AND deleted_at IS NULL LIMIT 1').get() as { id: number; title: string };
+    for (const name of db.prepare("SELECT name FROM sqlite_master WHERE type = 'trigger'").pluck().all() as string[])
+      db.exec(`DROP TRIGGER "${name}"`);
+    const adult = db.prepare('SELECT id, title FROM metadata_items WHERE is_adult = 1 AND deleted_at IS NULL LIMIT 1').get() as {
+      id: number;
+      title: string;
+    };
     db.prepare('UPDATE metadata_items SET added_at = ? WHERE id = ?').run(4_000_000_000, adult.id);
     db.close();
     const result = await readPlex({ dbPath: copy.plexDb, privateSections: [], recentlyAddedLimit: 5 });

@@ -49,7 +49,10 @@ describe('sources never write to Plex or Tautulli', () => {
     const asUser = process.getuid?.() === 0 ? ['setpriv', '--reuid=65534', '--regid=65534', '--clear-groups'] : [];
     const probe = path.resolve(__dirname, '../support/open-readonly-probe.ts');
     const cmd = [...asUser, process.execPath, '--import', 'tsx', probe, dbs.plexDb];
-    const out = execFileSync(cmd[0]!, cmd.slice(1), { cwd: path.resolve(__dirname, '../..'), env: { ...process.env, TSX_DISABLE_CACHE: '1' } });
+    const out = execFileSync(cmd[0]!, cmd.slice(1), {
+      cwd: path.resolve(__dirname, '../..'),
+      env: { ...process.env, TSX_DISABLE_CACHE: '1' },
+    });
     const result = JSON.parse(out.toString()) as { copied: boolean; items: number };
     expect(result).toMatchObject({ copied: true });
     expect(result.items).toBeGreaterThan(0);

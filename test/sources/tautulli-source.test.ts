@@ -26,12 +26,17 @@ let data: TautulliData;
 
 beforeAll(async () => {
   const db = new Database(tautulliDb, { readonly: true });
-  segments = db.prepare('SELECT id, reference_id, started, stopped, paused_counter, user_id, platform, media_type FROM session_history').all() as Segment[];
+  segments = db
+    .prepare('SELECT id, reference_id, started, stopped, paused_counter, user_id, platform, media_type FROM session_history')
+    .all() as Segment[];
   users = new Map(
-    (db.prepare('SELECT user_id, username, friendly_name FROM users').all() as { user_id: number; username: string; friendly_name: string | null }[]).map((u) => [
-      u.user_id,
-      u.friendly_name?.trim() ? u.friendly_name : u.username,
-    ]),
+    (
+      db.prepare('SELECT user_id, username, friendly_name FROM users').all() as {
+        user_id: number;
+        username: string;
+        friendly_name: string | null;
+      }[]
+    ).map((u) => [u.user_id, u.friendly_name?.trim() ? u.friendly_name : u.username]),
   );
   db.close();
   const result = await readTautulli({ dbPath: tautulliDb, now: FIXTURE_NOW_MS, timeZone: 'UTC', topLimit: 5 });
@@ -109,7 +114,10 @@ describe('Tautulli source: history as Tautulli computes it', () => {
 describe('Tautulli source: live streams', () => {
   it('reads live sessions, ignoring rows that have stopped', () => {
     const db = new Database(tautulliDb, { readonly: true });
-    const live = db.prepare("SELECT * FROM sessions WHERE stopped IS NULL AND state <> 'stopped' ORDER BY started, id").all() as Record<string, unknown>[];
+    const live = db.prepare("SELECT * FROM sessions WHERE stopped IS NULL AND state <> 'stopped' ORDER BY started, id").all() as Record<
+      string,
+      unknown
+    >[];
     const stale = db.prepare("SELECT COUNT(*) AS n FROM sessions WHERE stopped IS NOT NULL OR state = 'stopped'").get() as { n: number };
     db.close();
     expect(stale.n).toBeGreaterThan(0);
@@ -120,7 +128,11 @@ describe('Tautulli source: live streams', () => {
     expect(a.directPlay).toBe(live.filter((s) => s.transcode_decision === 'direct play').length);
     expect(a.paused).toBe(live.filter((s) => s.state === 'paused').length);
     const sum = (rows: Record<string, unknown>[]) => rows.reduce((n, s) => n + Number(s.bandwidth ?? 0), 0);
-    expect(a.bandwidthKbps).toEqual({ total: sum(live), lan: sum(live.filter((s) => s.location === 'lan')), wan: sum(live.filter((s) => s.location === 'wan')) });
+    expect(a.bandwidthKbps).toEqual({
+      total: sum(live),
+      lan: sum(live.filter((s) => s.location === 'lan')),
+      wan: sum(live.filter((s) => s.location === 'wan')),
+    });
     const first = live[0]!;
     const stream = a.streams[0]!;
     expect(stream.progress).toBeCloseTo(Number(first.view_offset) / Number(first.duration), 6);
@@ -130,11 +142,18 @@ describe('Tautulli source: live streams', () => {
 describe('Tautulli source: private sections', () => {
   it('leaves plays of a private section out of every public number and hides what streams from it play', async () => {
     const db = new Database(tautulliDb, { readonly: true });
-    const movies = db.prepare("SELECT section_id, section_name FROM library_sections WHERE section_type = 'movie' ORDER BY section_id").get() as {
+    const movies = db
+      .prepare("SELECT section_id, section_name FROM library_sections WHERE section_type = 'movie' ORDER BY section_id")
+      .get() as {
       section_id: number;
       section_name: string;
     };
-    const sectionOf = new Map((db.prepare('SELECT id, section_id FROM session_history').all() as { id: number; section_id: number }[]).map((r) => [r.id, r.section_id]));
+    const sectionOf = new Map(
+      (db.prepare('SELECT id, section_id FROM session_history').all() as { id: number; section_id: number }[]).map((r) => [
+        r.id,
+        r.section_id,
+      ]),
+    );
     db.close();
     const result = await readTautulli({ dbPath: tautulliDb, now: FIXTURE_NOW_MS, timeZone: 'UTC', privateSections: [movies.section_name] });
     if (!result.ok) throw new Error(result.error.message);

@@ -19,7 +19,7 @@ export function decodePng(bytes: Buffer): DecodedPng {
 /** PNG chunk types in file order. */
 export function pngChunks(bytes: Buffer): string[] {
   const types: string[] = [];
-  for (let offset = 8; offset < bytes.length; ) {
+  for (let offset = 8; offset < bytes.length;) {
     const length = bytes.readUInt32BE(offset);
     types.push(bytes.toString('latin1', offset + 4, offset + 8));
     offset += 12 + length;

@@ -3,7 +3,10 @@ import type { Host } from '../../snapshot/schema.js';
 import { runSource, type SourceResult } from '../result.js';
 
 /** The part of systeminformation we use, injectable so drills can make it throw or hang. */
-export type SystemInfo = Pick<typeof si, 'currentLoad' | 'cpuTemperature' | 'mem' | 'fsSize' | 'networkStats' | 'time' | 'processLoad' | 'cpu'>;
+export type SystemInfo = Pick<
+  typeof si,
+  'currentLoad' | 'cpuTemperature' | 'mem' | 'fsSize' | 'networkStats' | 'time' | 'processLoad' | 'cpu'
+>;
 
 export interface HostSourceOptions {
   timeoutMs: number;

@@ -19,9 +19,27 @@ const topLevelCount: Record<Library['sections'][number]['kind'], keyof MediaCoun
   photo: 'photos',
   other: null,
 };
-const itemKinds: Record<number, MediaKind> = { 1: 'movie', 2: 'show', 3: 'season', 4: 'episode', 8: 'artist', 9: 'album', 10: 'track', 13: 'photo' };
+const itemKinds: Record<number, MediaKind> = {
+  1: 'movie',
+  2: 'show',
+  3: 'season',
+  4: 'episode',
+  8: 'artist',
+  9: 'album',
+  10: 'track',
+  13: 'photo',
+};
 
-export const emptyCounts = (): MediaCounts => ({ movies: 0, shows: 0, seasons: 0, episodes: 0, artists: 0, albums: 0, tracks: 0, photos: 0 });
+export const emptyCounts = (): MediaCounts => ({
+  movies: 0,
+  shows: 0,
+  seasons: 0,
+  episodes: 0,
+  artists: 0,
+  albums: 0,
+  tracks: 0,
+  photos: 0,
+});
 
 /** Reads library counts, sizes and recent additions from Plex's DB, opened read-only per cycle. */
 export function readPlex(options: PlexSourceOptions): Promise<SourceResult<Library>> {
@@ -69,7 +87,9 @@ function queryLibrary(db: import('better-sqlite3').Database, options: PlexSource
     totalBytes += row.bytes;
     totalDurationMs += row.durationMs;
   }
-  const recent = db.prepare(recentlyAddedSql(columnsOf(db, 'metadata_items').has('is_adult'))).all((options.recentlyAddedLimit ?? 10) * 2) as RecentRow[];
+  const recent = db
+    .prepare(recentlyAddedSql(columnsOf(db, 'metadata_items').has('is_adult')))
+    .all((options.recentlyAddedLimit ?? 10) * 2) as RecentRow[];
   const recentlyAdded = recent
     .filter((r) => !sections.get(r.sectionId)?.private)
     .slice(0, options.recentlyAddedLimit ?? 10)

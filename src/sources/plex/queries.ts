@@ -6,7 +6,16 @@
 
 /** metadata_type codes that count as library items; clips (12), trailers (5), playlists (15),
  *  collections (18) and photo albums (14) are deliberately absent. */
-export const COUNTED_TYPES = { 1: 'movies', 2: 'shows', 3: 'seasons', 4: 'episodes', 8: 'artists', 9: 'albums', 10: 'tracks', 13: 'photos' } as const;
+export const COUNTED_TYPES = {
+  1: 'movies',
+  2: 'shows',
+  3: 'seasons',
+  4: 'episodes',
+  8: 'artists',
+  9: 'albums',
+  10: 'tracks',
+  13: 'photos',
+} as const;
 
 export const sectionsSql = `
   SELECT id, name, section_type FROM library_sections ORDER BY id`;

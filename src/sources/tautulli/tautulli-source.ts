@@ -40,7 +40,12 @@ export function readTautulli(options: TautulliSourceOptions): Promise<SourceResu
 
 function privateSectionIds(db: Database.Database, sections: ReadonlyArray<string | number>): number[] {
   const names = sections.filter((s): s is string => typeof s === 'string');
-  const byName = names.length ? (db.prepare(q.privateSectionIdsSql).pluck().all({ names: JSON.stringify(names) }) as number[]) : [];
+  const byName = names.length
+    ? (db
+        .prepare(q.privateSectionIdsSql)
+        .pluck()
+        .all({ names: JSON.stringify(names) }) as number[])
+    : [];
   return [...new Set([...sections.filter((s): s is number => typeof s === 'number'), ...byName])];
 }
 
@@ -94,7 +99,8 @@ function decisionOf(row: SessionRow): Stream['decision'] {
 }
 
 const kindOf = (mediaType: string | null): MediaKind =>
-  (({ movie: 'movie', episode: 'episode', track: 'track', photo: 'photo', clip: 'other' }) as Record<string, MediaKind>)[mediaType ?? ''] ?? 'other';
+  (({ movie: 'movie', episode: 'episode', track: 'track', photo: 'photo', clip: 'other' }) as Record<string, MediaKind>)[mediaType ?? ''] ??
+  'other';
 
 function toStream(row: SessionRow): Stream {
   const duration = row.duration ?? 0;
