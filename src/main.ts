@@ -6,14 +6,15 @@ import { RateLimiterMemory } from 'rate-limiter-flexible';
 import { Collector } from './collector/collector.js';
 import type { Config } from './config/load.js';
 import { ensureDemoDatabases } from './demo.js';
-import { BUILTIN_TEMPLATES_DIR, BUILTIN_THEMES_DIR, FONTS_DIR } from './paths.js';
+import { BUILTIN_TEMPLATES_DIR, BUILTIN_THEMES_DIR, FONTS_DIR, PUBLIC_DIR } from './paths.js';
 import { buildInventory, unneededIdentifyingFields, type Inventory } from './privacy/inventory.js';
 import { createRenderer, type Renderer } from './render/index.js';
 import { loadOrCreateSecret } from './secret.js';
-import { createApp, type SnapshotProvider } from './server/app.js';
+import { createApp, type AppDeps, type SnapshotProvider } from './server/app.js';
 import { buildHealth } from './server/health.js';
 import { RenderService } from './server/render-service.js';
-import type { ImageDefinition } from './server/routes/images.js';
+import { versionedPath, type ImageDefinition } from './server/routes/images.js';
+import { pageRoutes } from './server/routes/pages.js';
 import { privacyRoutes } from './server/routes/privacy.js';
 import { builtinFields } from './snapshot/fields.js';
 import type { HistoryPoint, Snapshot } from './snapshot/schema.js';
@@ -96,7 +97,7 @@ export async function createMarquee(
   });
   const snapshots = memoisedProvider(collector, stores.read, clock);
   const limiter = new RateLimiterMemory({ points: config.server.rateLimitPerMinute, duration: 60 });
-  const app = createApp({
+  const appDeps: AppDeps = {
     snapshots,
     renderer,
     renders,
@@ -110,7 +111,6 @@ export async function createMarquee(
         () => true,
         () => false,
       ),
-    extraRoutes: [privacyRoutes(() => inventory), ...(options.extraRoutes?.({ renders }) ?? [])],
     health: async () =>
       buildHealth({
         snapshot: (await snapshots.current()).snapshot,
@@ -119,7 +119,23 @@ export async function createMarquee(
         staleAfterMs: config.render.staleAfterS * 1000,
         version: VERSION,
       }),
-  });
+  };
+  appDeps.extraRoutes = [
+    privacyRoutes(() => inventory),
+    pageRoutes({
+      images: () =>
+        [...images].map(([name, d]) => {
+          const t = renderer.templates.get(d.template)!;
+          return { name, template: d.template, theme: d.theme, alt: d.alt ?? `${name}: Plex server status`, width: t.width, height: t.height };
+        }),
+      themes: [...renderer.themes.keys()],
+      publicUrl: (req) => (config.server.publicUrl ?? `${req.protocol}://${req.get('host')}`).replace(/\/+$/, ''),
+      versionedPath: (name) => versionedPath(appDeps, name),
+      staticDir: PUBLIC_DIR,
+    }),
+    ...(options.extraRoutes?.({ renders }) ?? []),
+  ];
+  const app = createApp(appDeps);
   const marquee: Marquee = {
     config,
     collector,

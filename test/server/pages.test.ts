@@ -1,0 +1,205 @@
+import type { AddressInfo } from 'node:net';
+import type { Server } from 'node:http';
+import path from 'node:path';
+import express from 'express';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { PAGE_CSP, pageRoutes, type PageImage } from '../../src/server/routes/pages.js';
+import { buildSnippets, themePair } from '../../src/server/pages/snippets.js';
+import { escapeHtml } from '../../src/server/pages/html.js';
+
+const BASE = 'https://status.example.org';
+const EVIL_ALT = `Plex "now" <script>alert('x')</script> & [more]`;
+const images: PageImage[] = [
+  { name: 'signature', template: 'signature', theme: 'dark', alt: 'Plex server status', width: 600, height: 200 },
+  { name: 'evil', template: 'banner', theme: 'nord', alt: EVIL_ALT, width: 468, height: 60 },
+];
+const THEMES = ['dark', 'light', 'nord', 'nord_light'];
+
+let server: Server;
+let url: string;
+let renderFails = false;
+
+beforeAll(async () => {
+  const app = express();
+  app.use(
+    pageRoutes({
+      images: () => images,
+      themes: THEMES,
+      publicUrl: () => BASE,
+      versionedPath: async (name) => {
+        if (renderFails) throw new Error('render failed');
+        return images.some((i) => i.name === name) ? `/v/abc123/${name}.png` : null;
+      },
+      staticDir: path.resolve(import.meta.dirname, '../../public'),
+    }),
+  );
+  server = app.listen(0, '127.0.0.1');
+  await new Promise((resolve) => server.once('listening', resolve));
+  url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+});
+afterAll(() => new Promise<void>((resolve) => server.close(() => resolve())));
+
+const get = async (p: string) => {
+  const res = await fetch(`${url}${p}`);
+  return { res, body: await res.text() };
+};
+
+/** Every `<script>` must load a file, and nothing may carry inline styles or handlers. */
+function expectNoInlineCode(body: string) {
+  for (const m of body.matchAll(/<script\b([^>]*)>([\s\S]*?)<\/script>/gi)) {
+    expect(m[1]).toMatch(/\ssrc="\/assets\//);
+    expect(m[2]).toBe('');
+  }
+  expect(body).not.toMatch(/<style\b/i);
+  expect(body).not.toMatch(/\sstyle\s*=/i);
+  expect(body).not.toMatch(/\son[a-z]+\s*=/i);
+}
+
+/** The text content of the element with this id, entities decoded (enough for our own markup). */
+function textOf(body: string, id: string): string {
+  const m = new RegExp(`id="${id}"[^>]*>([^<]*)<`).exec(body);
+  if (!m) throw new Error(`no element #${id}`);
+  return m[1]!
+    .replace(/&lt;/g, '<')
+    .replace(/&gt;/g, '>')
+    .replace(/&quot;/g, '"')
+    .replace(/&#39;/g, "'")
+    .replace(/&amp;/g, '&');
+}
+
+/** Attributes of every `<tag ...>` in the body, raw (still entity-encoded); tolerant of layout and `/>`. */
+function tags(body: string, tag: string): Record<string, string>[] {
+  return [...body.matchAll(new RegExp(`<${tag}\\b([^>]*?)/?>`, 'g'))].map((m) =>
+    Object.fromEntries([...m[1]!.matchAll(/([\w:-]+)="([^"]*)"/g)].map((a) => [a[1]!, a[2]!])),
+  );
+}
+const meta = (body: string, key: string) => tags(body, 'meta').find((t) => t.property === key || t.name === key)?.content;
+const img = (body: string, src: string) => tags(body, 'img').find((t) => t.src === src);
+
+describe('gallery page', () => {
+  it('is HTML with the strict CSP, no caching and no inline code', async () => {
+    const { res, body } = await get('/');
+    expect(res.status).toBe(200);
+    expect(res.headers.get('content-type')).toMatch(/^text\/html/);
+    expect(res.headers.get('content-security-policy')).toBe(PAGE_CSP);
+    expect(res.headers.get('cache-control')).toBe('no-cache');
+    expectNoInlineCode(body);
+  });
+
+  it('shows a sized, described live preview of every image', async () => {
+    const { body } = await get('/');
+    expect(img(body, '/i/signature.png')).toMatchObject({ width: '600', height: '200', alt: 'Plex server status' });
+    expect(img(body, '/i/evil.png')).toMatchObject({ width: '468', height: '60', alt: escapeHtml(EVIL_ALT) });
+  });
+
+  it('escapes every interpolated string', async () => {
+    const { body } = await get('/');
+    expect(body).not.toContain('<script>alert');
+    expect(body).not.toContain("alert('x')");
+    expect(body).toContain('&lt;script&gt;alert(&#39;x&#39;)');
+  });
+
+  it('offers each snippet with absolute URLs, exactly as it will be copied', async () => {
+    const { body } = await get('/');
+    expect(textOf(body, 'snippet-signature-markdown')).toBe(`![Plex server status](${BASE}/i/signature.png)`);
+    expect(textOf(body, 'snippet-signature-bbcode')).toBe(`[img]${BASE}/i/signature.png[/img]`);
+    expect(textOf(body, 'snippet-signature-url')).toBe(`${BASE}/i/signature.png`);
+    expect(textOf(body, 'snippet-signature-discord')).toBe(`${BASE}/embed/signature`);
+    expect(textOf(body, 'snippet-signature-html')).toBe(
+      `<img src="${BASE}/i/signature.png" srcset="${BASE}/i/signature@2x.png 2x" width="600" height="200" alt="Plex server status">`,
+    );
+    const picture = textOf(body, 'snippet-signature-picture');
+    expect(picture).toContain(`<source media="(prefers-color-scheme: dark)" srcset="${BASE}/i/signature-dark.png">`);
+    expect(picture).toContain(`<source media="(prefers-color-scheme: light)" srcset="${BASE}/i/signature-light.png">`);
+    // Every copy button names an element that exists.
+    for (const [, id] of body.matchAll(/data-copy="([^"]+)"/g)) expect(body).toContain(`id="${id}"`);
+  });
+
+  it('keeps the evil alt text harmless inside the snippets too', async () => {
+    const { body } = await get('/');
+    expect(textOf(body, 'snippet-evil-markdown')).toBe(`![Plex "now" <script>alert('x')</script> & \\[more\\]](${BASE}/i/evil.png)`);
+    // Pasted into someone's HTML, the alt attribute cannot break out or open a tag.
+    expect(textOf(body, 'snippet-evil-html')).toContain(
+      'alt="Plex &quot;now&quot; &lt;script&gt;alert(\'x\')&lt;/script&gt; &amp; [more]"',
+    );
+  });
+
+  it('serves its stylesheet and script as files', async () => {
+    const css = await fetch(`${url}/assets/gallery.css`);
+    expect(css.status).toBe(200);
+    expect(css.headers.get('content-type')).toMatch(/text\/css/);
+    const js = await fetch(`${url}/assets/gallery.js`);
+    expect(js.headers.get('content-type')).toMatch(/javascript/);
+    expect(await js.text()).toContain('navigator.clipboard');
+  });
+});
+
+describe('embed page', () => {
+  it('carries OpenGraph and Twitter tags pointing at the absolute versioned image', async () => {
+    const { res, body } = await get('/embed/signature');
+    expect(res.status).toBe(200);
+    expect(res.headers.get('cache-control')).toBe('no-cache');
+    expect(res.headers.get('content-security-policy')).toBe(PAGE_CSP);
+    expectNoInlineCode(body);
+    expect(meta(body, 'og:image')).toBe(`${BASE}/v/abc123/signature.png`);
+    expect(meta(body, 'twitter:image')).toBe(`${BASE}/v/abc123/signature.png`);
+    expect(meta(body, 'twitter:card')).toBe('summary_large_image');
+    expect(meta(body, 'og:image:width')).toBe('600');
+    expect(meta(body, 'og:image:height')).toBe('200');
+    expect(meta(body, 'og:url')).toBe(`${BASE}/embed/signature`);
+    expect(meta(body, 'og:title')).toContain('signature');
+    expect(meta(body, 'og:description')).toBe('Plex server status');
+    expect(img(body, '/v/abc123/signature.png')).toMatchObject({ width: '600', height: '200', alt: 'Plex server status' });
+  });
+
+  it('escapes the alt text in meta tags', async () => {
+    const { body } = await get('/embed/evil');
+    expect(meta(body, 'og:description')).toBe(escapeHtml(EVIL_ALT));
+    expect(body).not.toContain('<script>alert');
+  });
+
+  it('answers an unknown name with a CSP-protected 404 page that escapes the name', async () => {
+    const { res, body } = await get('/embed/%3Cscript%3Ex');
+    expect(res.status).toBe(404);
+    expect(res.headers.get('content-type')).toMatch(/^text\/html/);
+    expect(res.headers.get('content-security-policy')).toBe(PAGE_CSP);
+    expect(body).toContain('&lt;script&gt;x');
+    expect(body).not.toContain('<script>x');
+    expectNoInlineCode(body);
+  });
+
+  it('answers a failed render with an uncacheable 503 page', async () => {
+    renderFails = true;
+    try {
+      const { res } = await get('/embed/signature');
+      expect(res.status).toBe(503);
+      expect(res.headers.get('cache-control')).toBe('no-store');
+    } finally {
+      renderFails = false;
+    }
+  });
+});
+
+describe('snippets', () => {
+  it.each([
+    ['dark', { dark: 'dark', light: 'light' }],
+    ['nord', { dark: 'nord', light: 'nord_light' }],
+    ['nord_light', { dark: 'nord', light: 'nord_light' }],
+    ['solarized_dark', { dark: 'solarized_dark', light: 'solarized_light' }],
+    ['dracula', { dark: 'dark', light: 'light' }],
+  ])('pairs %s for <picture>', (theme, pair) => {
+    expect(themePair(theme, ['dark', 'light', 'nord', 'nord_light', 'solarized_dark', 'solarized_light', 'dracula'])).toEqual(pair);
+  });
+
+  it('omits the <picture> pair when the registry has no dark/light halves', () => {
+    const kinds = buildSnippets(images[0]!, BASE, ['dracula']).map((s) => s.kind);
+    expect(kinds).toEqual(['markdown', 'bbcode', 'html', 'url', 'discord']);
+  });
+
+  it('keeps forum URLs free of query strings and characters [img] filters reject', () => {
+    for (const image of images) {
+      const bbcode = buildSnippets(image, BASE, THEMES).find((s) => s.kind === 'bbcode')!.text;
+      expect(bbcode).toMatch(/^\[img\]https:\/\/[^?&=#\s]+\.png\[\/img\]$/);
+    }
+  });
+});
