@@ -9,6 +9,7 @@ import { ensureDemoDatabases } from './demo.js';
 import { BUILTIN_TEMPLATES_DIR, BUILTIN_THEMES_DIR, FONTS_DIR, PUBLIC_DIR } from './paths.js';
 import { buildInventory, unneededIdentifyingFields, type Inventory } from './privacy/inventory.js';
 import { createRenderer, type Renderer } from './render/index.js';
+import { DiscordPoster } from './publish/discord.js';
 import { loadOrCreateSecret } from './secret.js';
 import { createApp, type AppDeps, type SnapshotProvider } from './server/app.js';
 import { buildHealth } from './server/health.js';
@@ -33,6 +34,9 @@ export interface Marquee {
   inventory: Inventory;
   app: Express;
   server?: Server;
+  discord?: DiscordPoster;
+  /** Starts the side jobs (the Discord poster) once serving. */
+  startJobs(): void;
   /** The address the server listens on, once started. */
   url?: string;
   stop(): Promise<void>;
@@ -126,7 +130,14 @@ export async function createMarquee(
       images: () =>
         [...images].map(([name, d]) => {
           const t = renderer.templates.get(d.template)!;
-          return { name, template: d.template, theme: d.theme, alt: d.alt ?? `${name}: Plex server status`, width: t.width, height: t.height };
+          return {
+            name,
+            template: d.template,
+            theme: d.theme,
+            alt: d.alt ?? `${name}: Plex server status`,
+            width: t.width,
+            height: t.height,
+          };
         }),
       themes: [...renderer.themes.keys()],
       publicUrl: (req) => (config.server.publicUrl ?? `${req.protocol}://${req.get('host')}`).replace(/\/+$/, ''),
@@ -136,6 +147,16 @@ export async function createMarquee(
     ...(options.extraRoutes?.({ renders }) ?? []),
   ];
   const app = createApp(appDeps);
+  const discord = config.discord
+    ? new DiscordPoster({
+        ...config.discord,
+        publicUrl: config.server.publicUrl!,
+        dataDir: config.dataDir,
+        versionedPath: (name) => versionedPath(appDeps, name),
+        logger: logger.child({ component: 'discord' }),
+      })
+    : undefined;
+  let discordTimer: NodeJS.Timeout | undefined;
   const marquee: Marquee = {
     config,
     collector,
@@ -144,7 +165,14 @@ export async function createMarquee(
     stores,
     inventory,
     app,
+    ...(discord ? { discord } : {}),
+    startJobs: () => {
+      if (!discord || discordTimer) return;
+      void discord.run(clock());
+      discordTimer = setInterval(() => void discord.run(clock()), config.discord!.intervalS * 1000).unref();
+    },
     stop: async () => {
+      clearInterval(discordTimer);
       await collector.stop();
       if (marquee.server) {
         const server = marquee.server;
@@ -173,6 +201,7 @@ export async function startMarquee(marquee: Marquee, logger: Logger, options: { 
     server.headersTimeout = 5_000;
     marquee.server = server;
   });
+  marquee.startJobs();
   const address = marquee.server!.address();
   if (address && typeof address === 'object') {
     const host = address.family === 'IPv6' ? `[${address.address}]` : address.address;

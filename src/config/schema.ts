@@ -154,10 +154,27 @@ export const configSchema = z
       nowPlayingDelayS: 0,
     }),
     images: z.record(z.string().regex(/^[a-z0-9][a-z0-9_]*$/, 'image names are lower-case letters, digits and _'), imageSchema).optional(),
+    discord: z
+      .object({
+        /** A channel webhook (Server settings -> Integrations -> Webhooks). Secret: never logged. */
+        webhookUrl: z.url(),
+        image: z.string().default('og'),
+        intervalS: z.number().int().min(60).default(300),
+        title: z.string().max(256).default('Plex server status'),
+      })
+      .strict()
+      .optional(),
     logLevel: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   })
   .strict()
   .superRefine((c, ctx) => {
+    if (c.discord && !c.server.publicUrl) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['server', 'publicUrl'],
+        message: 'required when discord is set: Discord must fetch the image from a public address',
+      });
+    }
     if ((c.store.write !== 'sqlite' || c.store.read === 'sheets') && !c.sheets) {
       ctx.addIssue({ code: 'custom', path: ['sheets'], message: 'required when store.write or store.read uses sheets' });
     }
