@@ -6,7 +6,9 @@ import { RateLimiterMemory } from 'rate-limiter-flexible';
 import { Collector } from './collector/collector.js';
 import type { Config } from './config/load.js';
 import { ensureDemoDatabases } from './demo.js';
-import { BUILTIN_TEMPLATES_DIR, BUILTIN_THEMES_DIR, FONTS_DIR, PUBLIC_DIR } from './paths.js';
+import { BUILTIN_TEMPLATES_DIR, BUILTIN_THEMES_DIR, DEMO_POSTERS_DIR, FONTS_DIR, PUBLIC_DIR } from './paths.js';
+import { createPosterCache } from './posters/index.js';
+import path from 'node:path';
 import { buildInventory, unneededIdentifyingFields, type Inventory } from './privacy/inventory.js';
 import { createRenderer, type Renderer } from './render/index.js';
 import { DiscordPoster } from './publish/discord.js';
@@ -93,7 +95,16 @@ export async function createMarquee(
     },
     config.store.read === 'sqlite' ? await stores.sqlite.latest().catch(() => null) : null,
   );
+  const posterCache = createPosterCache({
+    dir: path.join(config.dataDir, 'posters'),
+    ...(config.plex.url && config.plex.token ? { plexUrl: config.plex.url, plexToken: config.plex.token } : {}),
+    mode: config.privacy.thumbnails,
+    blurSigma: config.privacy.blurSigma,
+    ...(config.demo ? { demoDir: DEMO_POSTERS_DIR } : {}),
+    onError: (thumb, err) => logger.debug({ thumb, err: { message: (err as Error).message } }, 'poster unavailable'),
+  });
   const renders = new RenderService(renderer, {
+    posters: (template, snapshot) => posterCache.getMany(renderer.postersFor(template, snapshot)),
     cacheBytes: config.server.renderCacheBytes,
     concurrency: Math.max(1, availableParallelism()),
     timeoutMs: config.server.renderTimeoutMs,

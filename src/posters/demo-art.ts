@@ -93,12 +93,12 @@ export async function drawDemoPoster(i: number, fontFamily: string): Promise<Buf
 }
 
 export async function writeDemoPosters(outDir: string, fontsDir: string): Promise<string[]> {
-  GlobalFonts.registerFromPath(join(fontsDir, 'Inter_700Bold.ttf'), 'MarqueeInter');
+  GlobalFonts.registerFromPath(join(fontsDir, 'Inter_700Bold.ttf'), 'MarqueeDemoPoster');
   mkdirSync(outDir, { recursive: true });
   const files: string[] = [];
   for (let i = 0; i < posters.length; i++) {
     const file = join(outDir, `demo-${String(i + 1).padStart(2, '0')}.png`);
-    writeFileSync(file, await drawDemoPoster(i, 'MarqueeInter'));
+    writeFileSync(file, await drawDemoPoster(i, 'MarqueeDemoPoster'));
     files.push(file);
   }
   return files;

@@ -43,9 +43,15 @@ const origins: ReadonlyArray<[prefix: string, source: string, tables: string[]]>
 const implicitFields: Record<string, string[]> = {
   nowplaying: ['activity.streams', 'activity.streamCount'],
   pill: ['state'],
-  library: ['library.totals.movies', 'library.totals.shows', 'library.totals.episodes', 'library.totals.tracks', 'library.totalBytes'],
+  badge: ['state'],
   footer: ['takenAt'],
   stale: ['takenAt', 'sources.plex.status', 'sources.tautulli.status', 'sources.host.status'],
+};
+
+const libraryItemField: Record<string, string> = {
+  size: 'library.totalBytes',
+  duration: 'library.totalDurationMs',
+  ...Object.fromEntries(['movies', 'shows', 'episodes', 'artists', 'albums', 'tracks', 'photos'].map((k) => [k, `library.totals.${k}`])),
 };
 
 /** Every catalogue path a template reads, explicitly or through its widgets. */
@@ -54,6 +60,7 @@ export function templateFields(template: Template, catalogue: FieldCatalogue): S
   for (const widget of template.widgets) {
     for (const segments of Object.values(widget.texts)) for (const p of boundPaths(segments)) out.add(p);
     for (const p of implicitFields[widget.spec.type] ?? []) out.add(p);
+    if (widget.spec.type === 'library') for (const item of widget.spec.items) out.add(libraryItemField[item] ?? `library.totals.${item}`);
     for (const value of Object.values(widget.spec)) {
       if (typeof value === 'string' && catalogue.has(value)) out.add(value);
     }

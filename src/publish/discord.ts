@@ -21,6 +21,7 @@ export interface DiscordPosterOptions {
  */
 export class DiscordPoster {
   private lastPath: string | null = null;
+  private running: Promise<'posted' | 'edited' | 'unchanged' | 'failed'> | null = null;
   private readonly stateFile: string;
   private readonly http: typeof fetch;
 
@@ -29,8 +30,16 @@ export class DiscordPoster {
     this.http = o.fetch ?? fetch;
   }
 
-  /** Posts or edits the message; resolves to what it did. Never throws. */
-  async run(now: number): Promise<'posted' | 'edited' | 'unchanged' | 'failed'> {
+  /** Posts or edits the message; resolves to what it did. Never throws. A run already under way is
+   *  joined rather than raced, so two timers can never post two messages. */
+  run(now: number): Promise<'posted' | 'edited' | 'unchanged' | 'failed'> {
+    this.running ??= this.update(now).finally(() => {
+      this.running = null;
+    });
+    return this.running;
+  }
+
+  private async update(now: number): Promise<'posted' | 'edited' | 'unchanged' | 'failed'> {
     try {
       const imagePath = await this.o.versionedPath(this.o.image);
       if (!imagePath) throw new Error(`unknown image "${this.o.image}"`);

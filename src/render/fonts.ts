@@ -43,6 +43,8 @@ const systemFallbacks = [
 export class FontError extends Error {}
 
 export function registerFonts(dir: string): void {
+  // Fonts are process-wide in Skia; a second renderer (tests, reload) must not stack duplicates.
+  if (GlobalFonts.has(PRIMARY)) return;
   for (const [file, alias, required] of bundled) {
     const path = join(dir, file);
     if (!existsSync(path)) {

@@ -18,7 +18,8 @@ export interface RenderServiceOptions {
   staleAfterMs: number;
   /** The render clock is quantised so that one minute's requests share a cache entry and an ETag. */
   clockResolutionMs?: number;
-  posters?: (snapshot: Snapshot | null) => Promise<ReadonlyMap<string, Buffer>>;
+  /** Poster images a template needs for a snapshot (fetched and blurred outside the pure renderer). */
+  posters?: (template: string, snapshot: Snapshot | null) => Promise<ReadonlyMap<string, Buffer>>;
 }
 
 export interface RenderedEntry extends RenderedImage {
@@ -104,7 +105,7 @@ export class RenderService {
     const etag = this.etagFor(snapshot, request, now);
     const cached = this.cache.get(etag);
     if (cached) return cached;
-    const posters = this.options.posters ? await this.options.posters(snapshot) : undefined;
+    const posters = this.options.posters ? await this.options.posters(request.template, snapshot) : undefined;
     const context: RenderInput = {
       snapshot,
       history,

@@ -50,7 +50,9 @@ describe('Discord webhook poster', () => {
       const first = calls[0]!.body.embeds[0]!.image.url;
       expect(first).toMatch(/^https:\/\/status\.example\.org\/v\/[\w-]+\/og\.png$/);
 
+      await marquee.discord!.run(now); // joins the start-up run if it is still under way
       expect(await marquee.discord!.run(now)).toBe('unchanged');
+      expect(calls).toHaveLength(1);
       now += 60_000;
       await marquee.collector.collect();
       expect(await marquee.discord!.run(now)).toBe('edited');

@@ -28,7 +28,7 @@ export function layoutError(theme: Theme, width: number, height: number, scale: 
   const bad = theme.colours.bad;
   const pad = Math.max(3, Math.min(16, Math.round(height * 0.12)));
   if (height < 44) {
-    const size = Math.max(7, Math.min(13, Math.round(height * 0.6)));
+    const size = Math.max(7, Math.min(13, Math.round(height * 0.5)));
     icon(ctx, 'warning', pad, (height - size) / 2, size, bad, 'error.icon');
     const x = pad + size + 5;
     text(ctx, { x, y: 0, w: width - x - pad, h: height }, message, { size, weight: 600 }, theme.colours.text, 'left', 'error.message');
