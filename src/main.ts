@@ -4,7 +4,7 @@ import { availableParallelism } from 'node:os';
 import type { Logger } from 'pino';
 import { RateLimiterMemory } from 'rate-limiter-flexible';
 import { Collector } from './collector/collector.js';
-import type { Config } from './config/load.js';
+import { ConfigError, type Config } from './config/load.js';
 import { ensureDemoDatabases } from './demo.js';
 import { BUILTIN_TEMPLATES_DIR, BUILTIN_THEMES_DIR, DEMO_POSTERS_DIR, FONTS_DIR, PUBLIC_DIR } from './paths.js';
 import { createPosterCache } from './posters/index.js';
@@ -19,7 +19,9 @@ import { RenderService } from './server/render-service.js';
 import { versionedPath, type ImageDefinition } from './server/routes/images.js';
 import { pageRoutes } from './server/routes/pages.js';
 import { privacyRoutes } from './server/routes/privacy.js';
-import { builtinFields } from './snapshot/fields.js';
+import { builtinFields, extendCatalogue } from './snapshot/fields.js';
+import { formatProblem, metricFields, MetricsRunner, validateMetrics } from './metrics/index.js';
+import { STORE_FILE } from './stores/sqlite/sqlite-store.js';
 import type { HistoryPoint, Snapshot } from './snapshot/schema.js';
 import { readBackfill } from './sources/backfill.js';
 import { createSourceReader } from './sources/read-all.js';
@@ -61,7 +63,11 @@ export async function createMarquee(
 ): Promise<Marquee> {
   const clock = options.clock ?? Date.now;
   if (config.demo && ensureDemoDatabases(config.plex.db, config.tautulli.db, clock())) logger.info('demo databases generated');
-  const catalogue = builtinFields();
+  const metricDbs = { plex: config.plex.db, tautulli: config.tautulli.db, marquee: path.join(config.dataDir, STORE_FILE) };
+  const problems = validateMetrics(config.metrics, metricDbs);
+  if (problems.length)
+    throw new ConfigError(`invalid metrics:\n  - ${problems.map(formatProblem).join('\n  - ')}`, problems.map(formatProblem));
+  const catalogue = extendCatalogue(builtinFields(), metricFields(config.metrics));
   const renderer = createRenderer({
     templateDirs: [BUILTIN_TEMPLATES_DIR, ...(config.render.templatesDir ? [config.render.templatesDir] : [])],
     themeDirs: [BUILTIN_THEMES_DIR, ...(config.render.themesDir ? [config.render.themesDir] : [])],
@@ -76,8 +82,17 @@ export async function createMarquee(
   const inventory = buildInventory({ catalogue, templates: renderer.templates, images, sheets: config.store.write !== 'sqlite' });
   const stores = createStores(config, logger.child({ component: 'store' }), clock, options.sheetsAuth);
   if (stores.sqlite.isHistoryEmpty()) seedHistory(config, stores, clock(), logger);
+  const metrics = Object.keys(config.metrics).length
+    ? new MetricsRunner({
+        defs: config.metrics,
+        dbPaths: metricDbs,
+        timeZone: config.render.timeZone,
+        cycleBudgetMs: config.collector.sourceTimeoutMs,
+      })
+    : null;
   const collector = new Collector(
     {
+      ...(metrics ? { readMetrics: (now: number) => metrics.run(now) } : {}),
       readSources: createSourceReader({
         plexDb: config.plex.db,
         tautulliDb: config.tautulli.db,
@@ -185,6 +200,7 @@ export async function createMarquee(
     stop: async () => {
       clearInterval(discordTimer);
       await collector.stop();
+      await metrics?.close();
       if (marquee.server) {
         const server = marquee.server;
         // Drain: stop accepting, let in-flight requests finish, then drop idle keep-alive sockets.

@@ -7,6 +7,8 @@ import type { SnapshotStore } from '../stores/store.js';
 export interface CycleDeps {
   /** Reads every source for the cycle starting at `now`; each result is ok or a typed error. */
   readSources(now: number): Promise<SourceResults>;
+  /** Custom metrics, run beside the sources (off the main thread); each one ok or errored alone. */
+  readMetrics?(now: number): Promise<Snapshot['metrics']>;
   stores: readonly SnapshotStore[];
   thresholds: Thresholds;
   privacy: PrivacyPolicy;
@@ -24,8 +26,8 @@ export interface CycleDeps {
  */
 export async function runCycle(deps: CycleDeps, previous: Snapshot | null): Promise<Snapshot> {
   const takenAt = deps.clock();
-  const results = await deps.readSources(takenAt);
-  const merged = mergeSnapshot({ takenAt, results, previous, thresholds: deps.thresholds });
+  const [results, metrics] = await Promise.all([deps.readSources(takenAt), deps.readMetrics?.(takenAt) ?? Promise.resolve({})]);
+  const merged = mergeSnapshot({ takenAt, results, previous, thresholds: deps.thresholds, metrics });
   const snapshot = minimise(applyPrivacy(merged, deps.privacy, deps.pseudonymSecret), deps.unneededFields);
   const point = historyPointOf(snapshot);
   const storeErrors: Record<string, string> = {};

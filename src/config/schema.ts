@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { metricsConfigSchema } from '../metrics/config.js';
 
 /**
  * The one definition of Marquee's configuration. Every key has a default so that an empty file (or
@@ -164,6 +165,7 @@ export const configSchema = z
       })
       .strict()
       .optional(),
+    metrics: metricsConfigSchema.default({}),
     logLevel: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   })
   .strict()

@@ -105,5 +105,15 @@ export function buildInventory(input: {
 
 /** Identifying list fields no configured image draws: the collector drops them before any store. */
 export function unneededIdentifyingFields(inventory: Inventory): Set<string> {
-  return new Set(inventory.fields.filter((f) => f.identifying && f.exposedBy.length === 0).map((f) => f.path));
+  const out = new Set(inventory.fields.filter((f) => f.identifying && f.exposedBy.length === 0).map((f) => f.path));
+  // A custom metric is one value in the snapshot: drop it whole when it identifies and no image shows any part of it.
+  const byMetric = new Map<string, InventoryEntry[]>();
+  for (const f of inventory.fields.filter((f) => f.path.startsWith('metrics.'))) {
+    const name = f.path.split('.')[1]!;
+    byMetric.set(name, [...(byMetric.get(name) ?? []), f]);
+  }
+  for (const [name, fields] of byMetric) {
+    if (fields.some((f) => f.identifying) && fields.every((f) => f.exposedBy.length === 0)) out.add(`metrics.${name}`);
+  }
+  return out;
 }

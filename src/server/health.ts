@@ -1,5 +1,6 @@
 import type { Snapshot, SourceName, SourceStatus } from '../snapshot/schema.js';
 import type { StoreHealth } from '../stores/store.js';
+import { metricsHealthChecks } from '../metrics/catalogue.js';
 
 /**
  * The health report in the shape of the IETF "Health Check Response Format for HTTP APIs" draft
@@ -52,6 +53,7 @@ export function buildHealth(input: {
       },
     ];
   }
+  if (snapshot) Object.assign(checks, metricsHealthChecks(snapshot.metrics, snapshot.takenAt));
   const ageS = snapshot ? Math.max(0, Math.round((now - snapshot.takenAt) / 1000)) : null;
   checks['snapshot:age'] = [
     ageS === null

@@ -5,6 +5,7 @@ import type { DrawOp, FontSpec, FontWeight } from '../drawlist.js';
 import { Formatter, MISSING } from '../format.js';
 import type { Segment } from '../template/bindings.js';
 import type { ColourRole, Theme } from '../theme/schema.js';
+import { resolveMetricPath } from '../../metrics/catalogue.js';
 
 /** Measures text in logical pixels with the renderer's registered fonts (pure computation). */
 export interface Measurer {
@@ -47,10 +48,7 @@ export function resolve(ctx: Pick<LayoutCtx, 'snapshot' | 'title'>, path: string
   if (path === 'title') return ctx.title;
   const s = ctx.snapshot;
   if (!s) return null;
-  if (path.startsWith('metrics.')) {
-    const m = s.metrics[path.slice('metrics.'.length)];
-    return m && m.status === 'ok' ? m.value : null;
-  }
+  if (path.startsWith('metrics.')) return resolveMetricPath(s.metrics, path);
   let cur: unknown = s;
   for (const key of path.split('.')) {
     if (cur === null || typeof cur !== 'object') return null;
