@@ -3,8 +3,10 @@ import { Command, InvalidArgumentError, Option } from 'commander';
 import { writeFileSync } from 'node:fs';
 import { ConfigError, loadConfig, redactConfig, type Config } from './config/load.js';
 import { createLogger } from './logging/logger.js';
-import { createMarquee, startMarquee } from './main.js';
+import { createMarquee, startMarquee, type Marquee } from './main.js';
+import { acquireInstanceLock, type InstanceLock } from './stores/sqlite/instance-lock.js';
 import { VERSION } from './version.js';
+import type { Logger } from 'pino';
 
 const program = new Command()
   .name('marquee')
@@ -20,23 +22,17 @@ program
   .option('-p, --port <port>', 'port to listen on (overrides config)', parsePort)
   .action(async (opts: { collect: boolean; store?: 'sqlite' | 'sheets'; port?: number }) => {
     const config = withOverrides(load(), opts);
+    const collect = opts.collect && config.collector.enabled;
+    // Only a collecting process writes the store; read-only renderers may share a data directory.
+    const lock = collect ? acquireInstanceLock(config.dataDir) : null;
     const logger = createLogger(config.logLevel);
     const marquee = await createMarquee(config, logger);
-    await startMarquee(marquee, logger, { collect: opts.collect && config.collector.enabled });
+    await startMarquee(marquee, logger, { collect });
     logger.info(
       { url: marquee.url, demo: config.demo, store: config.store },
       `Marquee ${VERSION} serving${config.demo ? ' demo data' : ''}`,
     );
-    const shutdown = (signal: string) => {
-      logger.info({ signal }, 'shutting down');
-      const force = setTimeout(() => process.exit(1), 10_000).unref();
-      void marquee.stop().then(() => {
-        clearTimeout(force);
-        process.exit(0);
-      });
-    };
-    process.once('SIGTERM', () => shutdown('SIGTERM'));
-    process.once('SIGINT', () => shutdown('SIGINT'));
+    stopOnSignals(marquee, logger, lock);
   });
 
 program
@@ -46,17 +42,20 @@ program
   .option('--print', 'print the snapshot as JSON')
   .action(async (opts: { once?: boolean; print?: boolean }) => {
     const config = load();
+    const lock = acquireInstanceLock(config.dataDir);
     // With --print, stdout carries only the JSON; logs go to stderr.
     const logger = createLogger(config.logLevel, opts.print ? process.stderr : undefined);
     const marquee = await createMarquee(config, logger);
     if (!opts.once) {
       await marquee.collector.collect();
       marquee.collector.start(config.collector.schedule, logger);
+      stopOnSignals(marquee, logger, lock);
       return;
     }
     const snapshot = await marquee.collector.collect();
     if (opts.print) process.stdout.write(`${JSON.stringify(snapshot, null, 2)}\n`);
     await marquee.stop();
+    lock.release();
   });
 
 program
@@ -129,6 +128,27 @@ program
     }
     await marquee.stop();
   });
+
+/**
+ * SIGTERM/SIGINT: stop the schedule and let a running cycle finish, stop accepting connections
+ * and drain in-flight requests, close the stores, then release the instance lock. A shutdown that
+ * hangs (a Sheets write retrying) is cut at 10 s: every cycle is one transaction and the outbox
+ * is durable, so abandoning it loses nothing.
+ */
+function stopOnSignals(marquee: Marquee, logger: Logger, lock: InstanceLock | null): void {
+  const shutdown = (signal: string) => {
+    logger.info({ signal }, 'shutting down');
+    const force = setTimeout(() => process.exit(1), 10_000).unref();
+    void marquee.stop().then(() => {
+      lock?.release();
+      clearTimeout(force);
+      logger.info('stopped');
+      process.exit(0);
+    });
+  };
+  process.once('SIGTERM', () => shutdown('SIGTERM'));
+  process.once('SIGINT', () => shutdown('SIGINT'));
+}
 
 function load(): Config {
   return loadConfig();

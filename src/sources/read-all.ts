@@ -10,6 +10,8 @@ export interface SourcesConfig {
   timeZone: string;
   hostTimeoutMs: number;
   systemInfo?: SystemInfo;
+  /** See TautulliSourceOptions.sessionsStaleAfterMs; main.ts passes 0 in demo mode. */
+  tautulliSessionsStaleAfterMs?: number;
 }
 
 /** Host metrics are async (child processes, /proc) and start first, overlapping the DB reads. */
@@ -17,7 +19,13 @@ export function createSourceReader(c: SourcesConfig): (now: number) => Promise<S
   return async (now) => {
     const host = readHost({ timeoutMs: c.hostTimeoutMs, ...(c.systemInfo ? { systemInfo: c.systemInfo } : {}) });
     const plex = await readPlex({ dbPath: c.plexDb, privateSections: c.privateSections });
-    const tautulli = await readTautulli({ dbPath: c.tautulliDb, now, timeZone: c.timeZone, privateSections: c.privateSections });
+    const tautulli = await readTautulli({
+      dbPath: c.tautulliDb,
+      now,
+      timeZone: c.timeZone,
+      privateSections: c.privateSections,
+      sessionsStaleAfterMs: c.tautulliSessionsStaleAfterMs,
+    });
     return { plex, tautulli, host: await host };
   };
 }

@@ -26,7 +26,10 @@ export function openReadOnly(file: string, busyTimeoutMs = 5000): ReadOnlyDb {
     return { db, copied: false, close: () => db.close() };
   } catch (err) {
     db.close();
-    if ((err as { code?: string }).code !== 'SQLITE_READONLY_DIRECTORY') throw err;
+    // A -wal left behind without its -shm (a crash, a backup of db + wal) fails the same way, but
+    // as SQLITE_CANTOPEN. The file exists (checked above), so a copy is the only way to read it.
+    const code = (err as { code?: string }).code;
+    if (code !== 'SQLITE_READONLY_DIRECTORY' && code !== 'SQLITE_CANTOPEN') throw err;
     return openCopy(file, busyTimeoutMs);
   }
 }

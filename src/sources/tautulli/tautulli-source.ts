@@ -1,4 +1,5 @@
 import type Database from 'better-sqlite3';
+import { statSync } from 'node:fs';
 import type { Activity, History, MediaKind, Stream } from '../../snapshot/schema.js';
 import { runSource, type SourceResult } from '../result.js';
 import { openReadOnly } from '../sqlite-readonly.js';
@@ -15,6 +16,13 @@ export interface TautulliSourceOptions {
   busyTimeoutMs?: number;
   /** Section names or ids whose plays are not counted publicly and whose titles never appear. */
   privateSections?: ReadonlyArray<string | number>;
+  /**
+   * Tautulli rewrites a playing session's row (view_offset) on every timeline event Plex sends, every
+   * few seconds (activity_handler.py set_session_state). Rows that say "playing" in a database nobody
+   * has written for this long were left by a Tautulli that is not running: the source fails (and
+   * the section goes stale) instead of showing ghost streams. Undefined or 0: off (demo data).
+   */
+  sessionsStaleAfterMs?: number;
 }
 
 export interface TautulliData {
@@ -27,15 +35,39 @@ const DAY_S = 86_400;
 export function readTautulli(options: TautulliSourceOptions): Promise<SourceResult<TautulliData>> {
   return runSource(() => {
     const handle = openReadOnly(options.dbPath, options.busyTimeoutMs);
+    let data: TautulliData;
     try {
-      return handle.db.transaction(() => {
+      data = handle.db.transaction(() => {
         const privateIds = JSON.stringify(privateSectionIds(handle.db, options.privateSections ?? []));
         return { activity: readActivity(handle.db, privateIds), history: readHistory(handle.db, options, privateIds) };
       })();
     } finally {
       handle.close();
     }
+    assertSessionsLive(options, data.activity);
+    return data;
   });
+}
+
+function assertSessionsLive(options: TautulliSourceOptions, activity: Activity): void {
+  const limit = options.sessionsStaleAfterMs ?? 0;
+  if (limit <= 0 || activity.playing === 0) return;
+  // The -wal takes Tautulli's writes between checkpoints, the main file at checkpoints. An empty
+  // -wal holds no writes (our own read-only opens create one after Tautulli removed it).
+  const mtimes = [options.dbPath, `${options.dbPath}-wal`].map((f) => {
+    try {
+      const st = statSync(f);
+      return st.size > 0 ? st.mtimeMs : 0;
+    } catch {
+      return 0;
+    }
+  });
+  const idleMs = options.now - Math.max(...mtimes);
+  if (idleMs <= limit) return;
+  throw Object.assign(
+    new Error(`Tautulli has not written its database for ${Math.round(idleMs / 60_000)} min while ${activity.playing} stream(s) show as playing: is Tautulli running?`),
+    { code: 'ESTALE' },
+  );
 }
 
 function privateSectionIds(db: Database.Database, sections: ReadonlyArray<string | number>): number[] {

@@ -1,0 +1,52 @@
+# syntax=docker/dockerfile:1
+# Marquee: Plex status images. Build and run (see docs/deployment.md):
+#   docker compose up -d --build
+ARG NODE_VERSION=20
+
+# ---- build: compile TypeScript, then keep only production dependencies -------------------------
+FROM node:${NODE_VERSION}-bookworm-slim AS build
+WORKDIR /app
+# Native addons (better-sqlite3, @napi-rs/canvas, sharp) ship prebuilt for linux-x64/arm64 glibc;
+# no compiler is needed unless a prebuild is missing for the platform.
+COPY package.json package-lock.json ./
+RUN npm ci --no-audit --no-fund
+COPY tsconfig.json tsconfig.build.json ./
+COPY src ./src
+COPY fixtures/generator ./fixtures/generator
+RUN npm run build && npm prune --omit=dev --no-audit --no-fund
+
+# ---- runtime ------------------------------------------------------------------------------------
+FROM node:${NODE_VERSION}-bookworm-slim AS runtime
+# fonts-noto-cjk: Chinese/Japanese/Korean titles (the bundled Inter and DejaVu have no CJK glyphs);
+# fontconfig lets Skia find it by family name. tini reaps children and forwards SIGTERM to node.
+# Unpinned on purpose (hadolint DL3008): bookworm's point releases carry the security fixes.
+# hadolint ignore=DL3008
+RUN apt-get update \
+ && apt-get install -y --no-install-recommends fonts-noto-cjk fontconfig tini \
+ && rm -rf /var/lib/apt/lists/*
+ENV NODE_ENV=production \
+    MARQUEE_HOST=0.0.0.0 \
+    MARQUEE_PORT=8080 \
+    MARQUEE_DATA_DIR=/data
+WORKDIR /app
+COPY --from=build /app/package.json ./
+COPY --from=build /app/node_modules ./node_modules
+COPY --from=build /app/dist ./dist
+# Read at run time beside dist/: SQL migrations, the demo generator's schemas, the metrics worker.
+COPY --from=build /app/src ./src
+COPY --from=build /app/fixtures/generator ./fixtures/generator
+COPY templates ./templates
+COPY themes ./themes
+COPY fonts ./fonts
+COPY public ./public
+COPY assets ./assets
+# The store, the pseudonym secret, the poster cache and the instance lock live in /data.
+RUN mkdir -p /data && chown node:node /data
+USER node
+VOLUME ["/data"]
+EXPOSE 8080
+# /health answers 503 when a source or the store fails (application/health+json says which).
+HEALTHCHECK --interval=30s --timeout=5s --start-period=60s --retries=3 \
+  CMD ["node", "-e", "fetch('http://127.0.0.1:'+(process.env.MARQUEE_PORT||8080)+'/health').then(r=>process.exit(r.status===200?0:1),()=>process.exit(1))"]
+ENTRYPOINT ["/usr/bin/tini", "--"]
+CMD ["node", "dist/src/cli.js", "serve"]

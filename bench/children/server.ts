@@ -1,0 +1,115 @@
+/**
+ * A server under test, in its own process: Marquee (driven through its public API, as `serve`
+ * would) or the bare node:http reference that answers with the same bytes from memory.
+ */
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { childOptions, failStart, serveParent } from '../lib/child.js';
+import { profileHandlers } from '../lib/profiler.js';
+
+export interface MarqueeServerOptions {
+  kind: 'marquee';
+  plexDb: string;
+  tautulliDb: string;
+  /** Extra config file content (YAML). */
+  yaml?: string;
+  /** The server's clock: baseMs + rate x real elapsed time (rate 0: frozen, so ETags never roll over). */
+  clock: { baseMs: number; rate: number };
+  collect: boolean;
+  /** Talk to the local Sheets emulator with a static token. */
+  sheetsAuth?: boolean;
+}
+
+export interface BareServerOptions {
+  kind: 'bare';
+  /** The PNG to serve, and the ETag Marquee gave it, so 304 flows compare like with like. */
+  file: string;
+  etag: string;
+}
+
+export interface ServerReady {
+  url: string;
+}
+
+export interface ServerStats {
+  rss: number;
+  heapUsed: number;
+  external: number;
+  arrayBuffers: number;
+  renderCount?: number;
+}
+
+const options = childOptions<MarqueeServerOptions | BareServerOptions>();
+const memory = () => {
+  const m = process.memoryUsage();
+  return { rss: m.rss, heapUsed: m.heapUsed, external: m.external, arrayBuffers: m.arrayBuffers };
+};
+
+async function startBare(o: BareServerOptions): Promise<void> {
+  const png = readFileSync(o.file);
+  const server = createServer((req, res) => {
+    if (req.url !== '/i/signature.png') {
+      res.writeHead(404).end();
+      return;
+    }
+    if (req.headers['if-none-match'] === o.etag) {
+      res.writeHead(304, { ETag: o.etag }).end();
+      return;
+    }
+    res
+      .writeHead(200, { 'Content-Type': 'image/png', 'Content-Length': png.length, ETag: o.etag, 'Cache-Control': 'public, max-age=60' })
+      .end(png);
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const ready: ServerReady = { url: `http://127.0.0.1:${(server.address() as AddressInfo).port}` };
+  serveParent(ready, { stats: () => memory(), ...profileHandlers() }, () => new Promise((resolve) => server.close(() => resolve())));
+}
+
+async function startMarqueeServer(o: MarqueeServerOptions): Promise<void> {
+  // Imported here, not at the top: the bare reference must not pay for loading Marquee.
+  const { loadConfig } = await import('../../src/config/load.js');
+  const { createLogger } = await import('../../src/logging/logger.js');
+  const { createMarquee, startMarquee } = await import('../../src/main.js');
+  const dataDir = mkdtempSync(path.join(tmpdir(), 'marquee-bench-'));
+  const configFile = path.join(dataDir, 'marquee.yaml');
+  writeFileSync(configFile, o.yaml ?? '');
+  const config = loadConfig(
+    {
+      MARQUEE_CONFIG: configFile,
+      MARQUEE_PLEX_DB: o.plexDb,
+      MARQUEE_TAUTULLI_DB: o.tautulliDb,
+      MARQUEE_DATA_DIR: dataDir,
+      MARQUEE_HOST: '127.0.0.1',
+      MARQUEE_PORT: '0',
+      // Cycles are the bench's to trigger; cron must not add one in the middle of a measurement.
+      MARQUEE_SCHEDULE: '0 0 1 1 *',
+      // The production default: the access log is built per request and dropped below 'info'.
+      MARQUEE_LOG_LEVEL: 'info',
+    },
+    dataDir,
+  );
+  const start = Date.now();
+  const clock = () => o.clock.baseMs + (Date.now() - start) * o.clock.rate;
+  const sheetsAuth = o.sheetsAuth ? (await import('../../test/support/sheets-fixture.js')).staticAuth() : undefined;
+  const logger = createLogger(config.logLevel);
+  const m = await createMarquee(config, logger, { clock, ...(sheetsAuth ? { sheetsAuth } : {}) });
+  await startMarquee(m, logger, { collect: o.collect });
+  const ready: ServerReady = { url: m.url! };
+  serveParent(
+    ready,
+    {
+      stats: (): ServerStats => ({ ...memory(), renderCount: m.renders.renderCount }),
+      collect: async () => (await m.collector.collect()).takenAt,
+      ...profileHandlers(),
+    },
+    async () => {
+      await m.stop();
+      rmSync(dataDir, { recursive: true, force: true });
+    },
+  );
+}
+
+(options.kind === 'bare' ? startBare(options) : startMarqueeServer(options)).catch(failStart);

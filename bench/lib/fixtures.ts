@@ -1,0 +1,48 @@
+import { createHash } from 'node:crypto';
+import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+import { generateFixtures, PLEX_DB_FILE, TAUTULLI_DB_FILE, type FixtureProfile } from '../../fixtures/generator/index.js';
+import { BENCH_DIR } from './child.js';
+
+/** Every timestamp in the fixture DBs is relative to this; servers and collectors run on a clock based on it. */
+export const BENCH_NOW_S = 1_790_000_000;
+export const BENCH_NOW_MS = BENCH_NOW_S * 1000;
+const SEED = 1;
+const CACHE_DIR = path.join(BENCH_DIR, '.cache');
+
+export interface BenchFixtures {
+  profile: FixtureProfile;
+  plexDb: string;
+  tautulliDb: string;
+  /** Seconds spent generating on this run; 0 when reused from bench/.cache. */
+  builtInS: number;
+}
+
+/**
+ * The large profile takes minutes to generate, so builds are cached under bench/.cache and reused
+ * while the profile, seed, time and generator sources are unchanged (a stamp file records them).
+ */
+export function ensureFixtures(profile: FixtureProfile): BenchFixtures {
+  const dir = path.join(CACHE_DIR, profile);
+  const paths = { plexDb: path.join(dir, PLEX_DB_FILE), tautulliDb: path.join(dir, TAUTULLI_DB_FILE) };
+  const stamp = path.join(dir, 'build.json');
+  const wanted = JSON.stringify({ profile, seed: SEED, now: BENCH_NOW_S, generator: generatorFingerprint() });
+  if (existsSync(stamp) && readFileSync(stamp, 'utf8') === wanted && existsSync(paths.plexDb) && existsSync(paths.tautulliDb)) {
+    return { profile, ...paths, builtInS: 0 };
+  }
+  mkdirSync(dir, { recursive: true });
+  // No stamp while building: an interrupted build must never pass for a finished one.
+  rmSync(stamp, { force: true });
+  const t0 = performance.now();
+  generateFixtures(dir, { profile, seed: SEED, now: BENCH_NOW_S });
+  writeFileSync(stamp, wanted);
+  return { profile, ...paths, builtInS: (performance.now() - t0) / 1000 };
+}
+
+function generatorFingerprint(): string {
+  const dir = path.resolve(BENCH_DIR, '../fixtures/generator');
+  const hash = createHash('sha256');
+  // Code and schema only: an edited README must not cost a multi-minute rebuild.
+  for (const f of readdirSync(dir).filter((f) => /\.(ts|sql)$/.test(f)).sort()) hash.update(f).update(readFileSync(path.join(dir, f)));
+  return hash.digest('hex').slice(0, 16);
+}

@@ -1,0 +1,109 @@
+/**
+ * (5) Server RSS before, during and after a sustained load. The load mixes every built-in template
+ * in several themes and both scales; the server's clock runs `memoryClockRate` times real time and
+ * a collection cycle runs every 30 s of server time, so a short run sees what minutes of
+ * production would: every image re-rendered each render-minute and each new snapshot, the render
+ * cache filling and evicting. RSS is read from /proc, so sampling costs the server nothing.
+ */
+import { setTimeout as sleep } from 'node:timers/promises';
+import type { ServerReady, ServerStats } from '../children/server.js';
+import { rssOf, startChild } from '../lib/child.js';
+import type { BenchContext } from '../lib/context.js';
+import { BENCH_NOW_MS, ensureFixtures } from '../lib/fixtures.js';
+import { atMost, TARGETS, worst, type Row } from '../lib/report.js';
+import { fmtInt, MB, max, median } from '../lib/stats.js';
+
+const TEMPLATES = ['signature', 'banner', 'card', 'health', 'nowplaying', 'og', 'status', 'userbar'];
+const THEMES = ['dark', 'light', 'nord', 'dracula'];
+const SETTLE_S = 5;
+const AFTER_S = 10;
+const SAMPLE_MS = 250;
+
+/** Samples the server's RSS until stopped. */
+function sampler(pid: number) {
+  const samples: number[] = [];
+  const timer = setInterval(() => samples.push(rssOf(pid)), SAMPLE_MS);
+  return { samples, stop: () => clearInterval(timer) };
+}
+
+export async function memoryPhase(ctx: BenchContext): Promise<Row[]> {
+  const demo = ensureFixtures('demo');
+  const rate = ctx.args.memoryClockRate;
+  ctx.progress(`memory: starting Marquee (clock x${rate})`);
+  const server = await startChild<ServerReady>(
+    'server',
+    {
+      kind: 'marquee',
+      plexDb: demo.plexDb,
+      tautulliDb: demo.tautulliDb,
+      clock: { baseMs: BENCH_NOW_MS, rate },
+      collect: true,
+      // One client address (loopback) makes every request; the per-client render budget would
+      // turn the churn into 429s and measure the limiter instead of the renderer.
+      yaml: 'server:\n  rateLimitPerMinute: 1000000\n',
+    },
+    { cpu: ctx.pin.server },
+  );
+  try {
+    const paths = TEMPLATES.flatMap((t) => THEMES.flatMap((theme) => [`/i/${t}-${theme}.png`, `/i/${t}-${theme}@2x.png`]));
+    // Warm-up: each template once, so the plateau is a server that has drawn its images.
+    for (const t of TEMPLATES) await (await fetch(`${server.ready.url}/i/${t}.png`)).arrayBuffer();
+    ctx.progress(`memory: idle plateau (${SETTLE_S} s)`);
+    const pre = sampler(server.pid);
+    await sleep(SETTLE_S * 1000);
+    pre.stop();
+    const before = median(pre.samples);
+    const statsBefore = await server.call<ServerStats>('stats');
+
+    ctx.progress(`memory: ${ctx.args.memoryS} s of load, ${paths.length} image variants, c=${ctx.args.connections}`);
+    const during = sampler(server.pid);
+    const cycleEveryMs = 30_000 / Math.max(1, rate);
+    let cycles = 0;
+    const collector = setInterval(() => {
+      cycles++;
+      void server.call('collect').catch(() => undefined);
+    }, cycleEveryMs);
+    const load = await ctx
+      .load({ url: server.ready.url, paths, connections: ctx.args.connections, durationS: ctx.args.memoryS, expect: 200 })
+      .finally(() => {
+        clearInterval(collector);
+        during.stop();
+      });
+    const peak = max(during.samples);
+
+    ctx.progress(`memory: after the load (${AFTER_S} s)`);
+    const post = sampler(server.pid);
+    await sleep(AFTER_S * 1000);
+    post.stop();
+    // The last half of the quiet period: the plateau it settles on, not the tail of the load.
+    const after = median(post.samples.slice(Math.floor(post.samples.length / 2)));
+    const statsAfter = await server.call<ServerStats>('stats');
+    const renders = (statsAfter.renderCount ?? 0) - (statsBefore.renderCount ?? 0);
+    const ratio = after / before;
+    const mb = (n: number) => `${(n / MB).toFixed(0)} MB`;
+    return [
+      {
+        phase: '5 memory',
+        case: `${ctx.args.memoryS} s load, c=${ctx.args.connections}, clock x${rate}`,
+        result: `RSS before ${mb(before)}, peak ${mb(peak)} (median ${mb(median(during.samples))}), after ${mb(after)} = ${ratio.toFixed(2)}x before; ${fmtInt(load.ok)} images (${fmtInt(load.rps)}/s, p99 ${fmtInt(load.p99)} ms), ${renders} renders, ${cycles} cycles${load.bad ? `, ${load.bad} non-200` : ''}`,
+        target: `peak <= ${TARGETS.memoryPeakRss / MB} MB, after <= ${TARGETS.memoryReturnRatio.toFixed(2)}x before`,
+        status: worst(atMost(peak, TARGETS.memoryPeakRss), atMost(ratio, TARGETS.memoryReturnRatio)),
+        data: {
+          before,
+          peak,
+          after,
+          ratio,
+          renders,
+          cycles,
+          load,
+          heapBefore: statsBefore.heapUsed,
+          heapAfter: statsAfter.heapUsed,
+          externalAfter: statsAfter.external,
+          samples: { before: pre.samples, during: during.samples, after: post.samples },
+        },
+      },
+    ];
+  } finally {
+    await server.stop();
+  }
+}
