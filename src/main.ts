@@ -1,5 +1,5 @@
 import type { Express, Router } from 'express';
-import type { Server } from 'node:http';
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { availableParallelism } from 'node:os';
 import type { Logger } from 'pino';
 import { RateLimiterMemory } from 'rate-limiter-flexible';
@@ -15,6 +15,7 @@ import { DiscordPoster } from './publish/discord.js';
 import { loadOrCreateSecret } from './secret.js';
 import { createApp, type AppDeps, type SnapshotProvider } from './server/app.js';
 import { buildHealth } from './server/health.js';
+import { ResponseMicroCache } from './server/micro-cache.js';
 import { RenderService } from './server/render-service.js';
 import { versionedPath, type ImageDefinition } from './server/routes/images.js';
 import { pageRoutes } from './server/routes/pages.js';
@@ -37,6 +38,8 @@ export interface Marquee {
   stores: Stores;
   inventory: Inventory;
   app: Express;
+  /** The server's request handler: the image replay, then Express. */
+  handler: (req: IncomingMessage, res: ServerResponse) => void;
   server?: Server;
   discord?: DiscordPoster;
   /** Starts the side jobs (the Discord poster) once serving. */
@@ -47,6 +50,9 @@ export interface Marquee {
 }
 
 const HISTORY_WINDOW_MS = 24 * 3_600_000;
+/** Long enough to absorb a burst, short enough that no one could call the image out of date. */
+const MICRO_CACHE_TTL_MS = 1_000;
+const MICRO_CACHE_BYTES = 16 * 1024 * 1024;
 
 /** Built-in templates each get a same-named image unless the config defines its own list. */
 export function defaultImages(templates: Iterable<string>): Map<string, ImageDefinition> {
@@ -127,8 +133,15 @@ export async function createMarquee(
   });
   const snapshots = memoisedProvider(collector, stores.read, clock);
   const limiter = new RateLimiterMemory({ points: config.server.rateLimitPerMinute, duration: 60 });
+  const microCache = new ResponseMicroCache({
+    ttlMs: MICRO_CACHE_TTL_MS,
+    maxBytes: MICRO_CACHE_BYTES,
+    clock,
+    generation: () => collector.latest,
+  });
   const appDeps: AppDeps = {
     snapshots,
+    microCache,
     renderer,
     renders,
     images,
@@ -191,6 +204,9 @@ export async function createMarquee(
     stores,
     inventory,
     app,
+    handler: (req, res) => {
+      if (!microCache.serve(req, res)) app(req, res);
+    },
     ...(discord ? { discord } : {}),
     startJobs: () => {
       if (!discord || discordTimer) return;
@@ -222,8 +238,9 @@ export async function startMarquee(marquee: Marquee, logger: Logger, options: { 
     marquee.collector.start(config.collector.schedule, logger);
   }
   await new Promise<void>((resolve, reject) => {
-    const server = app.listen(config.server.port, config.server.host, () => resolve());
+    const server = createServer(marquee.handler);
     server.once('error', reject);
+    server.listen(config.server.port, config.server.host, () => resolve());
     server.requestTimeout = 10_000;
     server.headersTimeout = 5_000;
     marquee.server = server;

@@ -14,6 +14,8 @@ export interface LoadJob {
   paths?: string[];
   /** The status every response must have (200 or 304); anything else is counted as bad. */
   expect: number;
+  /** Requests per second offered over all connections; absent: as fast as answers come back. */
+  overallRate?: number;
 }
 
 export interface LoadResult {
@@ -35,6 +37,7 @@ function run(job: LoadJob): Promise<autocannon.Result> {
     connections: job.connections,
     duration: job.durationS,
     headers: job.headers ?? {},
+    ...(job.overallRate ? { overallRate: job.overallRate } : {}),
     ...(job.paths ? { requests: job.paths.map((path) => ({ method: 'GET' as const, path })) } : {}),
     // Marquee and the reference both keep connections alive; a 10 s timeout mirrors GitHub's camo.
     timeout: 10,

@@ -5,8 +5,9 @@ import { pinoHttp } from 'pino-http';
 import type { Renderer } from '../render/index.js';
 import type { HistoryPoint, Snapshot } from '../snapshot/schema.js';
 import type { HealthReport } from './health.js';
+import type { ResponseMicroCache } from './micro-cache.js';
 import type { RenderService } from './render-service.js';
-import { imageRoutes, type ImageDefinition } from './routes/images.js';
+import { imageRoutes, sendError, type ImageDefinition } from './routes/images.js';
 
 /** Where the server gets its data: the collector's memory, the SQLite store or the Sheet reader. */
 export interface SnapshotProvider {
@@ -28,6 +29,8 @@ export interface AppDeps {
   /** Extra routers (pages, privacy inventory) mounted before the 404 handler. */
   extraRoutes?: ReadonlyArray<express.Router>;
   accessLog?: boolean;
+  /** Records image answers for the replay in front of Express (see micro-cache.ts). */
+  microCache?: ResponseMicroCache;
 }
 
 /** Builds the Express app without listening, so tests and main.ts wire it the same way. */
@@ -37,6 +40,7 @@ export function createApp(deps: AppDeps): Express {
   // ETags are ours (derived from the snapshot and the parameters), never Express's body hash.
   app.set('etag', false);
   app.set('query parser', 'simple');
+  if (deps.microCache) app.use(deps.microCache.record);
   app.use(
     helmet({
       contentSecurityPolicy: {
@@ -89,7 +93,16 @@ export function createApp(deps: AppDeps): Express {
   app.use((err: Error & { status?: number }, req: Request, res: Response, _next: NextFunction) => {
     const status = err.status && err.status >= 400 && err.status < 500 ? err.status : 500;
     if (status === 500) deps.logger.error({ err: { name: err.name, message: err.message }, path: req.path }, 'unhandled request error');
-    if (!res.headersSent) res.status(status).json({ error: status === 500 ? 'internal error' : 'bad request' });
+    if (res.headersSent) return;
+    const message = status === 500 ? 'internal error' : 'bad request';
+    // Express rejects a malformed escape (/i/%zz.png) before any route runs; an <img> still gets an image.
+    if (/^\/[iv]\//.test(req.path) && !/\.json$/i.test(req.path)) {
+      void sendError(deps, res, 'png', { status, message: status === 500 ? 'server error' : 'bad URL', scale: 1 }).catch(() => {
+        if (!res.headersSent) res.status(status).json({ error: message });
+      });
+      return;
+    }
+    res.status(status).json({ error: message });
   });
   return app;
 }

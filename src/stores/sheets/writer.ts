@@ -39,7 +39,17 @@ interface SheetState {
   historyRows: number;
   lastCycleAt: number | null;
   maxSheetId: number;
+  /** 0-based sheet rows of history holding a cycleAt already seen higher up: late copies to delete. */
+  duplicateRows: number[];
 }
+
+/**
+ * A batch whose answer we never saw (timeout, 5xx, reset) may still land at Google after we have
+ * re-read the Sheet and resent its cycles, leaving repeated history rows. Readers skip repeats
+ * (parseHistory), and for this long after such a failure every flush re-reads the Sheet first, so
+ * late copies are found and deleted in the next batch. Google gives up on a request well within it.
+ */
+const LATE_WRITE_WINDOW_MS = 180_000;
 
 interface Payload {
   snapshot: Snapshot;
@@ -62,6 +72,7 @@ export function encodePayload(snapshot: Snapshot, point: HistoryPoint): string {
 export class SheetWriter {
   private state: SheetState | undefined;
   private status: StoreHealth = { status: 'ok', lastSuccessAt: null };
+  private lateWritesUntil = 0;
 
   constructor(private readonly o: WriterOptions) {}
 
@@ -98,6 +109,7 @@ export class SheetWriter {
   /** Sends batches until the outbox is empty. Resolves true when it heard from Google at all. */
   private async drain(deadline: number): Promise<boolean> {
     let contacted = false;
+    if (performance.now() < this.lateWritesUntil) this.state = undefined;
     for (;;) {
       let state = this.state;
       if (!state) {
@@ -124,7 +136,10 @@ export class SheetWriter {
       } catch (err) {
         // Anything but a quota refusal may mean the Sheet differs from what we believe: it may hold
         // this batch (5xx, timeout) or have been edited (a 400 for a deleted tab). Re-learn it.
-        if (describeError(err).status !== 429) this.state = undefined;
+        if (describeError(err).status !== 429) {
+          this.state = undefined;
+          this.lateWritesUntil = performance.now() + LATE_WRITE_WINDOW_MS;
+        }
         throw err;
       }
       this.state = next;
@@ -169,6 +184,7 @@ export class SheetWriter {
       historyRows: 0,
       lastCycleAt: null,
       maxSheetId: Math.max(0, ...props.map((p) => p.sheetId ?? 0)),
+      duplicateRows: [],
     };
     if (state.history) {
       // Reading all of column A is the price of exactly-once appends; it happens at start-up and
@@ -188,9 +204,13 @@ export class SheetWriter {
       const cycles = (colA?.values ?? []).map((r) => r[0]);
       state.historyRows = cycles.length;
       // A loop, not Math.max(...): the column can hold a million values, too many for arguments.
-      for (const v of cycles) {
-        if (typeof v === 'number' && (state.lastCycleAt === null || v > state.lastCycleAt)) state.lastCycleAt = v;
-      }
+      const seen = new Set<unknown>();
+      cycles.forEach((v, i) => {
+        if (typeof v !== 'number') return;
+        if (seen.has(v)) state.duplicateRows.push(1 + i);
+        seen.add(v);
+        if (state.lastCycleAt === null || v > state.lastCycleAt) state.lastCycleAt = v;
+      });
     }
     this.state = state;
     return state;
@@ -256,10 +276,15 @@ export class SheetWriter {
       });
     }
 
+    // Late copies first, bottom-up so earlier indices stay valid; rotation then counts real rows.
+    for (const [start, end] of contiguousRuns(state.duplicateRows).reverse()) {
+      requests.push({ deleteDimension: { range: { sheetId: hist.sheetId, dimension: 'ROWS', startIndex: start, endIndex: end } } });
+    }
+    const rowsKept = state.historyRows - state.duplicateRows.length;
     const max = Math.max(1, this.o.historyMaxRows);
     const append = items.slice(-max).map((i) => row(historyRow(i.cycleAt, i.point)));
     // Rotate in the same atomic batch, before the append, so the tab never crosses the bound.
-    const excess = Math.min(state.historyRows, state.historyRows + append.length - max);
+    const excess = Math.min(rowsKept, rowsKept + append.length - max);
     if (excess > 0) {
       requests.push({ deleteDimension: { range: { sheetId: hist.sheetId, dimension: 'ROWS', startIndex: 1, endIndex: 1 + excess } } });
     }
@@ -269,10 +294,22 @@ export class SheetWriter {
       current: cur,
       history: { ...hist, cols: Math.max(hist.cols, width) },
       historyHeaderOk: true,
-      historyRows: state.historyRows - Math.max(0, excess) + append.length,
+      historyRows: rowsKept - Math.max(0, excess) + append.length,
       lastCycleAt: newest.cycleAt,
       maxSheetId,
+      duplicateRows: [],
     };
     return { requests, next };
   }
+}
+
+/** Sorted row indices as half-open [start, end) runs: [3, 4, 5, 9] -> [[3, 6], [9, 10]]. */
+function contiguousRuns(rows: readonly number[]): [number, number][] {
+  const runs: [number, number][] = [];
+  for (const r of [...rows].sort((a, b) => a - b)) {
+    const last = runs[runs.length - 1];
+    if (last && last[1] === r) last[1] = r + 1;
+    else runs.push([r, r + 1]);
+  }
+  return runs;
 }

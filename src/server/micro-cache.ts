@@ -1,0 +1,96 @@
+import type { IncomingMessage, OutgoingHttpHeaders, ServerResponse } from 'node:http';
+import type { NextFunction, Request, Response } from 'express';
+import { LRUCache } from 'lru-cache';
+
+export interface MicroCacheOptions {
+  /** How long a recorded answer is replayed. Short: it only absorbs bursts of identical requests. */
+  ttlMs: number;
+  maxBytes: number;
+  /** The server's clock, so a test's fake clock ages entries as it ages everything else. */
+  clock: () => number;
+  /**
+   * Identity of the newest snapshot, read synchronously. An answer recorded under one snapshot is
+   * never replayed under another, so new data shows at once rather than up to ttlMs later.
+   */
+  generation: () => unknown;
+}
+
+interface Recorded {
+  generation: unknown;
+  etag: string;
+  headers: OutgoingHttpHeaders;
+  /** Absent for a recorded 304: such an entry can only answer another matching revalidation. */
+  body?: Buffer;
+}
+
+const RECORDED_PATH = /^\/(?:i|v\/[^/?]+)\/[^/?]+\.png(?:\?|$)/;
+
+/**
+ * A one-second replay of image answers in front of Express. A forum thread or a Discord unfurl
+ * sends bursts of identical requests; Express, helmet and parameter validation cost ~250 µs of
+ * CPU per request, the replay a map lookup, which is what lets one core keep pace with a bare
+ * node:http server (`npm run bench`, phase 1). Everything the route decided (status, ETag,
+ * Cache-Control, helmet's headers) is replayed verbatim; anything not recorded falls through.
+ */
+export class ResponseMicroCache {
+  private readonly entries: LRUCache<string, Recorded>;
+
+  constructor(private readonly o: MicroCacheOptions) {
+    this.entries = new LRUCache<string, Recorded>({
+      ttl: o.ttlMs,
+      maxSize: o.maxBytes,
+      sizeCalculation: (e) => 512 + (e.body?.length ?? 0),
+      perf: { now: o.clock },
+    });
+  }
+
+  /** Answers from a recording and returns true, or returns false for Express to handle. */
+  serve(req: IncomingMessage, res: ServerResponse): boolean {
+    if (req.method !== 'GET' || !req.url) return false;
+    const entry = this.entries.get(req.url);
+    if (!entry || entry.generation !== this.o.generation()) return false;
+    if (matches(req.headers['if-none-match'], entry.etag)) {
+      res.writeHead(304, stripBodyHeaders(entry.headers)).end();
+      return true;
+    }
+    if (!entry.body) return false;
+    res.writeHead(200, entry.headers).end(entry.body);
+    return true;
+  }
+
+  /** Express middleware, mounted first: records the answers of image routes as they are sent. */
+  readonly record = (req: Request, res: Response, next: NextFunction): void => {
+    if (req.method !== 'GET' || !RECORDED_PATH.test(req.originalUrl)) return next();
+    // Taken on arrival: a snapshot that lands mid-render must not be credited with older bytes.
+    const generation = this.o.generation();
+    const key = req.originalUrl;
+    const end = res.end.bind(res) as (...args: unknown[]) => Response;
+    res.end = ((...args: unknown[]) => {
+      this.capture(key, generation, res, args[0]);
+      return end(...args);
+    }) as Response['end'];
+    next();
+  };
+
+  private capture(key: string, generation: unknown, res: Response, chunk: unknown): void {
+    const etag = res.getHeader('etag');
+    if (typeof etag !== 'string' || res.getHeader('set-cookie') !== undefined) return;
+    const headers = res.getHeaders();
+    if (res.statusCode === 200 && Buffer.isBuffer(chunk) && headers['content-type'] === 'image/png') {
+      this.entries.set(key, { generation, etag, headers, body: chunk });
+    } else if (res.statusCode === 304 && !this.entries.get(key)?.body) {
+      // Keep a recorded 200 (it answers both kinds); otherwise remember that this ETag is current.
+      this.entries.set(key, { generation, etag, headers });
+    }
+  }
+}
+
+/** The same test the image routes apply: an exact match against one of the listed tags. */
+function matches(ifNoneMatch: string | undefined, etag: string): boolean {
+  return ifNoneMatch?.split(/\s*,\s*/).includes(etag) ?? false;
+}
+
+function stripBodyHeaders(headers: OutgoingHttpHeaders): OutgoingHttpHeaders {
+  const { 'content-length': _l, 'content-type': _t, ...rest } = headers;
+  return rest;
+}

@@ -1,0 +1,96 @@
+import express from 'express';
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { afterEach, describe, expect, it } from 'vitest';
+import { ResponseMicroCache } from '../../src/server/micro-cache.js';
+
+/**
+ * The one-second replay in front of Express: it may only ever repeat what the image route itself
+ * answered, for the same URL, under the same snapshot, within its time to live.
+ */
+describe('response micro-cache', () => {
+  let server: Server | undefined;
+  afterEach(() => new Promise<void>((resolve) => (server ? server.close(() => resolve()) : resolve())));
+
+  async function rig() {
+    const state = { now: 1_000, generation: 1, hits: 0, etag: '"v1"' };
+    const cache = new ResponseMicroCache({ ttlMs: 1_000, maxBytes: 1 << 20, clock: () => state.now, generation: () => state.generation });
+    const app = express();
+    app.use(cache.record);
+    app.get('/i/:file', (req, res) => {
+      state.hits++;
+      res.set({ ETag: state.etag, 'Cache-Control': 'public, max-age=60' });
+      if (req.headers['if-none-match'] === state.etag) return void res.status(304).end();
+      if (req.params.file === 'broken.png') return void res.status(500).type('image/png').end(Buffer.from('x'));
+      res.status(200).type('image/png').end(Buffer.from(`png of ${req.originalUrl} #${state.hits}`));
+    });
+    app.get('/health', (_req, res) => {
+      state.hits++;
+      res.json({ hits: state.hits });
+    });
+    server = createServer((req, res) => {
+      if (!cache.serve(req, res)) app(req, res);
+    });
+    await new Promise<void>((resolve) => server!.listen(0, '127.0.0.1', resolve));
+    const base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+    const get = async (path: string, headers: Record<string, string> = {}) => {
+      const res = await fetch(base + path, { headers });
+      return { status: res.status, body: Buffer.from(await res.arrayBuffer()).toString(), headers: res.headers };
+    };
+    return { state, get };
+  }
+
+  it('replays a 200 image answer byte for byte, headers included, without reaching the route', async () => {
+    const { state, get } = await rig();
+    const first = await get('/i/signature.png?theme=dark');
+    const again = await get('/i/signature.png?theme=dark');
+    expect(state.hits).toBe(1);
+    expect(again).toMatchObject({ status: 200, body: first.body });
+    expect(again.headers.get('etag')).toBe('"v1"');
+    expect(again.headers.get('cache-control')).toBe('public, max-age=60');
+    expect(again.headers.get('content-type')).toBe('image/png');
+  });
+
+  it('answers a matching revalidation with a 304 from the recording, and a stale validator through the route', async () => {
+    const { state, get } = await rig();
+    await get('/i/signature.png');
+    expect(await get('/i/signature.png', { 'If-None-Match': '"v1"' })).toMatchObject({ status: 304, body: '' });
+    expect(state.hits).toBe(1);
+    const other = await get('/i/signature.png', { 'If-None-Match': '"v0"' });
+    expect(other.status).toBe(200);
+    expect(state.hits).toBe(1);
+  });
+
+  it('remembers a 304 the route gave, but never invents a body for it', async () => {
+    const { state, get } = await rig();
+    expect((await get('/i/card.png', { 'If-None-Match': '"v1"' })).status).toBe(304);
+    expect((await get('/i/card.png', { 'If-None-Match': '"v1"' })).status).toBe(304);
+    expect(state.hits).toBe(1);
+    expect((await get('/i/card.png')).status).toBe(200);
+    expect(state.hits).toBe(2);
+  });
+
+  it('forgets everything when a new snapshot arrives, and after its time to live', async () => {
+    const { state, get } = await rig();
+    await get('/i/signature.png');
+    state.generation = 2;
+    await get('/i/signature.png');
+    expect(state.hits).toBe(2);
+    state.now += 999;
+    await get('/i/signature.png');
+    expect(state.hits).toBe(2);
+    state.now += 2;
+    expect((await get('/i/signature.png')).body).toContain('#3');
+  });
+
+  it('keys on the exact URL and records neither errors nor other routes', async () => {
+    const { state, get } = await rig();
+    await get('/i/signature.png?theme=dark');
+    await get('/i/signature.png?theme=light');
+    await get('/i/broken.png');
+    await get('/i/broken.png');
+    await get('/health');
+    await get('/health');
+    expect(state.hits).toBe(6);
+  });
+});
