@@ -232,7 +232,7 @@ export async function createMarquee(
 
 /** Starts collecting (one cycle at once, then on schedule) and serving. */
 export async function startMarquee(marquee: Marquee, logger: Logger, options: { collect: boolean }): Promise<Marquee> {
-  const { config, app } = marquee;
+  const { config } = marquee;
   if (options.collect) {
     await marquee.collector.collect();
     marquee.collector.start(config.collector.schedule, logger);

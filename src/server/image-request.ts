@@ -38,6 +38,14 @@ export const imageQuerySchema = colourOverridesSchema.extend({
     .regex(/^[a-z0-9][a-z0-9_-]{0,63}$/)
     .optional(),
   scale: z.coerce.number().int().min(1).max(2).optional(),
+  /**
+   * Size preset: draw the image with another template, by name (`banner` 468x60, `card` 500x100,
+   * `userbar` 350x19...), keeping its theme and colours: one image definition, every size.
+   */
+  size: z
+    .string()
+    .regex(/^[a-z0-9][a-z0-9_]{0,63}$/)
+    .optional(),
   locale: z
     .string()
     .max(35)

@@ -22,6 +22,9 @@ describe('image routes', () => {
     ['/i/signature-light.png', 600, 200],
     ['/i/banner.png', 468, 60],
     ['/i/signature.png?scale=2&theme=light', 1200, 400],
+    // Size presets: the same image definition drawn by another template.
+    ['/i/signature.png?size=card', 500, 100],
+    ['/i/signature-light@2x.png?size=banner', 936, 120],
   ])('%s is a %ix%i PNG', async (path, width, height) => {
     const res = await get(path);
     expect(res.status).toBe(200);
@@ -83,6 +86,8 @@ describe('never a broken image', () => {
     ['/i/signature-nope.png', 400],
     ['/i/signature.png?bg_color=zzz', 400],
     ['/i/signature.png?locale=%%%', 400],
+    ['/i/signature.png?size=huge', 400],
+    ['/i/signature.png?size=../og', 400],
     ['/i/..%2f..%2fetc%2fpasswd.png', 404],
   ])('%s answers %i with a valid PNG', async (path, status) => {
     const res = await get(path);

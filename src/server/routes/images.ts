@@ -47,7 +47,12 @@ async function resolve(deps: AppDeps, req: Request, res: Response, file: string)
     await sendError(deps, res, path.format, { status: 400, message: 'unknown theme', ...errorStyle });
     return null;
   }
-  return { path, image, query: query.data, request: { template: image.template, theme, params: renderParams(query.data, scale, deps) } };
+  const template = query.data.size ?? image.template;
+  if (!deps.renderer.templates.has(template)) {
+    await sendError(deps, res, path.format, { status: 400, message: 'unknown size', ...errorStyle });
+    return null;
+  }
+  return { path, image, query: query.data, request: { template, theme, params: renderParams(query.data, scale, deps) } };
 }
 
 export function imageRoutes(deps: AppDeps): Router {
@@ -99,7 +104,7 @@ export async function versionedPath(deps: AppDeps, name: string): Promise<string
 }
 
 function renderParams(q: ImageQuery, scale: 1 | 2, deps: AppDeps): RenderParams {
-  const { theme: _t, scale: _s, locale, cache_seconds: _c, ...overrides } = q;
+  const { theme: _t, scale: _s, size: _z, locale, cache_seconds: _c, ...overrides } = q;
   return {
     scale,
     locale: locale ?? deps.locale,
@@ -162,7 +167,7 @@ export function cacheControl(image: ImageDefinition, requested: number | undefin
 function sendData(res: Response, r: Resolved, snapshot: Snapshot | null): void {
   res.set('Cache-Control', cacheControl(r.image, undefined));
   if (r.path.format === 'shields.json') return void res.json(toShieldsBadge(snapshot));
-  res.json({ image: r.path.name, template: r.image.template, theme: r.request.theme, snapshot });
+  res.json({ image: r.path.name, template: r.request.template, theme: r.request.theme, snapshot });
 }
 
 export async function sendError(
