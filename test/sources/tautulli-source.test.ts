@@ -1,5 +1,10 @@
 import Database from 'better-sqlite3';
-import { beforeAll, describe, expect, it } from 'vitest';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { execSchema, readSchema } from '../../fixtures/generator/sql.js';
+import { mostConcurrent } from '../../src/sources/tautulli/concurrency.js';
 import { readTautulli, type TautulliData } from '../../src/sources/tautulli/tautulli-source.js';
 import { FIXTURE_NOW_MS, FIXTURE_NOW_S, fixtureDbs } from '../support/fixtures.js';
 
@@ -162,5 +167,110 @@ describe('Tautulli source: private sections', () => {
     expect(result.data.history.windows['30d'].plays).toBe(expected.length);
     expect(result.data.history.topMovies.every((m) => m.plays > 0)).toBe(true);
     expect(result.data.activity.streamCount).toBe(data.activity.streamCount);
+  });
+});
+
+describe('Tautulli source: the windowed history read', () => {
+  const DAY = 86_400;
+  const now = FIXTURE_NOW_S;
+  // [id, reference_id, started, stopped, section_id]: sectionless and ''-section segments, a play
+  // resumed across the window edge, and history far older than the window.
+  const rows: Array<[number, number, number, number, number | string | null]> = [
+    [1, 1, now - 400 * DAY, now - 400 * DAY + 3600, 1],
+    [2, 2, now - 31 * DAY - 600, now - 31 * DAY, 1],
+    [3, 2, now - 29 * DAY, now - 29 * DAY + 900, 1],
+    [4, 4, now - 20 * DAY, now - 20 * DAY + 1200, null],
+    [5, 5, now - 20 * DAY + 1200, now - 20 * DAY + 2400, ''],
+    [6, 6, now - 6 * DAY, now - 6 * DAY + 1800, 2],
+    [7, 6, now - 6 * DAY + 3600, now - 6 * DAY + 5400, 2],
+    [8, 8, now - 3600, now - 600, 3],
+  ];
+  let dir: string;
+  let dbPath: string;
+
+  beforeAll(() => {
+    dir = mkdtempSync(path.join(tmpdir(), 'marquee-tautulli-window-'));
+    dbPath = path.join(dir, 'tautulli.db');
+    const db = new Database(dbPath);
+    execSchema(db, readSchema('tautulli-schema.sql'), 'tables');
+    execSchema(db, readSchema('tautulli-schema.sql'), 'indexes');
+    const insert = db.prepare(
+      `INSERT INTO session_history (id, reference_id, started, stopped, section_id, user_id, user, platform, media_type, paused_counter)
+       VALUES (?, ?, ?, ?, ?, 1, 'a', 'Web', 'movie', 60)`,
+    );
+    const media = db.prepare(`INSERT INTO session_history_media_info (id, transcode_decision) VALUES (?, 'direct play')`);
+    for (const row of rows) {
+      insert.run(...row);
+      media.run(row[0]);
+    }
+    db.close();
+  });
+  afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+  it.each([
+    ['24h', 1],
+    ['7d', 7],
+    ['30d', 30],
+  ] as const)('counts every segment that stopped in the last %s, with or without a section', async (key, days) => {
+    const result = await readTautulli({ dbPath, now: now * 1000, timeZone: 'UTC' });
+    if (!result.ok) throw new Error(result.error.message);
+    const inWindow = rows.filter(([, , , stopped]) => stopped >= now - days * DAY);
+    const plays = new Set(inWindow.map(([, referenceId]) => referenceId));
+    const watchTimeS = inWindow.reduce((n, [, , started, stopped]) => n + stopped - started - 60, 0);
+    expect(result.data.history.windows[key]).toEqual({ plays: plays.size, watchTimeS });
+  });
+
+  it('places a play in the hour its first segment inside the window started, and sweeps back-to-back segments apart', async () => {
+    const result = await readTautulli({ dbPath, now: now * 1000, timeZone: 'UTC' });
+    if (!result.ok) throw new Error(result.error.message);
+    const hours = new Array<number>(24).fill(0);
+    for (const id of [3, 4, 5, 6, 8]) hours[new Date(rows[id - 1]![2] * 1000).getUTCHours()]!++;
+    expect(result.data.history.playsByHour).toEqual(hours);
+    // Rows 4 and 5 meet at one instant; none of the others overlap.
+    expect(result.data.history.mostConcurrent.streams).toBe(1);
+  });
+});
+
+describe('mostConcurrent', () => {
+  it.each([
+    ['nothing', [], { count: 0, at: null }],
+    [
+      'back-to-back segments',
+      [
+        [10, 20],
+        [20, 30],
+      ],
+      { count: 1, at: 10 },
+    ],
+    [
+      'nested segments',
+      [
+        [10, 40],
+        [15, 20],
+        [18, 19],
+        [30, 35],
+      ],
+      { count: 3, at: 18 },
+    ],
+    [
+      'equal starts',
+      [
+        [5, 9],
+        [5, 7],
+        [1, 5],
+      ],
+      { count: 2, at: 5 },
+    ],
+    [
+      'fractional times',
+      [
+        [1.5, 3],
+        [2.25, 4],
+        [3, 5.5],
+      ],
+      { count: 2, at: 2.25 },
+    ],
+  ] as const)('%s', (_name, segments, expected) => {
+    expect(mostConcurrent(segments)).toEqual(expected);
   });
 });

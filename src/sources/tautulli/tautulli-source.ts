@@ -4,7 +4,7 @@ import type { Activity, History, MediaKind, Stream } from '../../snapshot/schema
 import { runSource, type SourceResult } from '../result.js';
 import { openReadOnly } from '../sqlite-readonly.js';
 import { bucketHourSlots } from './buckets.js';
-import { mostConcurrent } from './concurrency.js';
+import { mostConcurrent, type SegmentTimes } from './concurrency.js';
 import * as q from './queries.js';
 
 export interface TautulliSourceOptions {
@@ -65,7 +65,9 @@ function assertSessionsLive(options: TautulliSourceOptions, activity: Activity):
   const idleMs = options.now - Math.max(...mtimes);
   if (idleMs <= limit) return;
   throw Object.assign(
-    new Error(`Tautulli has not written its database for ${Math.round(idleMs / 60_000)} min while ${activity.playing} stream(s) show as playing: is Tautulli running?`),
+    new Error(
+      `Tautulli has not written its database for ${Math.round(idleMs / 60_000)} min while ${activity.playing} stream(s) show as playing: is Tautulli running?`,
+    ),
     { code: 'ESTALE' },
   );
 }
@@ -156,18 +158,29 @@ function toStream(row: SessionRow): Stream {
   };
 }
 
+interface PlayTotals {
+  plays: number;
+  watchTimeS: number;
+}
+
+interface HourSlot extends PlayTotals {
+  slot: number;
+}
+
 function readHistory(db: Database.Database, options: TautulliSourceOptions, privateIds: string): History {
   const nowS = Math.floor(options.now / 1000);
   const limit = options.topLimit ?? 5;
-  const window = (days: number) => {
-    const row = db.prepare(q.windowSql).get({ since: nowS - days * DAY_S, private: privateIds }) as { plays: number; watchTimeS: number };
+  const windowStatement = db.prepare(q.windowSql);
+  const window = (days: number): PlayTotals => {
+    const row = windowStatement.get({ since: nowS - days * DAY_S, private: privateIds }) as PlayTotals;
     return { plays: row.plays, watchTimeS: row.watchTimeS };
   };
   const since30 = nowS - 30 * DAY_S;
   const top = <T>(sql: string) => db.prepare(sql).all({ since: since30, limit, private: privateIds }) as T[];
-  const slots = db.prepare(q.playsPerHourSlotSql).all({ since: since30, private: privateIds }) as { slot: number; plays: number }[];
+  const slots = db.prepare(q.playsPerHourSlotSql).all({ since: since30, private: privateIds }) as HourSlot[];
   const buckets = bucketHourSlots(slots, { now: options.now, days: 30, timeZone: options.timeZone });
-  const segments = db.prepare(q.concurrencySql).all({ since: since30, private: privateIds }) as { started: number; stopped: number }[];
+  // Tens of thousands of rows: arrays are much cheaper to hand over than objects.
+  const segments = db.prepare(q.concurrencySql).raw().all({ since: since30, private: privateIds }) as SegmentTimes[];
   const peak = mostConcurrent(segments);
   type Titled = { title: string | null; year: number | null; thumb: string | null; plays: number; watchTimeS: number };
   const titled = (r: Titled) => ({
@@ -176,7 +189,7 @@ function readHistory(db: Database.Database, options: TautulliSourceOptions, priv
     watchTimeS: r.watchTimeS,
   });
   return {
-    windows: { '24h': window(1), '7d': window(7), '30d': window(30) },
+    windows: { '24h': window(1), '7d': window(7), '30d': totalOfSlots(slots) ?? window(30) },
     topUsers: top<{ name: string | null; plays: number; watchTimeS: number }>(q.topUsersSql).map((r) => ({
       viewer: { name: r.name ?? 'unknown' },
       plays: r.plays,
@@ -193,4 +206,20 @@ function readHistory(db: Database.Database, options: TautulliSourceOptions, priv
     playsByDay: buckets.byDay,
     mostConcurrent: { streams: peak.count, at: peak.at === null ? null : peak.at * 1000 },
   };
+}
+
+/**
+ * The 30-day hour slots hold the same plays as the 30-day window, so their sum spares a second pass
+ * over them. Only exact while every sum is an integer (Tautulli writes whole seconds); fractional
+ * seconds would add up in another order than SQLite's SUM, so null sends the caller to SQLite.
+ */
+function totalOfSlots(slots: ReadonlyArray<HourSlot>): PlayTotals | null {
+  let plays = 0;
+  let watchTimeS = 0;
+  for (const slot of slots) {
+    if (!Number.isSafeInteger(slot.watchTimeS)) return null;
+    plays += slot.plays;
+    watchTimeS += slot.watchTimeS;
+  }
+  return Number.isSafeInteger(watchTimeS) ? { plays, watchTimeS } : null;
 }
