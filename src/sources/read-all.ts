@@ -1,5 +1,5 @@
 import type { SourceResults } from '../snapshot/merge.js';
-import { readHost, type SystemInfo } from './host/host-source.js';
+import { createHostReader, type SystemInfo } from './host/host-source.js';
 import { readPlex } from './plex/plex-source.js';
 import { readTautulli } from './tautulli/tautulli-source.js';
 
@@ -14,11 +14,21 @@ export interface SourcesConfig {
   tautulliSessionsStaleAfterMs?: number;
 }
 
-/** Host metrics are async (child processes, /proc) and start first, overlapping the DB reads. */
+/**
+ * Host metrics are async (child processes, /proc) and start first, overlapping the DB reads, which
+ * are synchronous and hold this thread. One host reader lives as long as the returned function, so
+ * its slow readings (disks, CPU info, sensors) are reused across cycles.
+ */
 export function createSourceReader(c: SourcesConfig): (now: number) => Promise<SourceResults> {
+  const readHost = createHostReader({ timeoutMs: c.hostTimeoutMs, ...(c.systemInfo ? { systemInfo: c.systemInfo } : {}) });
   return async (now) => {
-    const host = readHost({ timeoutMs: c.hostTimeoutMs, ...(c.systemInfo ? { systemInfo: c.systemInfo } : {}) });
+    const host = readHost();
+    // systeminformation spawns its children on the next tick and handles their output in I/O
+    // callbacks; yielding to the event loop before each synchronous read lets them start (and
+    // chain to their next child) first, so they run on another core while the DBs are read.
+    await nextTurn();
     const plex = await readPlex({ dbPath: c.plexDb, privateSections: c.privateSections });
+    await nextTurn();
     const tautulli = await readTautulli({
       dbPath: c.tautulliDb,
       now,
@@ -29,3 +39,5 @@ export function createSourceReader(c: SourcesConfig): (now: number) => Promise<S
     return { plex, tautulli, host: await host };
   };
 }
+
+const nextTurn = () => new Promise<void>((resolve) => setImmediate(resolve));

@@ -2,6 +2,7 @@ import { uptime } from 'node:os';
 import si from 'systeminformation';
 import type { Host } from '../../snapshot/schema.js';
 import { runSource, type SourceResult } from '../result.js';
+import { lastGood } from './last-good.js';
 
 /** The part of systeminformation we use, injectable so drills can make it throw or hang. */
 export type SystemInfo = Pick<
@@ -12,6 +13,8 @@ export type SystemInfo = Pick<
 export interface HostSourceOptions {
   timeoutMs: number;
   systemInfo?: SystemInfo;
+  /** Monotonic milliseconds, for the age of reused slow readings; tests pin it. */
+  clock?: () => number;
 }
 
 /** Real file systems only: containers and snaps mount dozens of overlays and squashfs images. */
@@ -19,20 +22,98 @@ const REAL_FS = /^(ext[234]|xfs|btrfs|zfs|f2fs|ntfs|ntfs3|fuseblk|vfat|exfat|apf
 
 const TRANSCODER = 'Plex Transcoder';
 
-export function readHost(options: HostSourceOptions): Promise<SourceResult<Host>> {
+/**
+ * How long a slow reading may be reused. Each of these calls shells out (lscpu, df, the hwmon
+ * loop plus `sensors`, `ip route`) and together they cost ~250 ms of child processes per cycle;
+ * what they report changes far more slowly than the 30 s collection schedule:
+ * - the core count only changes with a reboot;
+ * - disk usage moves by a fraction of a percent in minutes on the disks a media server has;
+ * - a temperature reading is kept for two default cycles; a machine where no sensor answered
+ *   (VMs, most containers) is asked again only every ten minutes;
+ * - the default network interface changes with the routing table, i.e. almost never. Byte rates
+ *   are still measured every cycle, on that interface.
+ */
+export const REUSE_MS = {
+  cpuInfo: 60 * 60_000,
+  disks: 5 * 60_000,
+  temperature: 60_000,
+  noTemperatureSensor: 10 * 60_000,
+  defaultInterface: 10 * 60_000,
+} as const;
+
+/**
+ * A host reader that keeps its slow readings between calls (see REUSE_MS). Load, memory, network
+ * rates and the transcoder check are read on every call. Create one per collector.
+ */
+export function createHostReader(options: HostSourceOptions): () => Promise<SourceResult<Host>> {
   const sys = options.systemInfo ?? si;
-  return runSource(() => withTimeout(collect(sys), options.timeoutMs));
+  const clock = options.clock ?? (() => performance.now());
+  const cpu = lastGood(() => sys.cpu(), () => REUSE_MS.cpuInfo, clock);
+  const disks = lastGood(() => sys.fsSize(), () => REUSE_MS.disks, clock);
+  const temperature = lastGood(
+    () => sys.cpuTemperature(),
+    (t) => (typeof t.main === 'number' && t.main > 0 ? REUSE_MS.temperature : REUSE_MS.noTemperatureSensor),
+    clock,
+  );
+  let defaultInterface: { name: string; at: number } | undefined;
+  // networkStats() without an interface finds the default one with `ip route` through execSync,
+  // blocking the event loop; naming the interface skips that and reads the same counters.
+  const network = async () => {
+    const known = defaultInterface && clock() - defaultInterface.at < REUSE_MS.defaultInterface ? defaultInterface.name : undefined;
+    const stats = await (known ? sys.networkStats(known) : sys.networkStats());
+    const found = stats.length === 1 ? stats[0]?.iface : undefined;
+    if (!known && found) defaultInterface = { name: found, at: clock() };
+    return stats;
+  };
+  // systeminformation starts each call's work on the next tick, in call order: the transcoder
+  // check (ps, then a second child) is the longest chain, so it goes first and runs while the
+  // execSync inside currentLoad blocks this thread.
+  const start = (): Readings => ({
+    transcoder: attempt(() => sys.processLoad(TRANSCODER)).catch(() => []),
+    net: attempt(network).catch(() => []),
+    temp: temperature.get().catch(() => null),
+    disks: disks.get().catch(() => []),
+    cpu: cpu.get(),
+    load: attempt(() => sys.currentLoad()),
+    mem: attempt(() => sys.mem()),
+  });
+  return () => runSource(() => withTimeout(collect(start()), options.timeoutMs));
 }
 
-async function collect(sys: SystemInfo): Promise<Host> {
-  const [load, cpu, temp, mem, disks, net, transcoder] = await Promise.all([
-    sys.currentLoad(),
-    sys.cpu(),
-    sys.cpuTemperature().catch(() => null),
-    sys.mem(),
-    sys.fsSize().catch(() => []),
-    sys.networkStats().catch(() => []),
-    sys.processLoad(TRANSCODER).catch(() => []),
+/** A call that throws instead of rejecting becomes a rejection, so every promise already started
+ *  in the same reading is still awaited (and none is left to reject unhandled). */
+function attempt<T>(call: () => Promise<T>): Promise<T> {
+  try {
+    return call();
+  } catch (err) {
+    return Promise.reject(err);
+  }
+}
+
+/** One reading with nothing reused; the collector uses createHostReader. */
+export function readHost(options: HostSourceOptions): Promise<SourceResult<Host>> {
+  return createHostReader(options)();
+}
+
+type Readings = {
+  transcoder: ReturnType<SystemInfo['processLoad']>;
+  net: ReturnType<SystemInfo['networkStats']>;
+  temp: Promise<Awaited<ReturnType<SystemInfo['cpuTemperature']>> | null>;
+  disks: ReturnType<SystemInfo['fsSize']>;
+  cpu: ReturnType<SystemInfo['cpu']>;
+  load: ReturnType<SystemInfo['currentLoad']>;
+  mem: ReturnType<SystemInfo['mem']>;
+};
+
+async function collect(readings: Readings): Promise<Host> {
+  const [transcoder, net, temp, disks, cpu, load, mem] = await Promise.all([
+    readings.transcoder,
+    readings.net,
+    readings.temp,
+    readings.disks,
+    readings.cpu,
+    readings.load,
+    readings.mem,
   ]);
   const seen = new Set<string>();
   const realDisks = disks.filter((d) => REAL_FS.test(d.type) && d.size > 0 && !seen.has(d.fs) && seen.add(d.fs));

@@ -41,11 +41,19 @@ export const emptyCounts = (): MediaCounts => ({
   photos: 0,
 });
 
+const PAGE_CACHE_PAGES = 128;
+
 /** Reads library counts, sizes and recent additions from Plex's DB, opened read-only per cycle. */
 export function readPlex(options: PlexSourceOptions): Promise<SourceResult<Library>> {
   return runSource(() => {
     const handle = openReadOnly(options.dbPath, options.busyTimeoutMs);
     try {
+      // better-sqlite3 defaults to a 16 MB page cache. A connection lives one cycle and reads most
+      // pages once, so that cache only grew: every page read landed in freshly allocated memory,
+      // and those page faults were most of the cycle (files query, CPU: demo 75 -> 15 ms, large
+      // 150 -> 72 ms). 128 pages (512 KB) recycle warm buffers and still hold the b-tree interior
+      // pages that the deleted-item and parent lookups revisit.
+      handle.db.pragma(`cache_size = ${PAGE_CACHE_PAGES}`);
       // One read transaction so every number comes from the same state of the DB.
       return handle.db.transaction(() => queryLibrary(handle.db, options))();
     } finally {
@@ -63,14 +71,15 @@ function queryLibrary(db: import('better-sqlite3').Database, options: PlexSource
       return [s.id, { id: s.id, name: s.name, kind, items: 0, counts: emptyCounts(), private: isPrivate(s.id, s.name) }];
     }),
   );
-  type CountRow = { sectionId: number; type: keyof typeof COUNTED_TYPES; n: number };
+  type CountRow = { sectionId: number; type: number; n: number };
   for (const [sql, sign] of [
     [countsSql, 1],
     [deletedCountsSql, -1],
   ] as const) {
     for (const row of db.prepare(sql).all() as CountRow[]) {
       const section = sections.get(row.sectionId);
-      if (section) section.counts[COUNTED_TYPES[row.type]] += sign * row.n;
+      const kind = isCountedType(row.type) ? COUNTED_TYPES[row.type] : undefined;
+      if (section && kind) section.counts[kind] += sign * row.n;
     }
   }
   const totals = emptyCounts();
@@ -80,13 +89,8 @@ function queryLibrary(db: import('better-sqlite3').Database, options: PlexSource
     if (section.private) continue;
     for (const key of Object.keys(totals) as (keyof MediaCounts)[]) totals[key] += section.counts[key];
   }
-  let totalBytes = 0;
-  let totalDurationMs = 0;
-  for (const row of db.prepare(filesSql).all() as { sectionId: number; bytes: number; durationMs: number }[]) {
-    if (sections.get(row.sectionId)?.private) continue;
-    totalBytes += row.bytes;
-    totalDurationMs += row.durationMs;
-  }
+  const privateIds = [...sections.values()].filter((s) => s.private).map((s) => s.id);
+  const files = db.prepare(filesSql).get(JSON.stringify(privateIds)) as { bytes: number; durationMs: number };
   const recent = db
     .prepare(recentlyAddedSql(columnsOf(db, 'metadata_items').has('is_adult')))
     .all((options.recentlyAddedLimit ?? 10) * 2) as RecentRow[];
@@ -99,8 +103,10 @@ function queryLibrary(db: import('better-sqlite3').Database, options: PlexSource
       sectionId: r.sectionId,
       watching: { title: r.title ?? '', grandparentTitle: r.grandparentTitle, year: r.year, thumb: `/library/metadata/${r.id}/thumb` },
     }));
-  return { sections: [...sections.values()], totals, totalBytes, totalDurationMs, recentlyAdded };
+  return { sections: [...sections.values()], totals, totalBytes: files.bytes, totalDurationMs: files.durationMs, recentlyAdded };
 }
+
+const isCountedType = (type: number): type is keyof typeof COUNTED_TYPES => Object.hasOwn(COUNTED_TYPES, type);
 
 interface RecentRow {
   id: number;
