@@ -36,6 +36,8 @@ export interface ServerReady {
 
 export interface ServerStats {
   rss: number;
+  /** V8 heap reserved from the OS (part of RSS); heapUsed is what lives in it, garbage included. */
+  heapTotal: number;
   heapUsed: number;
   external: number;
   arrayBuffers: number;
@@ -45,7 +47,7 @@ export interface ServerStats {
 const options = childOptions<MarqueeServerOptions | BareServerOptions>();
 const memory = () => {
   const m = process.memoryUsage();
-  return { rss: m.rss, heapUsed: m.heapUsed, external: m.external, arrayBuffers: m.arrayBuffers };
+  return { rss: m.rss, heapTotal: m.heapTotal, heapUsed: m.heapUsed, external: m.external, arrayBuffers: m.arrayBuffers };
 };
 
 async function startBare(o: BareServerOptions): Promise<void> {

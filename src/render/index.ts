@@ -7,7 +7,7 @@ import { Formatter } from './format.js';
 import { layoutError } from './layout/error.js';
 import { layout as layoutPure } from './layout/index.js';
 import { encodePng } from './paint/encode.js';
-import { buildIconPaths, decodeImages, paint, type ImageMemo } from './paint/paint.js';
+import { buildIconPaths, decodeImages, paint, takePixels, type ImageMemo } from './paint/paint.js';
 import { loadTemplates, type Template } from './template/load.js';
 import { loadThemes } from './theme/load.js';
 import { applyOverrides, type ColourOverrides } from './theme/overrides.js';
@@ -137,8 +137,8 @@ export function createRenderer(opts: RendererOptions): Renderer {
   };
 
   const draw = async (list: DrawList, posters?: ReadonlyMap<string, Buffer>): Promise<RenderedImage> => {
-    const canvas = paint(list, iconPaths, await decodeImages(list, posters, decoded));
-    return { png: await encodePng(canvas, list.encode, list.maxBytes), width: canvas.width, height: canvas.height };
+    const pixels = takePixels(paint(list, iconPaths, await decodeImages(list, posters, decoded)));
+    return { png: await encodePng(pixels, list.encode, list.maxBytes), width: pixels.width, height: pixels.height };
   };
 
   const renderError = async (o: RenderErrorOptions): Promise<RenderedImage> => {

@@ -1,6 +1,6 @@
 import sharp, { type Sharp } from 'sharp';
-import type { Canvas } from '@napi-rs/canvas';
 import type { EncodeOptions } from '../template/schema.js';
+import type { Pixels } from './paint.js';
 
 /**
  * Canvas pixels -> PNG through sharp, not canvas.encode: @napi-rs/canvas has no PNG options and
@@ -10,8 +10,9 @@ import type { EncodeOptions } from '../template/schema.js';
  */
 
 /**
- * Skia keeps premultiplied RGBA; PNG wants straight alpha. Converts in place: the canvas is thrown
- * away after encoding, and handing sharp the canvas's own buffer is several ms faster than a copy.
+ * Skia keeps premultiplied RGBA; PNG wants straight alpha. Converts in place: the buffer is the
+ * copy `canvas.data()` made for us (see takePixels), no one else reads it, and a second copy would
+ * cost several ms.
  */
 function unpremultiplyInPlace(px: Uint8Array): boolean {
   let opaque = true;
@@ -63,11 +64,11 @@ function toPng(img: Sharp, opts: EncodeOptions, palette: boolean): Promise<Buffe
  * gradient background or a big poster can make it, pay for palette quantisation (10-20 ms) which
  * is 2-4x smaller. Templates for tiny forum images ask for the palette up front.
  */
-export async function encodePng(canvas: Canvas, opts: EncodeOptions, maxBytes?: number): Promise<Buffer> {
-  const data = canvas.data();
+export async function encodePng(pixels: Pixels, opts: EncodeOptions, maxBytes?: number): Promise<Buffer> {
+  const { data, width, height } = pixels;
   const opaque = unpremultiplyInPlace(data);
   const img = (): Sharp => {
-    const s = sharp(data, { raw: { width: canvas.width, height: canvas.height, channels: 4 } });
+    const s = sharp(data, { raw: { width, height, channels: 4 } });
     // An opaque image needs no alpha channel: a quarter less to filter and compress.
     return opaque ? s.removeAlpha() : s;
   };
