@@ -3,6 +3,7 @@ import si from 'systeminformation';
 import type { Host } from '../../snapshot/schema.js';
 import { runSource, type SourceResult } from '../result.js';
 import { lastGood } from './last-good.js';
+import { cpuLoadMeter, processRunning } from './native.js';
 
 /** The part of systeminformation we use, injectable so drills can make it throw or hang. */
 export type SystemInfo = Pick<
@@ -12,6 +13,10 @@ export type SystemInfo = Pick<
 
 export interface HostSourceOptions {
   timeoutMs: number;
+  /**
+   * Replaces systeminformation (drills make it throw or hang). Unset, CPU load and the transcoder
+   * check are read without child processes (native.ts) and the rest through systeminformation.
+   */
   systemInfo?: SystemInfo;
   /** Monotonic milliseconds, for the age of reused slow readings; tests pin it. */
   clock?: () => number;
@@ -65,16 +70,20 @@ export function createHostReader(options: HostSourceOptions): () => Promise<Sour
     if (!known && found) defaultInterface = { name: found, at: clock() };
     return stats;
   };
-  // systeminformation starts each call's work on the next tick, in call order: the transcoder
-  // check (ps, then a second child) is the longest chain, so it goes first and runs while the
-  // execSync inside currentLoad blocks this thread.
+  const viaSystemInfo = (name: string) =>
+    sys.processLoad(name).then((list) => list.some((p) => (p.pid ?? 0) > 0 || (p.pids?.length ?? 0) > 0));
+  const transcoderRunning = options.systemInfo
+    ? viaSystemInfo
+    : async (name: string) => (await processRunning(name)) ?? viaSystemInfo(name);
+  const meter = options.systemInfo ? undefined : cpuLoadMeter();
+  const loadPct = meter ? async () => meter() : () => sys.currentLoad().then((l) => l.currentLoad);
   const start = (): Readings => ({
-    transcoder: attempt(() => sys.processLoad(TRANSCODER)).catch(() => []),
+    transcoder: attempt(() => transcoderRunning(TRANSCODER)).catch(() => false),
     net: attempt(network).catch(() => []),
     temp: temperature.get().catch(() => null),
     disks: disks.get().catch(() => []),
     cpu: cpu.get(),
-    load: attempt(() => sys.currentLoad()),
+    load: attempt(loadPct),
     mem: attempt(() => sys.mem()),
   });
   return () => runSource(() => withTimeout(collect(start()), options.timeoutMs));
@@ -96,12 +105,12 @@ export function readHost(options: HostSourceOptions): Promise<SourceResult<Host>
 }
 
 type Readings = {
-  transcoder: ReturnType<SystemInfo['processLoad']>;
+  transcoder: Promise<boolean>;
   net: ReturnType<SystemInfo['networkStats']>;
   temp: Promise<Awaited<ReturnType<SystemInfo['cpuTemperature']>> | null>;
   disks: ReturnType<SystemInfo['fsSize']>;
   cpu: ReturnType<SystemInfo['cpu']>;
-  load: ReturnType<SystemInfo['currentLoad']>;
+  load: Promise<number>;
   mem: ReturnType<SystemInfo['mem']>;
 };
 
@@ -120,7 +129,7 @@ async function collect(readings: Readings): Promise<Host> {
   const rate = (v: number | null | undefined) => (typeof v === 'number' && v > 0 ? v : 0);
   return {
     cpu: {
-      loadPct: round1(load.currentLoad),
+      loadPct: round1(load),
       cores: cpu.cores,
       temperatureC: temp && typeof temp.main === 'number' && temp.main > 0 ? round1(temp.main) : null,
     },
@@ -134,7 +143,7 @@ async function collect(readings: Readings): Promise<Host> {
     // os.uptime() reads /proc/uptime; systeminformation's time() runs `date` through execSync every
     // call, which stalled the event loop (HTTP serving) by 130-350 ms per collection cycle.
     uptimeS: Math.round(uptime()),
-    transcoderRunning: transcoder.some((p) => (p.pid ?? 0) > 0 || (p.pids?.length ?? 0) > 0),
+    transcoderRunning: transcoder,
   };
 }
 
