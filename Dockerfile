@@ -27,8 +27,11 @@ RUN apt-get update \
 # glibc: a fixed mmap threshold (it also turns off the dynamic one) gives every buffer of 128 KB or
 # more (canvas pixels, sharp's images) its own mapping, returned to the OS when freed; otherwise
 # they land in malloc's heaps and fragment them, and RSS under load never came back down.
+# V8: a 2 MB young generation (semi-space) instead of up to 16 MB: under a burst of requests the
+# default grew the heap by ~50 MB that was never needed again (`npm run bench`, phase 5).
 ENV NODE_ENV=production \
     MALLOC_MMAP_THRESHOLD_=131072 \
+    NODE_OPTIONS=--max-semi-space-size=2 \
     MARQUEE_HOST=0.0.0.0 \
     MARQUEE_PORT=8080 \
     MARQUEE_DATA_DIR=/data

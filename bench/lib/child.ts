@@ -37,6 +37,21 @@ export function canPin(cpus: number): boolean {
  * Starts the compiled `bench/children/<name>.ts` (see build.ts) and waits for its 'ready'
  * message. `cpu` pins it, and its libuv threadpool, to one core.
  */
+/**
+ * The variables `npm start` sets before `node` (package.json, e.g. glibc's malloc tuning), so every
+ * measured process runs as Marquee is deployed. Read from the script itself, so the two cannot drift.
+ */
+export function startScriptEnv(): Record<string, string> {
+  const pkg = JSON.parse(readFileSync(path.join(path.dirname(BENCH_DIR), 'package.json'), 'utf8')) as { scripts: { start: string } };
+  const env: Record<string, string> = {};
+  for (const word of pkg.scripts.start.split(/\s+/)) {
+    const m = /^([A-Z_][A-Z0-9_]*)=(\S*)$/.exec(word);
+    if (!m) break;
+    env[m[1]!] = m[2]!;
+  }
+  return env;
+}
+
 export async function startChild<Ready = unknown>(
   name: string,
   options: unknown,
@@ -46,7 +61,11 @@ export async function startChild<Ready = unknown>(
   const node = [...(opts.nodeArgs ?? []), script, JSON.stringify(options)];
   const [cmd, args] = opts.cpu === undefined ? [process.execPath, node] : ['taskset', ['-c', String(opts.cpu), process.execPath, ...node]];
   // stdout is ignored: a server's access log must not cost the parent anything. stderr shows crashes.
-  const proc = spawn(cmd, args, { stdio: ['ignore', 'ignore', 'inherit', 'ipc'], cwd: path.dirname(BENCH_DIR) });
+  const proc = spawn(cmd, args, {
+    stdio: ['ignore', 'ignore', 'inherit', 'ipc'],
+    cwd: path.dirname(BENCH_DIR),
+    env: { ...process.env, ...startScriptEnv() },
+  });
   const pending = new Map<number, { resolve(v: unknown): void; reject(e: Error): void }>();
   let nextId = 1;
   const exited = new Promise<void>((resolve) => proc.once('exit', () => resolve()));
@@ -133,6 +152,13 @@ export function childOptions<T>(): T {
 export function rssOf(pid: number): number {
   const m = /VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
   return m ? Number(m[1]) * 1024 : Number.NaN;
+}
+
+/** RSS split as the kernel counts it: anonymous (heaps, buffers) and file-backed (code, mapped fonts). */
+export function rssSplitOf(pid: number): { anon: number; file: number } {
+  const status = readFileSync(`/proc/${pid}/status`, 'utf8');
+  const kb = (key: string) => Number(new RegExp(`${key}:\\s+(\\d+) kB`).exec(status)?.[1] ?? Number.NaN) * 1024;
+  return { anon: kb('RssAnon'), file: kb('RssFile') + kb('RssShmem') };
 }
 
 /** User + system CPU time of a process in ms (clock ticks are 10 ms on Linux: USER_HZ = 100). */

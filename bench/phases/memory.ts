@@ -7,7 +7,7 @@
  */
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { ServerReady, ServerStats } from '../children/server.js';
-import { rssOf, startChild } from '../lib/child.js';
+import { rssOf, rssSplitOf, startChild } from '../lib/child.js';
 import type { BenchContext } from '../lib/context.js';
 import { BENCH_NOW_MS, ensureFixtures } from '../lib/fixtures.js';
 import { atMost, TARGETS, worst, type Row } from '../lib/report.js';
@@ -16,7 +16,8 @@ import { fmtInt, MB, max, median } from '../lib/stats.js';
 const TEMPLATES = ['signature', 'banner', 'card', 'health', 'nowplaying', 'og', 'status', 'userbar'];
 const THEMES = ['dark', 'light', 'nord', 'dracula'];
 const SETTLE_S = 5;
-const AFTER_S = 10;
+/** Quiet time before "after" is read: V8 and the caches give memory back over seconds, not at once. */
+const AFTER_S = 30;
 const SAMPLE_MS = 250;
 
 /** Samples the server's RSS until stopped. */
@@ -55,6 +56,7 @@ export async function memoryPhase(ctx: BenchContext): Promise<Row[]> {
     await sleep(SETTLE_S * 1000);
     pre.stop();
     const before = median(pre.samples);
+    const splitBefore = rssSplitOf(server.pid);
     const statsBefore = await server.call<ServerStats>('stats');
 
     ctx.progress(`memory: ${ctx.args.memoryS} s of load, ${paths.length} image variants, c=${ctx.args.connections}`);
@@ -79,18 +81,20 @@ export async function memoryPhase(ctx: BenchContext): Promise<Row[]> {
     post.stop();
     // The last half of the quiet period: the plateau it settles on, not the tail of the load.
     const after = median(post.samples.slice(Math.floor(post.samples.length / 2)));
+    const splitAfter = rssSplitOf(server.pid);
     const statsAfter = await server.call<ServerStats>('stats');
     const renders = (statsAfter.renderCount ?? 0) - (statsBefore.renderCount ?? 0);
     const ratio = after / before;
     const mb = (n: number) => `${(n / MB).toFixed(0)} MB`;
     // Where it is: the JS heap V8 holds from the OS, and the buffers it knows of (the render cache
     // is external); the rest of RSS is native (Skia, libvips, malloc) plus mapped code.
-    const split = (m: ServerStats) => `heap ${mb(m.heapTotal)}, external ${mb(m.external)}`;
+    const split = (m: ServerStats, r: { anon: number; file: number }) =>
+      `anon ${mb(r.anon)}, file ${mb(r.file)}, heap ${mb(m.heapTotal)}, external ${mb(m.external)}`;
     return [
       {
         phase: '5 memory',
         case: `${ctx.args.memoryS} s load, c=${ctx.args.connections}, clock x${rate}`,
-        result: `RSS before ${mb(before)}, peak ${mb(peak)} (median ${mb(median(during.samples))}), after ${mb(after)} = ${ratio.toFixed(2)}x before (${split(statsBefore)} -> ${split(statsAfter)}); ${fmtInt(load.ok)} images (${fmtInt(load.rps)}/s, p99 ${fmtInt(load.p99)} ms), ${renders} renders, ${cycles} cycles${load.bad ? `, ${load.bad} non-200` : ''}`,
+        result: `RSS before ${mb(before)}, peak ${mb(peak)} (median ${mb(median(during.samples))}), after ${mb(after)} = ${ratio.toFixed(2)}x before (${split(statsBefore, splitBefore)} -> ${split(statsAfter, splitAfter)}); ${fmtInt(load.ok)} images (${fmtInt(load.rps)}/s, p99 ${fmtInt(load.p99)} ms), ${renders} renders, ${cycles} cycles${load.bad ? `, ${load.bad} non-200` : ''}`,
         target: `peak <= ${TARGETS.memoryPeakRss / MB} MB, after <= ${TARGETS.memoryReturnRatio.toFixed(2)}x before`,
         status: worst(atMost(peak, TARGETS.memoryPeakRss), atMost(ratio, TARGETS.memoryReturnRatio)),
         data: {
@@ -103,6 +107,8 @@ export async function memoryPhase(ctx: BenchContext): Promise<Row[]> {
           load,
           statsBefore,
           statsAfter,
+          splitBefore,
+          splitAfter,
           samples: { before: pre.samples, during: during.samples, after: post.samples },
         },
       },

@@ -34,6 +34,7 @@ const RECORDED_PATH = /^\/(?:i|v\/[^/?]+)\/[^/?]+\.png(?:\?|$)/;
  */
 export class ResponseMicroCache {
   private readonly entries: LRUCache<string, Recorded>;
+  private readonly purge: NodeJS.Timeout;
 
   constructor(private readonly o: MicroCacheOptions) {
     this.entries = new LRUCache<string, Recorded>({
@@ -42,6 +43,14 @@ export class ResponseMicroCache {
       sizeCalculation: (e) => 512 + (e.body?.length ?? 0),
       perf: { now: o.clock },
     });
+    // Expired answers would otherwise stay until newer ones push them out: after a burst, give
+    // their bytes back.
+    this.purge = setInterval(() => this.entries.purgeStale(), 5_000).unref();
+  }
+
+  /** Stops the purge timer. */
+  close(): void {
+    clearInterval(this.purge);
   }
 
   /** Answers from a recording and returns true, or returns false for Express to handle. */

@@ -18,6 +18,8 @@ export interface RenderServiceOptions {
   staleAfterMs: number;
   /** The render clock is quantised so that one minute's requests share a cache entry and an ETag. */
   clockResolutionMs?: number;
+  /** The server's clock: entries age by it, so they die with their render-minute (see below). */
+  clock?: () => number;
   /** Poster images a template needs for a snapshot (fetched and blurred outside the pure renderer). */
   posters?: (template: string, snapshot: Snapshot | null) => Promise<ReadonlyMap<string, Buffer>>;
 }
@@ -33,6 +35,8 @@ export class RenderTimeoutError extends Error {
   }
 }
 
+const PURGE_EVERY_MS = 5_000;
+
 /**
  * Renders through a byte-bounded LRU keyed by the ETag, so concurrent misses for one key share a
  * single render (lru-cache's fetch is single-flight) and a cached hit costs a map lookup.
@@ -44,6 +48,7 @@ export class RenderService {
   private readonly pinned = new LRUCache<string, RenderedEntry>({ max: 512, ttl: 7 * 86_400_000 });
   private readonly queue: ReturnType<typeof pLimit>;
   private renders = 0;
+  private readonly purge: NodeJS.Timeout;
   /** Templates and themes are data: hashing them makes an edited template change every ETag. */
   private readonly revision: string;
 
@@ -56,11 +61,22 @@ export class RenderService {
       .update(JSON.stringify([[...renderer.templates], [...renderer.themes]]))
       .digest('base64url')
       .slice(0, 12);
+    const step = options.clockResolutionMs ?? 60_000;
     this.cache = new LRUCache<string, RenderedEntry, RenderInput>({
       maxSize: options.cacheBytes,
       sizeCalculation: (entry) => entry.png.length + 256,
       fetchMethod: async (etag, _stale, { context }) => ({ ...(await this.renderQueued(context)), etag }),
+      // The render-minute is part of every key, so once it has passed no request can ask for its
+      // entries again: without an age they would sit in memory until evicted by newer bytes.
+      ttl: 2 * step,
+      ...(options.clock ? { perf: { now: options.clock } } : {}),
     });
+    this.purge = setInterval(() => this.cache.purgeStale(), Math.min(step, PURGE_EVERY_MS)).unref();
+  }
+
+  /** Stops the purge timer. */
+  close(): void {
+    clearInterval(this.purge);
   }
 
   /** Number of renders actually performed (cache misses), for tests and benchmarks. */

@@ -1,7 +1,7 @@
 import { spawnSync } from 'node:child_process';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { cpuMsOf, ownPeakRss, rssOf } from '../../bench/lib/child.js';
+import { cpuMsOf, ownPeakRss, rssOf, startScriptEnv } from '../../bench/lib/child.js';
 import { atLeast, atMost, formatTable, sheetsReadsAllowed, worst, type Row } from '../../bench/lib/report.js';
 import { median, medianBy, percentile } from '../../bench/lib/stats.js';
 import { sourceOf, summarise } from '../../bench/profile-top.js';
@@ -76,6 +76,10 @@ describe('bench targets', () => {
 });
 
 describe('bench process probes', () => {
+  it('runs measured processes with the environment npm start sets', () => {
+    expect(startScriptEnv()).toEqual({ MALLOC_MMAP_THRESHOLD_: '131072', NODE_OPTIONS: '--max-semi-space-size=2' });
+  });
+
   it('reads RSS, CPU time and the RSS high-water mark from /proc', () => {
     expect(rssOf(process.pid)).toBeGreaterThan(10 * 1024 * 1024);
     expect(cpuMsOf(process.pid)).toBeGreaterThan(0);
