@@ -43,6 +43,9 @@ function generatorFingerprint(): string {
   const dir = path.resolve(BENCH_DIR, '../fixtures/generator');
   const hash = createHash('sha256');
   // Code and schema only: an edited README must not cost a multi-minute rebuild.
-  for (const f of readdirSync(dir).filter((f) => /\.(ts|sql)$/.test(f)).sort()) hash.update(f).update(readFileSync(path.join(dir, f)));
+  for (const f of readdirSync(dir)
+    .filter((f) => /\.(ts|sql)$/.test(f))
+    .sort())
+    hash.update(f).update(readFileSync(path.join(dir, f)));
   return hash.digest('hex').slice(0, 16);
 }

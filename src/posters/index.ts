@@ -95,7 +95,12 @@ export function createPosterCache(o: PosterCacheOptions): PosterCache {
 
   const listDemo = (): Promise<string[]> => {
     demoFiles ??= o.demoDir
-      ? readdir(o.demoDir).then((fs) => fs.filter((f) => /\.(png|jpe?g|webp)$/i.test(f)).sort().map((f) => join(o.demoDir ?? '', f)))
+      ? readdir(o.demoDir).then((fs) =>
+          fs
+            .filter((f) => /\.(png|jpe?g|webp)$/i.test(f))
+            .sort()
+            .map((f) => join(o.demoDir ?? '', f)),
+        )
       : Promise.resolve([]);
     return demoFiles.catch(() => []);
   };

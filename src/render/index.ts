@@ -180,6 +180,8 @@ function clampSize(n: number): number {
 
 /** Last resort when even the themed error image fails: a flat grey PNG of the right size. */
 async function plainError(width: number, height: number): Promise<RenderedImage> {
-  const png = await sharp({ create: { width, height, channels: 3, background: { r: 110, g: 110, b: 110 } } }).png().toBuffer();
+  const png = await sharp({ create: { width, height, channels: 3, background: { r: 110, g: 110, b: 110 } } })
+    .png()
+    .toBuffer();
   return { png, width, height };
 }

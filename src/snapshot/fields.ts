@@ -13,18 +13,7 @@
 export type FieldType = 'int' | 'number' | 'string' | 'boolean' | 'time' | 'enum' | 'list' | 'series';
 
 /** How a number is to be read: a count, bytes, a ratio 0..1, a percentage 0..100 and so on. */
-export type FieldUnit =
-  | 'count'
-  | 'bytes'
-  | 'bytes/s'
-  | 'kbps'
-  | 'ms'
-  | 's'
-  | 'ratio'
-  | 'pct'
-  | 'celsius'
-  | 'epoch-ms'
-  | 'none';
+export type FieldUnit = 'count' | 'bytes' | 'bytes/s' | 'kbps' | 'ms' | 's' | 'ratio' | 'pct' | 'celsius' | 'epoch-ms' | 'none';
 
 export interface FieldInfo {
   path: string;

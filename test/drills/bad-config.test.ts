@@ -45,7 +45,8 @@ function errorFor(doc: Record<string, unknown>): string {
   }
   throw new Error(`accepted ${JSON.stringify(doc)}`);
 }
-const nest = (keys: string[], value: unknown): Record<string, unknown> => keys.reduceRight<unknown>((v, k) => ({ [k]: v }), value) as Record<string, unknown>;
+const nest = (keys: string[], value: unknown): Record<string, unknown> =>
+  keys.reduceRight<unknown>((v, k) => ({ [k]: v }), value) as Record<string, unknown>;
 
 describe('drill 5: every config key', () => {
   it('has a schema with leaves to drill', () => {
@@ -59,10 +60,13 @@ describe('drill 5: every config key', () => {
     expect(message.split('\n').filter((l) => new RegExp(`^  - ${name.replace('.', '\\.')}[:. (]`).test(l))).toHaveLength(1);
   });
 
-  it.each(['(root)', 'plex', 'server', 'collector', 'store', 'render', 'privacy', 'thresholds', 'history', 'tautulli'])('rejects an unknown key under %s, naming it', (section) => {
-    const doc = section === '(root)' ? { colour: 'red' } : { [section]: { colour: 'red' } };
-    expect(errorFor(doc)).toContain(section === '(root)' ? 'colour' : `${section}.colour`);
-  });
+  it.each(['(root)', 'plex', 'server', 'collector', 'store', 'render', 'privacy', 'thresholds', 'history', 'tautulli'])(
+    'rejects an unknown key under %s, naming it',
+    (section) => {
+      const doc = section === '(root)' ? { colour: 'red' } : { [section]: { colour: 'red' } };
+      expect(errorFor(doc)).toContain(section === '(root)' ? 'colour' : `${section}.colour`);
+    },
+  );
 });
 
 describe('drill 5: the CLI at start', () => {
@@ -74,23 +78,54 @@ describe('drill 5: the CLI at start', () => {
     return dir;
   };
   const template = (text: string) =>
-    JSON.stringify({ name: 'mine', description: 'x', width: 200, height: 50, widgets: [{ type: 'text', x: 0, y: 0, w: 100, h: 20, text }] });
+    JSON.stringify({
+      name: 'mine',
+      description: 'x',
+      width: 200,
+      height: 50,
+      widgets: [{ type: 'text', x: 0, y: 0, w: 100, h: 20, text }],
+    });
   const cases: [string, string[], Record<string, string>, number, RegExp][] = [
     ['a bad port from the environment', ['serve'], { MARQUEE_PORT: 'eighty' }, 2, /server\.port \(from MARQUEE_PORT\)/],
     ['a misspelt key', ['serve'], { MARQUEE_CONFIG: configFile('server:\n  prot: 80\n') }, 2, /server\.prot/],
     ['YAML that does not parse', ['check-config'], { MARQUEE_CONFIG: configFile('server: [\n') }, 2, /is not valid YAML/],
-    ['an unknown template field', ['serve'], { MARQUEE_CONFIG: configFile(`render:\n  templatesDir: ${userDir({ 'mine.json': template('{activity.nope}') })}\n`) }, 1, /mine\.json: widgets\.0\.text: unknown field "activity\.nope"/],
-    ['a theme with a broken colour', ['serve'], { MARQUEE_CONFIG: configFile(`render:\n  themesDir: ${userDir({ 'mine.json': '{"name":"mine","colours":{"text":"not-a-colour"}}' })}\n`) }, 1, /mine\.json: /],
+    [
+      'an unknown template field',
+      ['serve'],
+      { MARQUEE_CONFIG: configFile(`render:\n  templatesDir: ${userDir({ 'mine.json': template('{activity.nope}') })}\n`) },
+      1,
+      /mine\.json: widgets\.0\.text: unknown field "activity\.nope"/,
+    ],
+    [
+      'a theme with a broken colour',
+      ['serve'],
+      {
+        MARQUEE_CONFIG: configFile(
+          `render:\n  themesDir: ${userDir({ 'mine.json': '{"name":"mine","colours":{"text":"not-a-colour"}}' })}\n`,
+        ),
+      },
+      1,
+      /mine\.json: /,
+    ],
   ];
-  it.each(cases)('%s: one clear message, non-zero exit, no stack trace', async (_what, args, env, code, message) => {
-    const run = runCli(args, { MARQUEE_CONFIG: configFile(), MARQUEE_DATA_DIR: mkdtempSync(path.join(tmpdir(), 'marquee-drill-d-')), ...base, ...env });
-    const exit = await run.exited;
-    expect(exit.code, run.stderr()).toBe(code);
-    expect(run.stderr()).toMatch(/^marquee: /);
-    expect(run.stderr()).toMatch(message);
-    expect(run.stderr()).not.toMatch(/\n\s+at |node_modules/);
-    expect(run.stdout()).not.toMatch(/serving/);
-  }, 60_000);
+  it.each(cases)(
+    '%s: one clear message, non-zero exit, no stack trace',
+    async (_what, args, env, code, message) => {
+      const run = runCli(args, {
+        MARQUEE_CONFIG: configFile(),
+        MARQUEE_DATA_DIR: mkdtempSync(path.join(tmpdir(), 'marquee-drill-d-')),
+        ...base,
+        ...env,
+      });
+      const exit = await run.exited;
+      expect(exit.code, run.stderr()).toBe(code);
+      expect(run.stderr()).toMatch(/^marquee: /);
+      expect(run.stderr()).toMatch(message);
+      expect(run.stderr()).not.toMatch(/\n\s+at |node_modules/);
+      expect(run.stdout()).not.toMatch(/serving/);
+    },
+    60_000,
+  );
 });
 
 describe('drill 5: more start-up mistakes, in process', () => {
@@ -109,21 +144,51 @@ describe('drill 5: more start-up mistakes, in process', () => {
     return dir;
   };
   it.each([
-    ['a template that is not JSON', () => start(`render:\n  templatesDir: ${dirWith('broken.json', '{ "name": ')}\n`), /broken\.json: not valid JSON/],
-    ['an image naming an unknown template', () => start('images:\n  sig:\n    template: nope\n'), /^images\.sig\.template: unknown template "nope"$/],
-    ['an image naming an unknown theme', () => start('images:\n  sig:\n    template: signature\n    theme: nope\n'), /^images\.sig\.theme: unknown theme "nope"$/],
-    ['a theme pair naming a missing theme', () => start(`render:\n  themesDir: ${dirWith('x.json', readFileSync(path.join(BUILTIN_THEMES_DIR, 'dark.json'), 'utf8').replace(/"name":\s*"dark"/, '"name": "x"').replace(/"pair":\s*"[^"]*"/, '"pair": "ghost"'))}\n`), /x\.json: pair: no theme named "ghost"/],
+    [
+      'a template that is not JSON',
+      () => start(`render:\n  templatesDir: ${dirWith('broken.json', '{ "name": ')}\n`),
+      /broken\.json: not valid JSON/,
+    ],
+    [
+      'an image naming an unknown template',
+      () => start('images:\n  sig:\n    template: nope\n'),
+      /^images\.sig\.template: unknown template "nope"$/,
+    ],
+    [
+      'an image naming an unknown theme',
+      () => start('images:\n  sig:\n    template: signature\n    theme: nope\n'),
+      /^images\.sig\.theme: unknown theme "nope"$/,
+    ],
+    [
+      'a theme pair naming a missing theme',
+      () =>
+        start(
+          `render:\n  themesDir: ${dirWith(
+            'x.json',
+            readFileSync(path.join(BUILTIN_THEMES_DIR, 'dark.json'), 'utf8')
+              .replace(/"name":\s*"dark"/, '"name": "x"')
+              .replace(/"pair":\s*"[^"]*"/, '"pair": "ghost"'),
+          )}\n`,
+        ),
+      /x\.json: pair: no theme named "ghost"/,
+    ],
   ] as const)('%s fails at start, naming it', async (_what, run, message) => {
     expect(await run()).toMatch(message);
   });
   it('a config file that is missing is named', () => {
-    expect(() => loadConfig({ MARQUEE_CONFIG: '/nonexistent/marquee.yaml' }, tmpdir())).toThrow(/cannot read config file \/nonexistent\/marquee\.yaml: ENOENT/);
+    expect(() => loadConfig({ MARQUEE_CONFIG: '/nonexistent/marquee.yaml' }, tmpdir())).toThrow(
+      /cannot read config file \/nonexistent\/marquee\.yaml: ENOENT/,
+    );
   });
 });
 
 describe('drill 5: fonts', () => {
   const probe = (dir: string) =>
-    execFileSync(process.execPath, ['--import', 'tsx', path.join(PACKAGE_ROOT, 'test/drills/support/font-probe.ts'), dir], { cwd: PACKAGE_ROOT }).toString().trim();
+    execFileSync(process.execPath, ['--import', 'tsx', path.join(PACKAGE_ROOT, 'test/drills/support/font-probe.ts'), dir], {
+      cwd: PACKAGE_ROOT,
+    })
+      .toString()
+      .trim();
   const brokenFonts = (change: (dir: string) => void) => {
     const dir = mkdtempSync(path.join(tmpdir(), 'marquee-drill-fonts-'));
     cpSync(FONTS_DIR, dir, { recursive: true });
@@ -131,18 +196,31 @@ describe('drill 5: fonts', () => {
     return dir;
   };
   it.each([
-    ['unreadable (not a font)', (d: string) => writeFileSync(path.join(d, 'Inter_700Bold.ttf'), Buffer.from('not a font '.repeat(200))), /^cannot load font: .*Inter_700Bold\.ttf$/],
+    [
+      'unreadable (not a font)',
+      (d: string) => writeFileSync(path.join(d, 'Inter_700Bold.ttf'), Buffer.from('not a font '.repeat(200))),
+      /^cannot load font: .*Inter_700Bold\.ttf$/,
+    ],
     ['missing', (d: string) => rmSync(path.join(d, 'Inter_600SemiBold.ttf')), /^font file missing: .*Inter_600SemiBold\.ttf$/],
     ['optional and missing (DejaVu): loads without it', (d: string) => rmSync(path.join(d, 'DejaVuSans.ttf')), /^loaded$/],
-  ] as const)('a bundled font that is %s is named at start', (_what, change, message) => {
-    expect(probe(brokenFonts(change))).toMatch(message);
-  }, 30_000);
+  ] as const)(
+    'a bundled font that is %s is named at start',
+    (_what, change, message) => {
+      expect(probe(brokenFonts(change))).toMatch(message);
+    },
+    30_000,
+  );
 });
 
 describe('drill 5: files read after start', () => {
   it('skips a corrupt cached poster and keeps drawing the image', async () => {
     // A stand-in Plex on 127.0.0.1 that answers every thumb with one real poster.
-    const poster = readFileSync(path.join(DEMO_POSTERS_DIR, readdirSync(DEMO_POSTERS_DIR).find((f) => /\.(jpe?g|png|webp)$/.test(f))!));
+    const poster = readFileSync(
+      path.join(
+        DEMO_POSTERS_DIR,
+        readdirSync(DEMO_POSTERS_DIR).find((f) => /\.(jpe?g|png|webp)$/.test(f))!,
+      ),
+    );
     const plex = createServer((_req, res) => res.writeHead(200, { 'content-type': 'image/jpeg' }).end(poster));
     await new Promise<void>((resolve) => plex.listen(0, '127.0.0.1', resolve));
     const { port } = plex.address() as AddressInfo;

@@ -61,7 +61,9 @@ describe('drill 6: SIGTERM', () => {
     const agent = new Agent({ keepAlive: true, maxSockets: 24 });
     await Promise.all(Array.from({ length: 24 }, () => get(`${s.url}/health`, agent)));
     // Distinct colours force 12 real renders, queued behind the render concurrency limit.
-    const inFlight = Array.from({ length: 12 }, (_, i) => get(`${s.url}/i/signature.png?bg_color=${(0x102030 + i * 977).toString(16)}`, agent));
+    const inFlight = Array.from({ length: 12 }, (_, i) =>
+      get(`${s.url}/i/signature.png?bg_color=${(0x102030 + i * 977).toString(16)}`, agent),
+    );
     let answered = 0;
     for (const p of inFlight) void p.then(() => answered++);
     await new Promise((r) => setTimeout(r, 250));
@@ -72,7 +74,9 @@ describe('drill 6: SIGTERM', () => {
     expect(answers.map((a) => a.status)).toEqual(Array(12).fill(200));
     for (const a of answers) expect(decodePng(a.body).width).toBe(600);
     const exit = await s.exited;
-    console.info(`[drill lifecycle] ${pendingAtSigterm} of 12 renders still in flight at SIGTERM, all answered 200; exit ${exit.code} after ${Date.now() - terminatedAt} ms`);
+    console.info(
+      `[drill lifecycle] ${pendingAtSigterm} of 12 renders still in flight at SIGTERM, all answered 200; exit ${exit.code} after ${Date.now() - terminatedAt} ms`,
+    );
     expect(pendingAtSigterm).toBeGreaterThan(0);
     expect(exit.code, s.stderr()).toBe(0);
     expect(Date.now() - terminatedAt).toBeLessThan(10_000);
@@ -104,7 +108,11 @@ describe('drill 6: SIGTERM', () => {
       writer.exec('ROLLBACK');
       writer.close();
     }
-    const log = s.stdout().split('\n').filter(Boolean).map((l) => JSON.parse(l) as { msg: string; cycle?: number; sources?: Record<string, string> });
+    const log = s
+      .stdout()
+      .split('\n')
+      .filter(Boolean)
+      .map((l) => JSON.parse(l) as { msg: string; cycle?: number; sources?: Record<string, string> });
     const shutdownAt = log.findIndex((l) => l.msg === 'shutting down');
     const lockedCycle = log.findIndex((l) => l.msg === 'collection cycle' && l.sources?.plex === 'stale:locked');
     expect(lockedCycle).toBeGreaterThanOrEqual(0);
@@ -119,7 +127,10 @@ describe('drill 6: a second instance on the same store', () => {
   it('refuses to start while the first collects, and starts at once after the first is SIGKILLed', async () => {
     const { env } = environment();
     const first = await serve(env);
-    for (const args of [['serve', '--port', '0'], ['collect', '--once']]) {
+    for (const args of [
+      ['serve', '--port', '0'],
+      ['collect', '--once'],
+    ]) {
       const second = runCli(args, env);
       const exit = await second.exited;
       expect(exit.code).toBe(1);

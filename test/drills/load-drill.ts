@@ -104,7 +104,8 @@ export async function runLoadDrill(o: LoadOptions, log: (line: string) => void =
     const rss: number[] = [];
     const loaded = await run(server, o.durationS, o.connections, o.rate, () => rss.push(rssMb(pid)));
     const r = loaded.result;
-    const failed = r.errors + r.timeouts + Object.entries(loaded.statuses).reduce((n, [code, count]) => n + (Number(code) >= 400 ? count : 0), 0);
+    const failed =
+      r.errors + r.timeouts + Object.entries(loaded.statuses).reduce((n, [code, count]) => n + (Number(code) >= 400 ? count : 0), 0);
     const third = Math.max(1, Math.floor(rss.length / 3));
     const figures: LoadFigures = {
       requests: r.requests.total,
@@ -117,9 +118,13 @@ export async function runLoadDrill(o: LoadOptions, log: (line: string) => void =
       rssMb: rss,
       rssGrowthMb: Math.max(...rss.slice(-third)) - Math.max(...rss.slice(0, third)),
     };
-    log(`[drill load] ${o.durationS} s, ${o.connections} connections, ${o.rate} req/s offered, ${o.profile} DBs, collector "${o.schedule}"`);
+    log(
+      `[drill load] ${o.durationS} s, ${o.connections} connections, ${o.rate} req/s offered, ${o.profile} DBs, collector "${o.schedule}"`,
+    );
     log(`[drill load] requests ${figures.requests}, failed ${failed}, statuses ${JSON.stringify(figures.statuses)}`);
-    log(`[drill load] latency p50 ${figures.p50Ms} ms, p99 ${figures.p99Ms} ms (unloaded p99 ${figures.baselineP99Ms} ms, ratio ${(figures.p99Ms / Math.max(1, figures.baselineP99Ms)).toFixed(2)}), max ${figures.maxMs} ms`);
+    log(
+      `[drill load] latency p50 ${figures.p50Ms} ms, p99 ${figures.p99Ms} ms (unloaded p99 ${figures.baselineP99Ms} ms, ratio ${(figures.p99Ms / Math.max(1, figures.baselineP99Ms)).toFixed(2)}), max ${figures.maxMs} ms`,
+    );
     log(`[drill load] server RSS MB per second: ${rss.join(' ')}; growth last third vs first third: ${figures.rssGrowthMb} MB`);
     return figures;
   } finally {
@@ -129,7 +134,14 @@ export async function runLoadDrill(o: LoadOptions, log: (line: string) => void =
 }
 
 if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) {
-  const figures = await runLoadDrill({ durationS: 60, baselineS: 15, connections: 128, rate: 250, profile: 'demo', schedule: '*/3 * * * * *' });
+  const figures = await runLoadDrill({
+    durationS: 60,
+    baselineS: 15,
+    connections: 128,
+    rate: 250,
+    profile: 'demo',
+    schedule: '*/3 * * * * *',
+  });
   const problems = [
     figures.failed > 0 && `${figures.failed} failed requests`,
     figures.p99Ms > 3 * Math.max(1, figures.baselineP99Ms) && `p99 ${figures.p99Ms} ms is over 3x the unloaded ${figures.baselineP99Ms} ms`,

@@ -7,7 +7,10 @@ import { runLoadDrill } from './load-drill.js';
  */
 describe('drill 4: load (smoke)', () => {
   it('serves mixed traffic over 100 connections with the collector running, without a failed request', async () => {
-    const figures = await runLoadDrill({ durationS: 6, baselineS: 3, connections: 100, rate: 100, profile: 'tiny', schedule: '*/2 * * * * *' }, console.info);
+    const figures = await runLoadDrill(
+      { durationS: 6, baselineS: 3, connections: 100, rate: 100, profile: 'tiny', schedule: '*/2 * * * * *' },
+      console.info,
+    );
     expect(figures.failed).toBe(0);
     expect(figures.requests).toBeGreaterThan(300);
     expect(figures.statuses['304']).toBeGreaterThan(0);

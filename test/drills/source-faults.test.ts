@@ -1,5 +1,19 @@
 import Database from 'better-sqlite3';
-import { chmodSync, closeSync, copyFileSync, existsSync, mkdtempSync, openSync, readFileSync, rmSync, statSync, truncateSync, utimesSync, writeFileSync, writeSync } from 'node:fs';
+import {
+  chmodSync,
+  closeSync,
+  copyFileSync,
+  existsSync,
+  mkdtempSync,
+  openSync,
+  readFileSync,
+  rmSync,
+  statSync,
+  truncateSync,
+  utimesSync,
+  writeFileSync,
+  writeSync,
+} from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -72,7 +86,10 @@ async function drill(source: SourceName, code: string | RegExp, inject: () => vo
   expect(status.error?.code).toMatch(code);
   const health = await check();
   expect(health.status).toBe(503);
-  expect(health.body.checks[checkName[source]]![0]).toMatchObject({ status: 'fail', output: expect.stringMatching(/^serving last good data; /) });
+  expect(health.body.checks[checkName[source]]![0]).toMatchObject({
+    status: 'fail',
+    output: expect.stringMatching(/^serving last good data; /),
+  });
   await expectImageServed();
   if (file) expect(hashDb(file)).toEqual(before);
   if (typeof undo === 'function') undo();
@@ -96,7 +113,10 @@ const corrupt = (file: string, from: number, length: number) => {
  *  SQLite, so they are dropped first (a real PMS migration rewrites them itself). */
 const alter = (file: string, sql: string) => {
   const db = new Database(file);
-  const icu = db.prepare("SELECT type, name FROM sqlite_master WHERE type IN ('trigger', 'index') AND sql LIKE '%icu%'").all() as { type: string; name: string }[];
+  const icu = db.prepare("SELECT type, name FROM sqlite_master WHERE type IN ('trigger', 'index') AND sql LIKE '%icu%'").all() as {
+    type: string;
+    name: string;
+  }[];
   for (const o of icu) db.exec(`DROP ${o.type.toUpperCase()} "${o.name}"`);
   db.exec(sql);
   db.close();
@@ -107,13 +127,33 @@ describe('drill 2: a source database that breaks', () => {
     ['Plex DB deleted', 'plex', 'missing', () => rmSync(pristineCopy('plex'))],
     ['Tautulli DB deleted', 'tautulli', 'missing', () => rmSync(pristineCopy('tautulli'))],
     ['Plex DB replaced by an unrelated SQLite file', 'plex', 'schema', () => replaceWithEmptyDb(pristineCopy('plex'))],
-    ['Plex DB truncated to half', 'plex', /corrupt|schema/, () => truncateSync(pristineCopy('plex'), Math.floor(statSync(m.dbs.plexDb).size / 2))],
+    [
+      'Plex DB truncated to half',
+      'plex',
+      /corrupt|schema/,
+      () => truncateSync(pristineCopy('plex'), Math.floor(statSync(m.dbs.plexDb).size / 2)),
+    ],
     ['Tautulli DB truncated to 0 bytes', 'tautulli', 'schema', () => truncateSync(pristineCopy('tautulli'), 0)],
     ['Plex DB pages overwritten with random bytes', 'plex', 'corrupt', () => corrupt(pristineCopy('plex'), 100, 10 ** 7)],
     ['Tautulli DB header overwritten', 'tautulli', 'corrupt', () => corrupt(pristineCopy('tautulli'), 0, 64)],
-    ['Plex upgrade renamed a column', 'plex', 'schema', () => alter(pristineCopy('plex'), 'ALTER TABLE library_sections RENAME COLUMN section_type TO kind')],
-    ['Plex upgrade dropped a column', 'plex', 'schema', () => alter(pristineCopy('plex'), 'DROP INDEX index_media_parts_on_size; ALTER TABLE media_parts DROP COLUMN size')],
-    ['Tautulli upgrade renamed a sessions column', 'tautulli', 'schema', () => alter(pristineCopy('tautulli'), 'ALTER TABLE sessions RENAME COLUMN bandwidth TO bandwidth_kbps')],
+    [
+      'Plex upgrade renamed a column',
+      'plex',
+      'schema',
+      () => alter(pristineCopy('plex'), 'ALTER TABLE library_sections RENAME COLUMN section_type TO kind'),
+    ],
+    [
+      'Plex upgrade dropped a column',
+      'plex',
+      'schema',
+      () => alter(pristineCopy('plex'), 'DROP INDEX index_media_parts_on_size; ALTER TABLE media_parts DROP COLUMN size'),
+    ],
+    [
+      'Tautulli upgrade renamed a sessions column',
+      'tautulli',
+      'schema',
+      () => alter(pristineCopy('tautulli'), 'ALTER TABLE sessions RENAME COLUMN bandwidth TO bandwidth_kbps'),
+    ],
   ] as const)('%s: degrades, keeps serving, heals', async (_what, source, code, inject) => {
     await drill(source, code, inject, () => restore(source));
   });
@@ -196,26 +236,36 @@ describe('drill 2: the read-only directory (Plex and Tautulli stopped, volume no
   it.each([
     ['stopped cleanly: no -wal, no -shm', false],
     ['crashed or backed up: a -wal with commits but no -shm', true],
-  ])('%s: an unprivileged collector reads both through private copies, writing nothing', async (_what, leftoverWal) => {
-    const dbs = copyFixtureDbs('tiny');
-    for (const f of [dbs.plexDb, dbs.tautulliDb]) for (const x of ['-wal', '-shm']) rmSync(`${f}${x}`, { force: true });
-    if (leftoverWal) leaveWal(dbs.tautulliDb, "UPDATE users SET friendly_name = 'From the WAL' WHERE user_id = (SELECT MIN(user_id) FROM users)");
-    const dataDir = mkdtempSync(path.join(tmpdir(), 'marquee-drill-ro-data-'));
-    chmodSync(dataDir, 0o777);
-    const before = [hashDb(dbs.plexDb), hashDb(dbs.tautulliDb)];
-    chmodSync(dbs.dir, 0o555);
-    try {
-      const env = { MARQUEE_CONFIG: configFile(), MARQUEE_PLEX_DB: dbs.plexDb, MARQUEE_TAUTULLI_DB: dbs.tautulliDb, MARQUEE_DATA_DIR: dataDir };
-      const run = runCli(['collect', '--once', '--print'], env, { asNobody: true });
-      expect((await run.exited).code, run.stderr()).toBe(0);
-      const snapshot = JSON.parse(run.stdout()) as { sources: Record<SourceName, { status: string }> };
-      expect([snapshot.sources.plex.status, snapshot.sources.tautulli.status], JSON.stringify(snapshot.sources)).toEqual(['ok', 'ok']);
-      expect([hashDb(dbs.plexDb), hashDb(dbs.tautulliDb)]).toEqual(before);
-      expect(existsSync(`${dbs.plexDb}-shm`) || existsSync(`${dbs.tautulliDb}-shm`)).toBe(false);
-    } finally {
-      chmodSync(dbs.dir, 0o755);
-    }
-  }, 60_000);
+  ])(
+    '%s: an unprivileged collector reads both through private copies, writing nothing',
+    async (_what, leftoverWal) => {
+      const dbs = copyFixtureDbs('tiny');
+      for (const f of [dbs.plexDb, dbs.tautulliDb]) for (const x of ['-wal', '-shm']) rmSync(`${f}${x}`, { force: true });
+      if (leftoverWal)
+        leaveWal(dbs.tautulliDb, "UPDATE users SET friendly_name = 'From the WAL' WHERE user_id = (SELECT MIN(user_id) FROM users)");
+      const dataDir = mkdtempSync(path.join(tmpdir(), 'marquee-drill-ro-data-'));
+      chmodSync(dataDir, 0o777);
+      const before = [hashDb(dbs.plexDb), hashDb(dbs.tautulliDb)];
+      chmodSync(dbs.dir, 0o555);
+      try {
+        const env = {
+          MARQUEE_CONFIG: configFile(),
+          MARQUEE_PLEX_DB: dbs.plexDb,
+          MARQUEE_TAUTULLI_DB: dbs.tautulliDb,
+          MARQUEE_DATA_DIR: dataDir,
+        };
+        const run = runCli(['collect', '--once', '--print'], env, { asNobody: true });
+        expect((await run.exited).code, run.stderr()).toBe(0);
+        const snapshot = JSON.parse(run.stdout()) as { sources: Record<SourceName, { status: string }> };
+        expect([snapshot.sources.plex.status, snapshot.sources.tautulli.status], JSON.stringify(snapshot.sources)).toEqual(['ok', 'ok']);
+        expect([hashDb(dbs.plexDb), hashDb(dbs.tautulliDb)]).toEqual(before);
+        expect(existsSync(`${dbs.plexDb}-shm`) || existsSync(`${dbs.tautulliDb}-shm`)).toBe(false);
+      } finally {
+        chmodSync(dbs.dir, 0o755);
+      }
+    },
+    60_000,
+  );
 });
 
 /** Commits `sql` into the -wal and leaves it there without its -shm, as a crashed writer would. */

@@ -45,10 +45,22 @@ describe('drill 3: SIGKILL in the middle of collection cycles', () => {
     const reported = new Set<number>();
     let resumeAt = start;
     for (let round = 0; round < 8; round++) {
-      const child = spawn(process.execPath, ['--import', 'tsx', path.join(PACKAGE_ROOT, 'test/drills/support/cycle-loop.ts'), file, dbs.plexDb, dbs.tautulliDb, String(resumeAt)], {
-        cwd: PACKAGE_ROOT,
-        stdio: ['ignore', 'pipe', 'pipe'],
-      });
+      const child = spawn(
+        process.execPath,
+        [
+          '--import',
+          'tsx',
+          path.join(PACKAGE_ROOT, 'test/drills/support/cycle-loop.ts'),
+          file,
+          dbs.plexDb,
+          dbs.tautulliDb,
+          String(resumeAt),
+        ],
+        {
+          cwd: PACKAGE_ROOT,
+          stdio: ['ignore', 'pipe', 'pipe'],
+        },
+      );
       let stderr = '';
       child.stderr.on('data', (c: Buffer) => (stderr += c.toString()));
       const exited = new Promise<NodeJS.Signals | null>((resolve) => child.once('exit', (_code, signal) => resolve(signal)));
@@ -89,50 +101,69 @@ describe('drill 3: disk full on the store path', () => {
     canMount = false;
   }
 
-  it.skipIf(!canMount)('reports a clear store error, keeps serving the last good image, and recovers when space returns', async () => {
-    const lines: string[] = [];
-    let now = Date.UTC(2026, 0, 1);
-    const m = await startDrillMarquee({ dataDir: path.join(mountPoint, 'data'), collect: false, clock: () => now, logTo: { write: (l) => void lines.push(l) } });
-    cleanups.push(() => m.stop());
-    swapSourceReader(m.collector, { plexDb: m.dbs.plexDb, tautulliDb: m.dbs.tautulliDb, privateSections: [], timeZone: 'UTC', hostTimeoutMs: 500, systemInfo: fakeSystemInfo(() => 'ok') });
-    const client = httpClient(m.url, 2);
-    cleanups.push(() => client.close());
-    await m.collector.collect();
-    const lastGood = (await client.get('/i/signature.png')).body;
-    // Fill the file system to the last byte.
-    const filler = path.join(mountPoint, 'filler');
-    const fd = openSync(filler, 'w');
-    for (const size of [1 << 20, 1 << 12, 1]) {
-      try {
-        for (;;) writeSync(fd, Buffer.alloc(size));
-      } catch {
-        // ENOSPC at this chunk size: go on with smaller chunks.
+  it.skipIf(!canMount)(
+    'reports a clear store error, keeps serving the last good image, and recovers when space returns',
+    async () => {
+      const lines: string[] = [];
+      let now = Date.UTC(2026, 0, 1);
+      const m = await startDrillMarquee({
+        dataDir: path.join(mountPoint, 'data'),
+        collect: false,
+        clock: () => now,
+        logTo: { write: (l) => void lines.push(l) },
+      });
+      cleanups.push(() => m.stop());
+      swapSourceReader(m.collector, {
+        plexDb: m.dbs.plexDb,
+        tautulliDb: m.dbs.tautulliDb,
+        privateSections: [],
+        timeZone: 'UTC',
+        hostTimeoutMs: 500,
+        systemInfo: fakeSystemInfo(() => 'ok'),
+      });
+      const client = httpClient(m.url, 2);
+      cleanups.push(() => client.close());
+      await m.collector.collect();
+      const lastGood = (await client.get('/i/signature.png')).body;
+      // Fill the file system to the last byte.
+      const filler = path.join(mountPoint, 'filler');
+      const fd = openSync(filler, 'w');
+      for (const size of [1 << 20, 1 << 12, 1]) {
+        try {
+          for (;;) writeSync(fd, Buffer.alloc(size));
+        } catch {
+          // ENOSPC at this chunk size: go on with smaller chunks.
+        }
       }
-    }
-    closeSync(fd);
-    // A reused WAL can absorb a few cycles; the disk shows as full as soon as a write needs a block.
-    let failedAt = 0;
-    for (let i = 0; i < 40 && !failedAt; i++) {
+      closeSync(fd);
+      // A reused WAL can absorb a few cycles; the disk shows as full as soon as a write needs a block.
+      let failedAt = 0;
+      for (let i = 0; i < 40 && !failedAt; i++) {
+        now += MINUTE;
+        await m.collector.collect();
+        if (m.stores.sqlite.health().status === 'error') failedAt = now;
+      }
+      expect(failedAt).toBeGreaterThan(0);
+      expect(m.stores.sqlite.health().message).toMatch(/disk is full|SQLITE_FULL|no space/i);
+      expect(lines.some((l) => l.includes('"storeErrors"') && /disk is full/i.test(l))).toBe(true);
+      const health = await client.get('/health');
+      expect(health.status).toBe(503);
+      expect(JSON.parse(health.body.toString()).checks['store:sqlite'][0]).toMatchObject({
+        status: 'fail',
+        output: expect.stringMatching(/disk is full/i),
+      });
+      const image = await client.get('/i/signature.png');
+      expect(image.status).toBe(200);
+      expect(decodePng(image.body).width).toBe(decodePng(lastGood).width);
+      rmSync(filler);
       now += MINUTE;
       await m.collector.collect();
-      if (m.stores.sqlite.health().status === 'error') failedAt = now;
-    }
-    expect(failedAt).toBeGreaterThan(0);
-    expect(m.stores.sqlite.health().message).toMatch(/disk is full|SQLITE_FULL|no space/i);
-    expect(lines.some((l) => l.includes('"storeErrors"') && /disk is full/i.test(l))).toBe(true);
-    const health = await client.get('/health');
-    expect(health.status).toBe(503);
-    expect(JSON.parse(health.body.toString()).checks['store:sqlite'][0]).toMatchObject({ status: 'fail', output: expect.stringMatching(/disk is full/i) });
-    const image = await client.get('/i/signature.png');
-    expect(image.status).toBe(200);
-    expect(decodePng(image.body).width).toBe(decodePng(lastGood).width);
-    rmSync(filler);
-    now += MINUTE;
-    await m.collector.collect();
-    expect(m.stores.sqlite.health().status).toBe('ok');
-    expect((await client.get('/health')).status).toBe(200);
-    expect((await m.stores.sqlite.history(0, 1_000_000)).map((p) => p.at)).toContain(now);
-  }, 60_000);
+      expect(m.stores.sqlite.health().status).toBe('ok');
+      expect((await client.get('/health')).status).toBe(200);
+      expect((await m.stores.sqlite.history(0, 1_000_000)).map((p) => p.at)).toContain(now);
+    },
+    60_000,
+  );
 });
 
 describe('drill 3: the Google Sheet unreachable, rate-limited and slow for many cycles', () => {
@@ -153,7 +184,14 @@ describe('drill 3: the Google Sheet unreachable, rate-limited and slow for many 
       await m.stop();
       await emu.close();
     });
-    swapSourceReader(m.collector, { plexDb: m.dbs.plexDb, tautulliDb: m.dbs.tautulliDb, privateSections: [], timeZone: 'UTC', hostTimeoutMs: 500, systemInfo: fakeSystemInfo(() => 'ok') });
+    swapSourceReader(m.collector, {
+      plexDb: m.dbs.plexDb,
+      tautulliDb: m.dbs.tautulliDb,
+      privateSections: [],
+      timeZone: 'UTC',
+      hostTimeoutMs: 500,
+      systemInfo: fakeSystemInfo(() => 'ok'),
+    });
     const cycles: number[] = [];
     return {
       emu,
@@ -167,7 +205,11 @@ describe('drill 3: the Google Sheet unreachable, rate-limited and slow for many 
         }
       },
       pending: () => m.stores.sheets!.pending(),
-      delivered: () => emu.cells(sheetId, 'history').slice(1).map((r) => r[0]),
+      delivered: () =>
+        emu
+          .cells(sheetId, 'history')
+          .slice(1)
+          .map((r) => r[0]),
       image: async () => (await fetch(`${m.url}/i/signature.png`)).status,
     };
   }

@@ -53,7 +53,9 @@ beforeAll(async () => {
 });
 
 describe('golden images', () => {
-  const cases = ['banner', 'card', 'health', 'nowplaying', 'og', 'signature', 'status', 'userbar'].flatMap((t) => THEMES.map((th) => [t, th] as const));
+  const cases = ['banner', 'card', 'health', 'nowplaying', 'og', 'signature', 'status', 'userbar'].flatMap((t) =>
+    THEMES.map((th) => [t, th] as const),
+  );
 
   it.each(cases)('%s in %s matches its golden', async (template, theme) => {
     const img = await r.render(input({ template, theme, posters }));

@@ -64,7 +64,10 @@ describe('Dockerfile', () => {
       const sources = copy.args.split(/\s+/).slice(0, -1);
       for (const src of sources) {
         expect(existsSync(path.join(root, src)), src).toBe(true);
-        expect(ignored.some((p) => src === p || src.startsWith(`${p}/`)), `${src} is in .dockerignore`).toBe(false);
+        expect(
+          ignored.some((p) => src === p || src.startsWith(`${p}/`)),
+          `${src} is in .dockerignore`,
+        ).toBe(false);
       }
     }
   });

@@ -84,7 +84,14 @@ describe('poster cache', () => {
 
   it('turns Plex errors into null and reports them', async () => {
     const errors: string[] = [];
-    const cache = createPosterCache({ dir: tmp(), plexUrl, plexToken: 'wrong', mode: 'blur', blurSigma: 8, onError: (t) => errors.push(t) });
+    const cache = createPosterCache({
+      dir: tmp(),
+      plexUrl,
+      plexToken: 'wrong',
+      mode: 'blur',
+      blurSigma: 8,
+      onError: (t) => errors.push(t),
+    });
     expect(await cache.get(thumb)).toBeNull();
     expect(errors).toEqual([thumb]);
   });

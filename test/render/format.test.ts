@@ -69,7 +69,14 @@ describe('colours and overrides', () => {
 
   it('applies overrides and ignores what does not parse', () => {
     const dark = loadThemes([`${root}themes`]).get('dark')!;
-    const t = applyOverrides(dark, { bg_color: '90,000000,ffffff', title_color: 'ff0000', icon_color: '00ff00', border_radius: 0, hide_border: 'true', text_color: 'nope' });
+    const t = applyOverrides(dark, {
+      bg_color: '90,000000,ffffff',
+      title_color: 'ff0000',
+      icon_color: '00ff00',
+      border_radius: 0,
+      hide_border: 'true',
+      text_color: 'nope',
+    });
     expect(t.background).toMatchObject({ angle: 90 });
     expect(t.colours.title).toEqual({ r: 255, g: 0, b: 0, a: 1 });
     expect(t.colours.accent).toEqual({ r: 0, g: 255, b: 0, a: 1 });

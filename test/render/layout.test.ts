@@ -14,7 +14,13 @@ beforeAll(() => {
 
 const tagged = <T extends DrawOp>(ops: DrawOp[], tag: string): T => {
   const op = ops.find((o) => o.tag === tag);
-  if (!op) throw new Error(`no op tagged ${tag}; have ${ops.map((o) => o.tag).filter(Boolean).join(', ')}`);
+  if (!op)
+    throw new Error(
+      `no op tagged ${tag}; have ${ops
+        .map((o) => o.tag)
+        .filter(Boolean)
+        .join(', ')}`,
+    );
   return op as T;
 };
 const withStreams = (...streams: ReturnType<typeof stream>[]) => {
@@ -135,7 +141,12 @@ describe('error image layout', () => {
     registerFonts(`${root}fonts`);
     const m = createMeasurer();
     const theme = r.themes.get('light')!;
-    for (const [w, h] of [[600, 200], [350, 19], [120, 20], [1200, 630]] as const) {
+    for (const [w, h] of [
+      [600, 200],
+      [350, 19],
+      [120, 20],
+      [1200, 630],
+    ] as const) {
       const list = layoutError(theme, w, h, 1, 'Tautulli database locked', m);
       expect(list.ops.find((o) => o.tag === 'panel')).toMatchObject({ fill: theme.background });
       expect(tagged<TextOp>(list.ops, 'error.message').full).toBe('Tautulli database locked');

@@ -37,8 +37,18 @@ describe('template validation', () => {
     ['an unknown format', { ...base, widgets: [textWidget('{activity.streamCount|weird}')] }, 'widgets.0.text', /unknown format/],
     ['a list bound as text', { ...base, widgets: [textWidget('{activity.streams}')] }, 'widgets.0.text', /is a list/],
     ['a box outside the image', { ...base, widgets: [{ ...textWidget('x'), x: 150 }] }, 'widgets.0.x', /leaves the 200x50 image/],
-    ['a non-series sparkline', { ...base, widgets: [{ type: 'sparkline', x: 0, y: 0, w: 10, h: 10, series: 'activity.streamCount' }] }, 'widgets.0.series', /not a series/],
-    ['a string bar value', { ...base, widgets: [{ type: 'bar', x: 0, y: 0, w: 10, h: 10, value: 'state' }] }, 'widgets.0.value', /not a number/],
+    [
+      'a non-series sparkline',
+      { ...base, widgets: [{ type: 'sparkline', x: 0, y: 0, w: 10, h: 10, series: 'activity.streamCount' }] },
+      'widgets.0.series',
+      /not a series/,
+    ],
+    [
+      'a string bar value',
+      { ...base, widgets: [{ type: 'bar', x: 0, y: 0, w: 10, h: 10, value: 'state' }] },
+      'widgets.0.value',
+      /not a number/,
+    ],
     ['an unknown widget type', { ...base, widgets: [{ type: 'clock', x: 0, y: 0, w: 10, h: 10 }] }, 'widgets.0.type', /./],
     ['a typo in a property', { ...base, widgets: [{ ...textWidget('x'), colur: 'text' }] }, 'widgets.0', /colur/],
     ['a missing size', { name: 'mine', description: 'x', height: 50, widgets: [textWidget('x')] }, 'width', /./],
@@ -57,8 +67,15 @@ describe('template validation', () => {
   it('accepts custom metrics only when the catalogue has them', () => {
     const tpl = { ...base, widgets: [textWidget('queue {metrics.queue}')] };
     expect(loadError(tpl).message).toMatch(/unknown field "metrics.queue"/);
-    const cat = extendCatalogue(builtinFields(), [{ path: 'metrics.queue', type: 'int', unit: 'count', description: 'Jobs queued', identifying: false }]);
-    const r = createRenderer({ templateDirs: [dirWith({ 'mine.json': tpl })], themeDirs: [`${root}themes`], fontsDir: `${root}fonts`, fieldCatalogue: cat });
+    const cat = extendCatalogue(builtinFields(), [
+      { path: 'metrics.queue', type: 'int', unit: 'count', description: 'Jobs queued', identifying: false },
+    ]);
+    const r = createRenderer({
+      templateDirs: [dirWith({ 'mine.json': tpl })],
+      themeDirs: [`${root}themes`],
+      fontsDir: `${root}fonts`,
+      fieldCatalogue: cat,
+    });
     const snap = sampleSnapshot({ metrics: { queue: { status: 'ok', value: 1234 } } });
     const op = r.layout(input({ template: 'mine', snapshot: snap })).ops.find((o): o is TextOp => o.op === 'text');
     expect(op?.text).toBe('queue 1,234');
@@ -67,7 +84,10 @@ describe('template validation', () => {
   });
 
   it('lets a user folder add templates and replace a built-in by name', () => {
-    const user = dirWith({ 'sig.json': { ...base, name: 'signature', widgets: [textWidget('{title}')] }, 'extra.json': { ...base, name: 'extra', widgets: [textWidget('x')] } });
+    const user = dirWith({
+      'sig.json': { ...base, name: 'signature', widgets: [textWidget('{title}')] },
+      'extra.json': { ...base, name: 'extra', widgets: [textWidget('x')] },
+    });
     const all = loadTemplates([`${root}templates`, user], builtinFields());
     expect(all.get('signature')?.width).toBe(200);
     expect(all.has('extra')).toBe(true);
@@ -79,20 +99,29 @@ describe('template validation', () => {
       expect(f.description.length, f.path).toBeGreaterThan(5);
     }
     expect(builtinFields().get('activity.streams')?.identifying).toBe(true);
-    expect(() => extendCatalogue(builtinFields(), [{ path: 'state', type: 'int', unit: 'count', description: 'x', identifying: false }])).toThrow();
+    expect(() =>
+      extendCatalogue(builtinFields(), [{ path: 'state', type: 'int', unit: 'count', description: 'x', identifying: false }]),
+    ).toThrow();
   });
 });
 
 describe('theme validation', () => {
-  const theme = JSON.parse(JSON.stringify({ name: 't', description: 'x', mode: 'dark', background: '#000', colours: {} })) as Record<string, unknown>;
+  const theme = JSON.parse(JSON.stringify({ name: 't', description: 'x', mode: 'dark', background: '#000', colours: {} })) as Record<
+    string,
+    unknown
+  >;
 
   it('names the file and the bad colour', () => {
-    const colours = Object.fromEntries(['title', 'text', 'muted', 'accent', 'border', 'track', 'panel', 'ok', 'warn', 'bad', 'offline', 'stale'].map((k) => [k, '#123456']));
+    const colours = Object.fromEntries(
+      ['title', 'text', 'muted', 'accent', 'border', 'track', 'panel', 'ok', 'warn', 'bad', 'offline', 'stale'].map((k) => [k, '#123456']),
+    );
     const bad = { ...theme, colours: { ...colours, accent: 'orange' } };
     expect(() => loadThemes([dirWith({ 't.json': bad })])).toThrow(/t\.json: colours\.accent: expected a hex colour/);
     const pair = { ...theme, colours, pair: 'missing' };
     expect(() => loadThemes([dirWith({ 't.json': pair })])).toThrow(/t\.json: pair: no theme named "missing"/);
-    expect(loadThemes([dirWith({ 't.json': { ...theme, colours, background: '90,#000,#fff' } })]).get('t')?.background).toMatchObject({ angle: 90 });
+    expect(loadThemes([dirWith({ 't.json': { ...theme, colours, background: '90,#000,#fff' } })]).get('t')?.background).toMatchObject({
+      angle: 90,
+    });
   });
 
   it('every built-in pair points back', () => {

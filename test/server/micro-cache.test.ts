@@ -22,7 +22,10 @@ describe('response micro-cache', () => {
       res.set({ ETag: state.etag, 'Cache-Control': 'public, max-age=60' });
       if (req.headers['if-none-match'] === state.etag) return void res.status(304).end();
       if (req.params.file === 'broken.png') return void res.status(500).type('image/png').end(Buffer.from('x'));
-      res.status(200).type('image/png').end(Buffer.from(`png of ${req.originalUrl} #${state.hits}`));
+      res
+        .status(200)
+        .type('image/png')
+        .end(Buffer.from(`png of ${req.originalUrl} #${state.hits}`));
     });
     app.get('/health', (_req, res) => {
       state.hits++;

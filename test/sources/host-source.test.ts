@@ -94,7 +94,8 @@ describe('host source', () => {
   it('does not keep a failed slow reading: the next cycle asks again', async () => {
     let failDisks = true;
     const { sys, calls } = countingSystemInfo({
-      fsSize: () => (failDisks ? Promise.reject(new Error('df failed')) : Promise.resolve([{ fs: 'a', type: 'xfs', mount: '/m', size: 2, used: 1 }])),
+      fsSize: () =>
+        failDisks ? Promise.reject(new Error('df failed')) : Promise.resolve([{ fs: 'a', type: 'xfs', mount: '/m', size: 2, used: 1 }]),
     });
     const read = createHostReader({ timeoutMs: 1000, systemInfo: sys, clock: () => 0 });
     const first = await read();

@@ -28,8 +28,19 @@ function base(posters: ReadonlyMap<string, Buffer>, over: Partial<RenderInput> =
 function hostileTitles() {
   const s = sampleSnapshot();
   const streams = [
-    stream({ watching: { title: 'The Extraordinarily Long and Winding Title of a Film Nobody Could Fit', grandparentTitle: null, year: 2024, thumb: null } }),
-    stream({ kind: 'episode', decision: 'transcode', watching: { title: 'Сталкер · Ζορμπάς · 千と千尋の神隠し', grandparentTitle: '기생충 🎬', year: null, thumb: null } }),
+    stream({
+      watching: {
+        title: 'The Extraordinarily Long and Winding Title of a Film Nobody Could Fit',
+        grandparentTitle: null,
+        year: 2024,
+        thumb: null,
+      },
+    }),
+    stream({
+      kind: 'episode',
+      decision: 'transcode',
+      watching: { title: 'Сталкер · Ζορμπάς · 千と千尋の神隠し', grandparentTitle: '기생충 🎬', year: null, thumb: null },
+    }),
     stream({ kind: 'episode', watching: null, viewer: null, progress: 0.6 }),
   ];
   return sampleSnapshot({ activity: { ...s.activity!, streams, streamCount: 3 } });
@@ -67,7 +78,10 @@ export const galleryCases: GalleryCase[] = [
     render: (r, p) =>
       r.render(
         base(p, {
-          params: { scale: 1, overrides: { bg_color: '135,1f1c2c,928dab', title_color: 'ffd166', icon_color: 'ffd166', border_radius: 16, hide_border: true } },
+          params: {
+            scale: 1,
+            overrides: { bg_color: '135,1f1c2c,928dab', title_color: 'ffd166', icon_color: 'ffd166', border_radius: 16, hide_border: true },
+          },
         }),
       ),
   },

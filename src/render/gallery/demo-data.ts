@@ -79,7 +79,11 @@ export function sampleSnapshot(over: Partial<Snapshot> = {}): Snapshot {
       streams,
     },
     history: {
-      windows: { '24h': { plays: 23, watchTimeS: 61_200 }, '7d': { plays: 140, watchTimeS: 402_000 }, '30d': { plays: 610, watchTimeS: 1_700_000 } },
+      windows: {
+        '24h': { plays: 23, watchTimeS: 61_200 },
+        '7d': { plays: 140, watchTimeS: 402_000 },
+        '30d': { plays: 610, watchTimeS: 1_700_000 },
+      },
       topUsers: [],
       topMovies: [],
       topShows: [],

@@ -28,7 +28,7 @@ export function fieldsMarkdown(catalogue: FieldCatalogue): string {
     'Use a field in a template text as `{path}` or `{path|format}` (for example `{activity.bandwidthKbps.total|bitrate}`).',
     'Without a format the unit decides: counts get locale grouping, bytes TB/GB, kbps Mbps, seconds durations, pct/ratio percentages, epoch-ms a time of day.',
     `Formats: ${formatNames.map((f) => `\`${f}\``).join(', ')}. \`number:2\` and \`percent:1\` take a digit count.`,
-    '`{title}` is the template title (or the request\'s). `series.*` fields only feed sparklines; `list` fields only list widgets.',
+    "`{title}` is the template title (or the request's). `series.*` fields only feed sparklines; `list` fields only list widgets.",
     'Custom metrics appear as `metrics.<name>`. "Identifying" fields can name a person or what they watch.',
     '',
     '| path | type | unit | identifying | description |',

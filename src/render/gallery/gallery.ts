@@ -21,7 +21,10 @@ export interface GalleryEntry {
 
 /** Demo posters for the demo streams, blurred as the default config does. */
 export async function demoPosters(renderer: Renderer, demoDir: string, blurSigma = 8): Promise<Map<string, Buffer>> {
-  const files = readdirSync(demoDir).filter((f) => f.endsWith('.png')).sort().map((f) => join(demoDir, f));
+  const files = readdirSync(demoDir)
+    .filter((f) => f.endsWith('.png'))
+    .sort()
+    .map((f) => join(demoDir, f));
   const out = new Map<string, Buffer>();
   const thumbs = new Set([...renderer.templates.keys()].flatMap((t) => renderer.postersFor(t, sampleSnapshot())));
   for (const thumb of thumbs) {

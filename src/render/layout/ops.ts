@@ -12,9 +12,25 @@ export function rect(
   w: number,
   h: number,
   fill: Fill | null,
-  opts: { radius?: number | [number, number, number, number]; stroke?: Rgba | null; strokeWidth?: number; tag?: string; value?: number } = {},
+  opts: {
+    radius?: number | [number, number, number, number];
+    stroke?: Rgba | null;
+    strokeWidth?: number;
+    tag?: string;
+    value?: number;
+  } = {},
 ): void {
-  const op: RectOp = { op: 'rect', x, y, w, h, radius: opts.radius ?? 0, fill, stroke: opts.stroke ?? null, strokeWidth: opts.strokeWidth ?? 1 };
+  const op: RectOp = {
+    op: 'rect',
+    x,
+    y,
+    w,
+    h,
+    radius: opts.radius ?? 0,
+    fill,
+    stroke: opts.stroke ?? null,
+    strokeWidth: opts.strokeWidth ?? 1,
+  };
   if (opts.tag !== undefined) op.tag = opts.tag;
   if (opts.value !== undefined) op.value = opts.value;
   ctx.ops.push(op);
@@ -29,16 +45,7 @@ export function icon(ctx: LayoutCtx, name: IconName, x: number, y: number, size:
  * (clamped 0..1) so tests can read what was drawn; a zero-width fill is still emitted. A missing
  * value (null section) draws the empty track and no value.
  */
-export function progress(
-  ctx: LayoutCtx,
-  x: number,
-  y: number,
-  w: number,
-  h: number,
-  fraction: number | null,
-  fg: Rgba,
-  tag: string,
-): void {
+export function progress(ctx: LayoutCtx, x: number, y: number, w: number, h: number, fraction: number | null, fg: Rgba, tag: string): void {
   const f = fraction === null || !Number.isFinite(fraction) ? 0 : Math.min(Math.max(fraction, 0), 1);
   const r = h / 2;
   rect(ctx, x, y, w, h, ctx.theme.colours.track, { radius: r, tag: `${tag}.track` });

@@ -35,7 +35,9 @@ export const pseudoFields = new Set(['title']);
 export function readJsonDir<S extends z.ZodType>(dirs: readonly string[], schema: S): { file: string; data: z.infer<S> }[] {
   const out: { file: string; data: z.infer<S> }[] = [];
   for (const dir of dirs) {
-    for (const name of readdirSync(dir).filter((n) => n.endsWith('.json') && !n.endsWith('.schema.json')).sort()) {
+    for (const name of readdirSync(dir)
+      .filter((n) => n.endsWith('.json') && !n.endsWith('.schema.json'))
+      .sort()) {
       const file = join(dir, name);
       let raw: unknown;
       try {

@@ -68,7 +68,10 @@ const sparkline = z.strictObject({
   type: z.literal('sparkline'),
   series: z.string().min(1),
   style: z.enum(['line', 'area']).default('area'),
-  windowMs: z.number().positive().default(24 * 3600_000),
+  windowMs: z
+    .number()
+    .positive()
+    .default(24 * 3600_000),
   /** Lower bound of the y-axis maximum, so a flat 0/1 series does not look like a storm. */
   minMax: z.number().positive().default(1),
   label: z.string().optional(),

@@ -2,7 +2,10 @@ import { z } from 'zod';
 import { parseFill, parseHex, type Fill, type Rgba } from '../colour.js';
 import type { Theme } from './schema.js';
 
-const hex = z.string().max(16).refine((s) => parseHex(s) !== null, { message: 'expected a hex colour' });
+const hex = z
+  .string()
+  .max(16)
+  .refine((s) => parseHex(s) !== null, { message: 'expected a hex colour' });
 
 /**
  * Per-request colour overrides with github-readme-stats names, so users can copy their habits.

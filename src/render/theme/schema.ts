@@ -19,9 +19,7 @@ export const colourRoles = [
 export type ColourRole = (typeof colourRoles)[number];
 
 const hex = z.string().refine((s) => parseHex(s) !== null, { message: 'expected a hex colour like #1e2127' });
-const fill = z
-  .string()
-  .refine((s) => parseFill(s) !== null, { message: "expected a hex colour or 'angle,#hex1,#hex2'" });
+const fill = z.string().refine((s) => parseFill(s) !== null, { message: "expected a hex colour or 'angle,#hex1,#hex2'" });
 
 export const themeFileSchema = z.strictObject({
   $schema: z.string().optional(),

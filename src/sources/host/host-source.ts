@@ -6,10 +6,7 @@ import { lastGood } from './last-good.js';
 import { cpuLoadMeter, processRunning } from './native.js';
 
 /** The part of systeminformation we use, injectable so drills can make it throw or hang. */
-export type SystemInfo = Pick<
-  typeof si,
-  'currentLoad' | 'cpuTemperature' | 'mem' | 'fsSize' | 'networkStats' | 'processLoad' | 'cpu'
->;
+export type SystemInfo = Pick<typeof si, 'currentLoad' | 'cpuTemperature' | 'mem' | 'fsSize' | 'networkStats' | 'processLoad' | 'cpu'>;
 
 export interface HostSourceOptions {
   timeoutMs: number;
@@ -53,8 +50,16 @@ export const REUSE_MS = {
 export function createHostReader(options: HostSourceOptions): () => Promise<SourceResult<Host>> {
   const sys = options.systemInfo ?? si;
   const clock = options.clock ?? (() => performance.now());
-  const cpu = lastGood(() => sys.cpu(), () => REUSE_MS.cpuInfo, clock);
-  const disks = lastGood(() => sys.fsSize(), () => REUSE_MS.disks, clock);
+  const cpu = lastGood(
+    () => sys.cpu(),
+    () => REUSE_MS.cpuInfo,
+    clock,
+  );
+  const disks = lastGood(
+    () => sys.fsSize(),
+    () => REUSE_MS.disks,
+    clock,
+  );
   const temperature = lastGood(
     () => sys.cpuTemperature(),
     (t) => (typeof t.main === 'number' && t.main > 0 ? REUSE_MS.temperature : REUSE_MS.noTemperatureSensor),

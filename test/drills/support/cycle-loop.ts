@@ -14,12 +14,22 @@ import { fakeSystemInfo } from './sources.js';
 
 const [storeFile, plexDb, tautulliDb, startAt] = process.argv.slice(2) as [string, string, string, string];
 const lock = acquireInstanceLock(path.dirname(storeFile));
-const config = loadConfig({ MARQUEE_PLEX_DB: plexDb, MARQUEE_TAUTULLI_DB: tautulliDb, MARQUEE_DATA_DIR: path.dirname(storeFile) }, path.dirname(storeFile));
+const config = loadConfig(
+  { MARQUEE_PLEX_DB: plexDb, MARQUEE_TAUTULLI_DB: tautulliDb, MARQUEE_DATA_DIR: path.dirname(storeFile) },
+  path.dirname(storeFile),
+);
 const store = new SqliteStore({ file: storeFile, retentionDays: 3650 });
 let now = Number(startAt);
 const collector = new Collector(
   {
-    readSources: createSourceReader({ plexDb, tautulliDb, privateSections: [], timeZone: 'UTC', hostTimeoutMs: 1000, systemInfo: fakeSystemInfo(() => 'ok') }),
+    readSources: createSourceReader({
+      plexDb,
+      tautulliDb,
+      privateSections: [],
+      timeZone: 'UTC',
+      hostTimeoutMs: 1000,
+      systemInfo: fakeSystemInfo(() => 'ok'),
+    }),
     stores: [store],
     thresholds: config.thresholds,
     privacy: config.privacy,

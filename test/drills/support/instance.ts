@@ -57,7 +57,15 @@ export async function startDrillMarquee(
     options.pages
       ? [
           pageRoutes({
-            images: () => [...(config.images ? Object.keys(config.images) : ['signature'])].map((name) => ({ name, template: name, theme: 'dark', alt: name, width: 600, height: 200 })),
+            images: () =>
+              [...(config.images ? Object.keys(config.images) : ['signature'])].map((name) => ({
+                name,
+                template: name,
+                theme: 'dark',
+                alt: name,
+                width: 600,
+                height: 200,
+              })),
             themes: ['dark', 'light'],
             publicUrl: () => 'http://127.0.0.1',
             versionedPath: async () => null,

@@ -40,6 +40,14 @@ export function libraryWidget(s: Spec, ctx: LayoutCtx): void {
     const box = { x: s.x + i * tw, w: tw - 4 };
     text(ctx, { ...box, y: top, h: s.size }, e.value, { size: s.size, weight: 700 }, role(ctx, 'title'), s.align, `${tag}.${e.item}`);
     const ly = top + s.size + labelSize * 0.3;
-    text(ctx, { ...box, y: ly, h: labelSize }, e.label, { size: labelSize, weight: 400 }, role(ctx, 'muted'), s.align, `${tag}.${e.item}.label`);
+    text(
+      ctx,
+      { ...box, y: ly, h: labelSize },
+      e.label,
+      { size: labelSize, weight: 400 },
+      role(ctx, 'muted'),
+      s.align,
+      `${tag}.${e.item}.label`,
+    );
   });
 }

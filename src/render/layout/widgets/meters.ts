@@ -43,9 +43,25 @@ export function barWidget(w: CompiledWidget, s: Spec<'bar'>, ctx: LayoutCtx): vo
   const textH = s.h - barH - 3;
   if (hasText && textH >= 7) {
     const font = { size: Math.min(11, Math.round(textH * 0.85)), weight: 400 as const };
-    const lw = text(ctx, { x: s.x, y: s.y, w: s.w * 0.6, h: textH }, fill(ctx, w.texts.label), font, role(ctx, 'text'), 'left', `${tag}.label`);
+    const lw = text(
+      ctx,
+      { x: s.x, y: s.y, w: s.w * 0.6, h: textH },
+      fill(ctx, w.texts.label),
+      font,
+      role(ctx, 'text'),
+      'left',
+      `${tag}.label`,
+    );
     const vfont = { ...font, weight: 600 as const };
-    text(ctx, { x: s.x + lw + 4, y: s.y, w: s.w - lw - 4, h: textH }, valueText(ctx, w, f), vfont, role(ctx, 'title'), 'right', `${tag}.text`);
+    text(
+      ctx,
+      { x: s.x + lw + 4, y: s.y, w: s.w - lw - 4, h: textH },
+      valueText(ctx, w, f),
+      vfont,
+      role(ctx, 'title'),
+      'right',
+      `${tag}.text`,
+    );
   }
   const by = hasText && textH >= 7 ? s.y + s.h - barH : s.y + (s.h - barH) / 2;
   progress(ctx, s.x, by, s.w, barH, f, thresholdColour(ctx, colour(ctx, s.colour), f, s.thresholds), tag);
@@ -69,10 +85,26 @@ export function gaugeWidget(w: CompiledWidget, s: Spec<'gauge'>, ctx: LayoutCtx)
     ctx.ops.push({ op: 'arc', cx, cy, r: ring, start, end: start + sweep * f, lineWidth: lw, colour: c, tag, value: f });
   }
   const size = Math.max(8, Math.round(r * 0.5));
-  text(ctx, { x: cx - ring + lw, y: cy - size / 2, w: (ring - lw) * 2, h: size }, valueText(ctx, w, f), { size, weight: 700 }, role(ctx, 'title'), 'center', `${tag}.text`);
+  text(
+    ctx,
+    { x: cx - ring + lw, y: cy - size / 2, w: (ring - lw) * 2, h: size },
+    valueText(ctx, w, f),
+    { size, weight: 700 },
+    role(ctx, 'title'),
+    'center',
+    `${tag}.text`,
+  );
   if (labelH > 0) {
     const font = { size: s.size, weight: 400 as const };
-    text(ctx, { x: s.x, y: s.y + s.h - labelH, w: s.w, h: labelH }, fill(ctx, w.texts.label), font, role(ctx, 'muted'), 'center', `${tag}.label`);
+    text(
+      ctx,
+      { x: s.x, y: s.y + s.h - labelH, w: s.w, h: labelH },
+      fill(ctx, w.texts.label),
+      font,
+      role(ctx, 'muted'),
+      'center',
+      `${tag}.label`,
+    );
   }
 }
 
@@ -91,8 +123,24 @@ export function sparklineWidget(w: CompiledWidget, s: Spec<'sparkline'>, ctx: La
   const head = s.label !== undefined || s.text !== undefined ? Math.round(s.size * 1.4) : 0;
   if (head > 0) {
     const font = { size: s.size, weight: 400 as const };
-    const lw = text(ctx, { x: s.x, y: s.y, w: s.w * 0.6, h: head }, fill(ctx, w.texts.label), font, role(ctx, 'muted'), 'left', `${tag}.label`);
-    text(ctx, { x: s.x + lw + 4, y: s.y, w: s.w - lw - 4, h: head }, fill(ctx, w.texts.text), { ...font, weight: 600 }, role(ctx, 'title'), 'right', `${tag}.text`);
+    const lw = text(
+      ctx,
+      { x: s.x, y: s.y, w: s.w * 0.6, h: head },
+      fill(ctx, w.texts.label),
+      font,
+      role(ctx, 'muted'),
+      'left',
+      `${tag}.label`,
+    );
+    text(
+      ctx,
+      { x: s.x + lw + 4, y: s.y, w: s.w - lw - 4, h: head },
+      fill(ctx, w.texts.text),
+      { ...font, weight: 600 },
+      role(ctx, 'title'),
+      'right',
+      `${tag}.text`,
+    );
   }
   const top = s.y + head + Math.round(s.size * 0.3);
   const h = s.y + s.h - top - 1;
@@ -108,7 +156,15 @@ export function sparklineWidget(w: CompiledWidget, s: Spec<'sparkline'>, ctx: La
   if (s.style === 'area') {
     const first = xy[0] ?? s.x;
     const last = xy[xy.length - 2] ?? s.x + s.w;
-    ctx.ops.push({ op: 'poly', points: [first, bottom, ...xy, last, bottom], closed: true, fill: withAlpha(c, 0.22), stroke: null, lineWidth: 0, tag: `${tag}.area` });
+    ctx.ops.push({
+      op: 'poly',
+      points: [first, bottom, ...xy, last, bottom],
+      closed: true,
+      fill: withAlpha(c, 0.22),
+      stroke: null,
+      lineWidth: 0,
+      tag: `${tag}.area`,
+    });
   }
   ctx.ops.push({ op: 'poly', points: xy, closed: false, fill: null, stroke: c, lineWidth: 1.5, tag });
 }

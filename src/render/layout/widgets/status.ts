@@ -68,7 +68,7 @@ function stale(ctx: LayoutCtx): boolean {
 
 /** "5m" style age for the stale marker. */
 function age(ctx: LayoutCtx): string {
-  return ctx.stale.ageMs === null ? 'no data' : ctx.fmt.duration(ctx.stale.ageMs / 1000).split(' ')[0] ?? '';
+  return ctx.stale.ageMs === null ? 'no data' : (ctx.fmt.duration(ctx.stale.ageMs / 1000).split(' ')[0] ?? '');
 }
 
 export function staleText(ctx: LayoutCtx): string {
@@ -109,5 +109,13 @@ export function staleWidget(s: Spec<'stale'>, ctx: LayoutCtx): void {
 export function staleCorner(ctx: LayoutCtx, width: number, height: number): void {
   const size = Math.max(6, Math.min(16, Math.round(height * 0.45)));
   const c = role(ctx, 'stale');
-  ctx.ops.push({ op: 'poly', points: [width - size, 0, width, 0, width, size], closed: true, fill: c, stroke: null, lineWidth: 0, tag: 'stale-marker' });
+  ctx.ops.push({
+    op: 'poly',
+    points: [width - size, 0, width, 0, width, size],
+    closed: true,
+    fill: c,
+    stroke: null,
+    lineWidth: 0,
+    tag: 'stale-marker',
+  });
 }
