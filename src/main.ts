@@ -223,8 +223,11 @@ export async function createMarquee(
         const server = marquee.server;
         // Drain: stop accepting, let in-flight requests finish, then drop idle keep-alive sockets.
         const closed = new Promise<void>((resolve) => server.close(() => resolve()));
+        // A keep-alive socket whose last response finishes after close() would otherwise be held
+        // open until keepAliveTimeout (5 s); sweep such sockets as they fall idle.
+        const sweep = setInterval(() => server.closeIdleConnections(), 50);
         server.closeIdleConnections();
-        await closed;
+        await closed.finally(() => clearInterval(sweep));
       }
       await Promise.all(stores.all.map((s) => s.close()));
       renders.close();

@@ -60,19 +60,19 @@ describe('drill 6: SIGTERM', () => {
     // unread on its socket when SIGTERM lands is reset instead: see the report on main.ts stop().
     const agent = new Agent({ keepAlive: true, maxSockets: 24 });
     await Promise.all(Array.from({ length: 24 }, () => get(`${s.url}/health`, agent)));
-    // Distinct colours force 12 real renders, queued behind the render concurrency limit.
-    const inFlight = Array.from({ length: 12 }, (_, i) =>
-      get(`${s.url}/i/signature.png?bg_color=${(0x102030 + i * 977).toString(16)}`, agent),
-    );
+    // Distinct colours force 12 real renders of the largest image, queued behind the render
+    // concurrency limit; SIGTERM lands as soon as the first is answered, so the server has read
+    // them all and most are still queued, however fast the machine.
+    const inFlight = Array.from({ length: 12 }, (_, i) => get(`${s.url}/i/og@2x.png?bg_color=${(0x102030 + i * 977).toString(16)}`, agent));
     let answered = 0;
     for (const p of inFlight) void p.then(() => answered++);
-    await new Promise((r) => setTimeout(r, 250));
+    await Promise.race(inFlight);
     s.child.kill('SIGTERM');
     const terminatedAt = Date.now();
     const pendingAtSigterm = 12 - answered;
     const answers = await Promise.all(inFlight);
     expect(answers.map((a) => a.status)).toEqual(Array(12).fill(200));
-    for (const a of answers) expect(decodePng(a.body).width).toBe(600);
+    for (const a of answers) expect(decodePng(a.body).width).toBe(2400);
     const exit = await s.exited;
     console.info(
       `[drill lifecycle] ${pendingAtSigterm} of 12 renders still in flight at SIGTERM, all answered 200; exit ${exit.code} after ${Date.now() - terminatedAt} ms`,
