@@ -28,6 +28,12 @@ export interface BareServerOptions {
   /** The PNG to serve, and the ETag Marquee gave it, so 304 flows compare like with like. */
   file: string;
   etag: string;
+  /**
+   * The headers Marquee sent with its 200 and its 304 (helmet's among them), so both servers put
+   * the same bytes on the wire and the load generator parses the same responses from each.
+   */
+  headers200: [string, string][];
+  headers304: [string, string][];
 }
 
 export interface ServerReady {
@@ -52,18 +58,18 @@ const memory = () => {
 
 async function startBare(o: BareServerOptions): Promise<void> {
   const png = readFileSync(o.file);
+  const ok = o.headers200.flat();
+  const notModified = o.headers304.flat();
   const server = createServer((req, res) => {
     if (req.url !== '/i/signature.png') {
       res.writeHead(404).end();
       return;
     }
     if (req.headers['if-none-match'] === o.etag) {
-      res.writeHead(304, { ETag: o.etag }).end();
+      res.writeHead(304, notModified).end();
       return;
     }
-    res
-      .writeHead(200, { 'Content-Type': 'image/png', 'Content-Length': png.length, ETag: o.etag, 'Cache-Control': 'public, max-age=60' })
-      .end(png);
+    res.writeHead(200, ok).end(png);
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const ready: ServerReady = { url: `http://127.0.0.1:${(server.address() as AddressInfo).port}` };

@@ -49,7 +49,19 @@ export async function servingPhase(ctx: BenchContext): Promise<Row[]> {
     const etag = first.headers.get('etag');
     if (first.status !== 200 || !etag) throw new Error(`serving: ${PATH} answered ${first.status} without an ETag`);
     writeFileSync(path.join(dir, 'signature.png'), png);
-    bare = await startChild<ServerReady>('server', { kind: 'bare', file: path.join(dir, 'signature.png'), etag }, { cpu: ctx.pin.server });
+    const revalidated = await fetch(marquee.ready.url + PATH, { headers: { 'if-none-match': etag } });
+    if (revalidated.status !== 304) throw new Error(`serving: revalidating ${PATH} answered ${revalidated.status}`);
+    bare = await startChild<ServerReady>(
+      'server',
+      {
+        kind: 'bare',
+        file: path.join(dir, 'signature.png'),
+        etag,
+        headers200: wireHeaders(first.headers),
+        headers304: wireHeaders(revalidated.headers),
+      },
+      { cpu: ctx.pin.server },
+    );
     const same = Buffer.from(await (await fetch(bare.ready.url + PATH)).arrayBuffer());
     if (!same.equals(png)) throw new Error('serving: the reference does not serve the same bytes');
     const rendersBefore = (await marquee.call<ServerStats>('stats')).renderCount ?? 0;
@@ -99,6 +111,12 @@ export async function servingPhase(ctx: BenchContext): Promise<Row[]> {
     await Promise.all([marquee.stop(), bare?.stop()]);
     rmSync(dir, { recursive: true, force: true });
   }
+}
+
+/** Response headers to replay, minus those node:http writes itself for every response. */
+function wireHeaders(headers: Headers): [string, string][] {
+  const own = new Set(['date', 'connection', 'keep-alive', 'transfer-encoding']);
+  return [...headers].filter(([name]) => !own.has(name));
 }
 
 function rowsFor(ctx: BenchContext, samples: Map<CaseName, Sample[]>, status: 200 | 304, bytes: number, renders: number): Row[] {

@@ -18,7 +18,9 @@ export interface MicroCacheOptions {
 interface Recorded {
   generation: unknown;
   etag: string;
-  headers: OutgoingHttpHeaders;
+  /** Flat [name, value, ...] lists, built once: the replay must not cost more than the bare bytes. */
+  headers: string[];
+  notModifiedHeaders: string[];
   /** Absent for a recorded 304: such an entry can only answer another matching revalidation. */
   body?: Buffer;
 }
@@ -59,7 +61,7 @@ export class ResponseMicroCache {
     const entry = this.entries.get(req.url);
     if (!entry || entry.generation !== this.o.generation()) return false;
     if (matches(req.headers['if-none-match'], entry.etag)) {
-      res.writeHead(304, stripBodyHeaders(entry.headers)).end();
+      res.writeHead(304, entry.notModifiedHeaders).end();
       return true;
     }
     if (!entry.body) return false;
@@ -85,18 +87,29 @@ export class ResponseMicroCache {
     const etag = res.getHeader('etag');
     if (typeof etag !== 'string' || res.getHeader('set-cookie') !== undefined) return;
     const headers = res.getHeaders();
+    const lists = { headers: flat(headers), notModifiedHeaders: flat(stripBodyHeaders(headers)) };
     if (res.statusCode === 200 && Buffer.isBuffer(chunk) && headers['content-type'] === 'image/png') {
-      this.entries.set(key, { generation, etag, headers, body: chunk });
+      this.entries.set(key, { generation, etag, ...lists, body: chunk });
     } else if (res.statusCode === 304 && !this.entries.get(key)?.body) {
       // Keep a recorded 200 (it answers both kinds); otherwise remember that this ETag is current.
-      this.entries.set(key, { generation, etag, headers });
+      this.entries.set(key, { generation, etag, ...lists });
     }
   }
 }
 
 /** The same test the image routes apply: an exact match against one of the listed tags. */
 function matches(ifNoneMatch: string | undefined, etag: string): boolean {
-  return ifNoneMatch?.split(/\s*,\s*/).includes(etag) ?? false;
+  if (ifNoneMatch === undefined) return false;
+  return ifNoneMatch === etag || ifNoneMatch.split(/\s*,\s*/).includes(etag);
+}
+
+function flat(headers: OutgoingHttpHeaders): string[] {
+  const out: string[] = [];
+  for (const [name, value] of Object.entries(headers)) {
+    if (value === undefined) continue;
+    for (const v of Array.isArray(value) ? value : [value]) out.push(name, String(v));
+  }
+  return out;
 }
 
 function stripBodyHeaders(headers: OutgoingHttpHeaders): OutgoingHttpHeaders {
