@@ -8,6 +8,7 @@ import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
+import { startScriptEnv } from '../../bench/lib/child.js';
 import { copyFixtureDbs } from '../support/fixtures.js';
 import { configFile, startServe, type ServeProcess } from './support/cli.js';
 
@@ -90,6 +91,8 @@ async function run(server: ServeProcess, seconds: number, connections: number, r
 export async function runLoadDrill(o: LoadOptions, log: (line: string) => void = console.log): Promise<LoadFigures> {
   const dbs = copyFixtureDbs(o.profile);
   const server = await startServe({
+    // As `npm start` runs it (glibc and V8 memory settings).
+    ...startScriptEnv(),
     MARQUEE_CONFIG: configFile('server:\n  rateLimitPerMinute: 10000000\n'),
     MARQUEE_PLEX_DB: dbs.plexDb,
     MARQUEE_TAUTULLI_DB: dbs.tautulliDb,
