@@ -36,6 +36,12 @@ export class RenderTimeoutError extends Error {
 }
 
 const PURGE_EVERY_MS = 5_000;
+/**
+ * Renders above this many pixels take turns. Each holds ~4 bytes per pixel three times over (the
+ * canvas raster, the copy canvas.data() returns, the encoder's input): two og@2x (2400x1260) at
+ * once were the peak of the memory benchmark. Everything smaller shares the normal queue.
+ */
+const LARGE_RENDER_PIXELS = 1_000_000;
 
 /**
  * Renders through a byte-bounded LRU keyed by the ETag, so concurrent misses for one key share a
@@ -47,6 +53,7 @@ export class RenderService {
    *  keep showing the data of its moment for as long as a platform may re-fetch it. */
   private readonly pinned = new LRUCache<string, RenderedEntry>({ max: 512, ttl: 7 * 86_400_000 });
   private readonly queue: ReturnType<typeof pLimit>;
+  private readonly largeLane = pLimit(1);
   private renders = 0;
   private readonly purge: NodeJS.Timeout;
   /** Templates and themes are data: hashing them makes an edited template change every ETag. */
@@ -138,10 +145,14 @@ export class RenderService {
   }
 
   private renderQueued(input: RenderInput): Promise<RenderedImage> {
-    return this.queue(() => {
-      this.renders++;
-      return withDeadline(this.renderer.render(input), this.options.timeoutMs);
-    });
+    const run = () =>
+      this.queue(() => {
+        this.renders++;
+        return withDeadline(this.renderer.render(input), this.options.timeoutMs);
+      });
+    const t = this.renderer.templates.get(input.template);
+    const pixels = t ? t.width * t.height * input.params.scale ** 2 : 0;
+    return pixels > LARGE_RENDER_PIXELS ? this.largeLane(run) : run();
   }
 }
 
