@@ -13,17 +13,19 @@ const cpu = (user: number, sys: number, idle: number): CpuInfo => ({
 
 describe('CPU load without a child process', () => {
   it('is the busy share of the ticks since the previous reading, over all cores', () => {
-    let now = [cpu(100, 0, 900), cpu(100, 0, 900)];
+    let now = [cpu(1000, 0, 9000), cpu(1000, 0, 9000)];
     const load = cpuLoadMeter(() => now);
-    now = [cpu(175, 25, 900), cpu(100, 0, 1000)];
+    now = [cpu(1750, 250, 9000), cpu(1000, 0, 10000)];
     expect(load()).toBe(50);
-    now = [cpu(175, 25, 1000), cpu(100, 0, 1100)];
+    now = [cpu(1750, 250, 10000), cpu(1000, 0, 11000)];
     expect(load()).toBe(0);
   });
 
-  it('falls back to the average since boot when no tick has passed', () => {
-    const load = cpuLoadMeter(() => [cpu(30, 10, 60)]);
-    expect(load()).toBe(40);
+  it('falls back to the average since boot when under half a second of CPU time has passed', () => {
+    let now = [cpu(3000, 1000, 6000)];
+    const load = cpuLoadMeter(() => now);
+    now = [cpu(3000, 1000, 6400)];
+    expect(load()).toBeCloseTo((100 * 4000) / 10400, 6);
   });
 
   it('reads this machine', () => {

@@ -11,6 +11,9 @@ import { cpus, type CpuInfo } from 'node:os';
 
 type Ticks = { busy: number; all: number };
 
+/** CPU time summed over all cores (os.cpus() reports milliseconds) below which a window is noise. */
+const MIN_WINDOW_MS = 500;
+
 function ticks(list: CpuInfo[]): Ticks {
   let busy = 0;
   let all = 0;
@@ -23,7 +26,7 @@ function ticks(list: CpuInfo[]): Ticks {
 
 /**
  * CPU load in percent over the time since the previous call (the first call: since this meter was
- * made, or since boot when that is under one clock tick), from the kernel's tick counters that
+ * made, or since boot when that is under half a second of CPU time), from the kernel's tick counters that
  * os.cpus() reads. Steal time is not among them; on a VM that loses CPU to its neighbours the
  * figure reads as idle what was stolen, which for "how busy is my server" is the right answer.
  */
@@ -33,7 +36,8 @@ export function cpuLoadMeter(read: () => CpuInfo[] = cpus): () => number {
     const now = ticks(read());
     let busy = now.busy - last.busy;
     let all = now.all - last.all;
-    if (all <= 0) ({ busy, all } = now);
+    // Too short a window (the first cycle, right after start) says nothing: use the boot average.
+    if (all < MIN_WINDOW_MS) ({ busy, all } = now);
     last = now;
     return all > 0 ? (100 * busy) / all : 0;
   };
