@@ -12,7 +12,7 @@ import { BUILTIN_THEMES_DIR, DEMO_POSTERS_DIR, FONTS_DIR, PACKAGE_ROOT } from '.
 import { copyFixtureDbs } from '../support/fixtures.js';
 import { decodePng } from '../support/png.js';
 import { configFile, runCli } from './support/cli.js';
-import { startDrillMarquee } from './support/instance.js';
+import { startTestMarquee } from '../support/marquee-instance.js';
 
 /**
  * Drill 5: bad configuration. Every key, template, theme and font mistake fails at start with one
@@ -131,7 +131,7 @@ describe('drill 5: the CLI at start', () => {
 describe('drill 5: more start-up mistakes, in process', () => {
   const dbs = copyFixtureDbs('tiny');
   const start = (yaml: string, env: Record<string, string> = {}) =>
-    startDrillMarquee({ dbs, yaml, env, collect: false }).then(
+    startTestMarquee({ dbs, yaml, env, collect: false }).then(
       async (m) => {
         await m.stop();
         return 'started';
@@ -227,14 +227,14 @@ describe('drill 5: files read after start', () => {
     const dataDir = mkdtempSync(path.join(tmpdir(), 'marquee-drill-posters-'));
     const yaml = `plex:\n  url: http://127.0.0.1:${port}\n  token: drill-token\nprivacy:\n  watching: shown\n  thumbnails: blur\n`;
     try {
-      const first = await startDrillMarquee({ dataDir, yaml });
+      const first = await startTestMarquee({ dataDir, yaml });
       expect((await fetch(`${first.url}/i/nowplaying.png`)).status).toBe(200);
       await first.stop();
       const cached = readdirSync(path.join(dataDir, 'posters'));
       expect(cached.length).toBeGreaterThan(0);
       for (const f of cached) writeFileSync(path.join(dataDir, 'posters', f), Buffer.from('garbage, not a JPEG'));
       // A restart on the same data dir reads the corrupt files back from disk.
-      const second = await startDrillMarquee({ dataDir, yaml });
+      const second = await startTestMarquee({ dataDir, yaml });
       try {
         const res = await fetch(`${second.url}/i/nowplaying.png`);
         expect(res.status).toBe(200);

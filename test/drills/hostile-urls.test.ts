@@ -7,7 +7,7 @@ import { PACKAGE_ROOT, PUBLIC_DIR } from '../../src/paths.js';
 import { decodePng } from '../support/png.js';
 import { hostileRequest, type HostileRequest } from './support/hostile.js';
 import { httpClient, sha256, type RawResponse } from './support/http.js';
-import { startDrillMarquee, type DrillMarquee } from './support/instance.js';
+import { startTestMarquee, type TestMarquee } from '../support/marquee-instance.js';
 
 /**
  * Drill 1: hostile URLs. 10,000 generated requests (fixed seed, DRILL_SEED to vary) against a real
@@ -21,14 +21,14 @@ const CONCURRENCY = 8;
 const SEED = Number(process.env.DRILL_SEED ?? 20_260_921);
 const MAX_BODY = 8 * 1024 * 1024;
 
-let marquee: DrillMarquee;
+let marquee: TestMarquee;
 let client: ReturnType<typeof httpClient>;
 let knownEtag: string;
 const publicFiles = new Set(readdirSync(PUBLIC_DIR).map((f) => sha256(readFileSync(path.join(PUBLIC_DIR, f)))));
 let secretFiles: Set<string>;
 
 beforeAll(async () => {
-  marquee = await startDrillMarquee({ pages: true });
+  marquee = await startTestMarquee();
   client = httpClient(marquee.url, CONCURRENCY);
   knownEtag = String((await client.get('/i/signature.png')).headers.etag);
   // Files a traversal could aim at: none may ever come back as a body.

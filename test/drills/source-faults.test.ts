@@ -22,7 +22,7 @@ import { copyFixtureDbs, fixtureDbs } from '../support/fixtures.js';
 import { decodePng } from '../support/png.js';
 import { configFile, runCli } from './support/cli.js';
 import { hashDb, httpClient } from './support/http.js';
-import { startDrillMarquee, type DrillMarquee } from './support/instance.js';
+import { startTestMarquee, type TestMarquee } from '../support/marquee-instance.js';
 import { fakeSystemInfo, swapSourceReader, type HostMode } from './support/sources.js';
 
 /**
@@ -32,13 +32,13 @@ import { fakeSystemInfo, swapSourceReader, type HostMode } from './support/sourc
  * once the fault is gone.
  */
 
-let m: DrillMarquee;
+let m: TestMarquee;
 let client: ReturnType<typeof httpClient>;
 let hostMode: HostMode = 'ok';
 const pristine = fixtureDbs('tiny');
 
 beforeAll(async () => {
-  m = await startDrillMarquee({ profile: 'tiny', collect: false });
+  m = await startTestMarquee({ profile: 'tiny', collect: false });
   client = httpClient(m.url, 4);
   swapSourceReader(m.collector, {
     plexDb: m.dbs.plexDb,

@@ -12,7 +12,7 @@ import { decodePng } from '../support/png.js';
 import { startSheetsEmulator } from '../support/sheets-emulator.js';
 import { staticAuth } from '../support/sheets-fixture.js';
 import { httpClient } from './support/http.js';
-import { startDrillMarquee, type DrillMarquee } from './support/instance.js';
+import { startTestMarquee, type TestMarquee } from '../support/marquee-instance.js';
 import { startProxy } from './support/proxy.js';
 import { fakeSystemInfo, swapSourceReader } from './support/sources.js';
 
@@ -106,7 +106,7 @@ describe('drill 3: disk full on the store path', () => {
     async () => {
       const lines: string[] = [];
       let now = Date.UTC(2026, 0, 1);
-      const m = await startDrillMarquee({
+      const m = await startTestMarquee({
         dataDir: path.join(mountPoint, 'data'),
         collect: false,
         clock: () => now,
@@ -174,7 +174,7 @@ describe('drill 3: the Google Sheet unreachable, rate-limited and slow for many 
     const sheetId = `drill-outbox-${Math.random().toString(36).slice(2, 10)}`;
     emu.addSpreadsheet(sheetId, ['Sheet1']);
     let now = Date.UTC(2026, 0, 1);
-    const m: DrillMarquee = await startDrillMarquee({
+    const m: TestMarquee = await startTestMarquee({
       collect: false,
       clock: () => now,
       sheetsAuth: staticAuth(),

@@ -7,6 +7,8 @@ import { createMarquee, startMarquee, type Marquee } from '../../src/main.js';
 import type { SheetsAuth } from '../../src/stores/sheets/client.js';
 import { copyFixtureDbs } from './fixtures.js';
 
+export type TestMarquee = Marquee & { url: string; dbs: ReturnType<typeof copyFixtureDbs>; config: Config; dataDir: string };
+
 /**
  * A real Marquee on 127.0.0.1 (port 0) over private copies of the fixture databases. The collector
  * runs one cycle at start; tests trigger more with `collector.collect()` instead of waiting on cron.
@@ -23,11 +25,14 @@ export async function startTestMarquee(
     /** Where log lines go (default: nowhere). */
     logTo?: { write(line: string): void };
     dbs?: ReturnType<typeof copyFixtureDbs>;
+    /** Reuse a data directory (a restart, a second instance); default: a fresh one. */
+    dataDir?: string;
   } = {},
-): Promise<Marquee & { url: string; dbs: ReturnType<typeof copyFixtureDbs>; config: Config }> {
+): Promise<TestMarquee> {
   const dbs = options.dbs ?? copyFixtureDbs(options.profile ?? 'tiny');
-  const dataDir = mkdtempSync(path.join(tmpdir(), 'marquee-data-'));
-  const configFile = path.join(dataDir, 'marquee.yaml');
+  const dataDir = options.dataDir ?? mkdtempSync(path.join(tmpdir(), 'marquee-data-'));
+  // Beside the data, not in it: a reused data directory keeps its own store, not a stale config.
+  const configFile = path.join(mkdtempSync(path.join(tmpdir(), 'marquee-cfg-')), 'marquee.yaml');
   writeFileSync(configFile, options.yaml ?? '');
   const config = loadConfig(
     {
@@ -49,5 +54,5 @@ export async function startTestMarquee(
     ...(options.sheetsAuth ? { sheetsAuth: options.sheetsAuth } : {}),
   });
   await startMarquee(marquee, logger, { collect: options.collect ?? true });
-  return Object.assign(marquee, { url: marquee.url!, dbs, config });
+  return Object.assign(marquee, { url: marquee.url!, dbs, config, dataDir });
 }

@@ -1,14 +1,7 @@
 import express, { Router, type Request, type Response } from 'express';
-import { embedPage, galleryPage, notFoundPage, unavailablePage } from '../pages/templates.js';
+import { embedPage, galleryPage, notFoundPage, unavailablePage, type GalleryImage } from '../pages/templates.js';
 
-export interface PageImage {
-  name: string;
-  template: string;
-  theme: string;
-  alt: string;
-  width: number;
-  height: number;
-}
+export type PageImage = GalleryImage;
 
 export interface PageDeps {
   /** Every configured image. */
