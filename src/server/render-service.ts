@@ -124,8 +124,14 @@ export class RenderService {
     this.pinned.set(entry.etag, entry);
   }
 
-  async render(snapshot: Snapshot | null, history: HistoryPoint[], request: RenderRequest, now: number): Promise<RenderedEntry> {
-    const etag = this.etagFor(snapshot, request, now);
+  /** `etag`, when the caller has already computed it for the same inputs and `now`, is not hashed again. */
+  async render(
+    snapshot: Snapshot | null,
+    history: HistoryPoint[],
+    request: RenderRequest,
+    now: number,
+    etag = this.etagFor(snapshot, request, now),
+  ): Promise<RenderedEntry> {
     const cached = this.cache.get(etag);
     if (cached) return cached;
     const posters = this.options.posters ? await this.options.posters(request.template, snapshot) : undefined;

@@ -152,3 +152,23 @@ describe('hardening', () => {
     expect(res.headers.get('x-powered-by')).toBeNull();
   });
 });
+
+describe('a render that straddles a minute', () => {
+  it('sends the ETag of the image it sends, even when the clock moves on mid-request', async () => {
+    let t = NOW;
+    let ticking = false;
+    // Every reading of the clock during the request lands in the next minute.
+    const m = await startTestMarquee({ clock: () => (ticking ? (t += 60_000) : t) });
+    try {
+      ticking = true;
+      const res = await fetch(`${m.url}/i/signature.png?bg_color=123456`);
+      ticking = false;
+      expect(res.status).toBe(200);
+      const body = Buffer.from(await res.arrayBuffer());
+      const entry = m.renders.peek(res.headers.get('etag')!);
+      expect(entry?.png.equals(body)).toBe(true);
+    } finally {
+      await m.stop();
+    }
+  });
+});

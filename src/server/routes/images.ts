@@ -74,7 +74,9 @@ export function imageRoutes(deps: AppDeps): Router {
     let entry: RenderedEntry | null | undefined = deps.renders.peek(etag);
     if (!entry) {
       const { snapshot, history } = await deps.snapshots.current();
-      if (deps.renders.etagFor(snapshot, r.request, deps.clock()) === etag) entry = await renderOrFail(deps, res, r, snapshot, history);
+      const now = deps.clock();
+      if (deps.renders.etagFor(snapshot, r.request, now) === etag)
+        entry = await renderOrFail(deps, res, r, snapshot, history, { now, etag });
       else
         return sendError(deps, res, 'png', {
           status: 404,
@@ -123,11 +125,13 @@ async function sendImage(
   snapshot: Snapshot | null,
   history: HistoryPoint[],
 ): Promise<void> {
-  const etag = deps.renders.etagFor(snapshot, r.request, deps.clock());
+  // One reading of the clock: the ETag sent and the image rendered must be of the same minute.
+  const now = deps.clock();
+  const etag = deps.renders.etagFor(snapshot, r.request, now);
   const headers: Record<string, string> = { ETag: etag, 'Cache-Control': cacheControl(r.image, r.query.cache_seconds) };
   if (snapshot) headers['Last-Modified'] = new Date(snapshot.takenAt).toUTCString();
   if (notModified(req, etag)) return void res.status(304).set(headers).end();
-  const entry = deps.renders.peek(etag) ?? (await renderOrFail(deps, res, r, snapshot, history, req.ip));
+  const entry = deps.renders.peek(etag) ?? (await renderOrFail(deps, res, r, snapshot, history, { now, etag }, req.ip));
   if (!entry) return;
   res.status(200).set(headers).type('image/png').set('Content-Length', String(entry.png.length)).end(entry.png);
 }
@@ -139,6 +143,7 @@ async function renderOrFail(
   r: Resolved,
   snapshot: Snapshot | null,
   history: HistoryPoint[],
+  at: { now: number; etag: string },
   client?: string,
 ): Promise<RenderedEntry | null> {
   const errorStyle = { template: r.image.template, theme: r.request.theme, scale: r.request.params.scale };
@@ -148,7 +153,7 @@ async function renderOrFail(
     return null;
   }
   try {
-    return await deps.renders.render(snapshot, history, r.request, deps.clock());
+    return await deps.renders.render(snapshot, history, r.request, at.now, at.etag);
   } catch (err) {
     const timeout = err instanceof RenderTimeoutError;
     deps.logger.error({ image: r.path.name, err: { name: (err as Error).name, message: (err as Error).message } }, 'render failed');
