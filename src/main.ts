@@ -106,6 +106,8 @@ export async function createMarquee(
         privateSections: config.privacy.privateSections,
         timeZone: config.render.timeZone,
         hostTimeoutMs: config.collector.sourceTimeoutMs,
+        // The demo databases never change, yet show live streams.
+        tautulliSessionsStaleAfterMs: config.demo ? 0 : config.tautulli.sessionsStaleAfterS * 1000,
       }),
       stores: stores.write,
       thresholds: config.thresholds,

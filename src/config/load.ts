@@ -21,7 +21,7 @@ export interface Config extends ParsedConfig {
   /** Where the config came from, for messages only. */
   origin: string;
   plex: ParsedConfig['plex'] & { db: string };
-  tautulli: { db: string };
+  tautulli: ParsedConfig['tautulli'] & { db: string };
 }
 
 type Env = Readonly<Record<string, string | undefined>>;
@@ -121,7 +121,7 @@ function resolve(c: ParsedConfig, origin: string, cwd: string): Config {
     demo,
     origin,
     plex: { ...c.plex, db: plexDb },
-    tautulli: { db: tautulliDb },
+    tautulli: { ...c.tautulli, db: tautulliDb },
     render: {
       ...c.render,
       templatesDir: c.render.templatesDir && path.resolve(cwd, c.render.templatesDir),

@@ -89,7 +89,18 @@ export const configSchema = z
       })
       .strict()
       .default({ processCheck: false }),
-    tautulli: z.object({ db: z.string().optional() }).strict().default({}),
+    tautulli: z
+      .object({
+        db: z.string().optional(),
+        /**
+         * Tautulli rewrites a playing session's row every few seconds; "playing" rows in a database
+         * nobody has written for this long mean Tautulli is down, and the section goes stale instead
+         * of showing ghost streams. 0 turns the check off.
+         */
+        sessionsStaleAfterS: z.number().int().min(0).default(600),
+      })
+      .strict()
+      .default({ sessionsStaleAfterS: 600 }),
     dataDir: z.string().default('./data'),
     server: z
       .object({

@@ -10,7 +10,7 @@ export interface SourcesConfig {
   timeZone: string;
   hostTimeoutMs: number;
   systemInfo?: SystemInfo;
-  /** See TautulliSourceOptions.sessionsStaleAfterMs; main.ts passes 0 in demo mode. */
+  /** See TautulliSourceOptions.sessionsStaleAfterMs (config tautulli.sessionsStaleAfterS; off in demo mode). */
   tautulliSessionsStaleAfterMs?: number;
 }
 

@@ -1,6 +1,7 @@
-import { rmSync } from 'node:fs';
+import { existsSync, rmSync, utimesSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { decodePng } from '../support/png.js';
+import { copyFixtureDbs } from '../support/fixtures.js';
 import { startTestMarquee } from '../support/marquee-instance.js';
 
 let marquee: Awaited<ReturnType<typeof startTestMarquee>>;
@@ -46,5 +47,31 @@ describe('walking skeleton over real HTTP', () => {
     const image = await fetch(`${marquee.url}/i/signature.png`);
     expect(image.status).toBe(200);
     expect(decodePng(Buffer.from(await image.arrayBuffer())).width).toBe(600);
+  });
+});
+
+describe('Tautulli down, its database still saying "playing"', () => {
+  async function withIdleTautulli(yaml: string) {
+    const dbs = copyFixtureDbs('tiny');
+    // Nothing has written the database for 20 minutes: a running Tautulli rewrites playing sessions every few seconds.
+    const then = new Date(Date.now() - 20 * 60_000);
+    for (const f of [dbs.tautulliDb, `${dbs.tautulliDb}-wal`]) if (existsSync(f)) utimesSync(f, then, then);
+    const m = await startTestMarquee({ dbs, yaml });
+    try {
+      return { tautulli: m.collector.latest!.sources.tautulli, health: (await fetch(`${m.url}/health`)).status };
+    } finally {
+      await m.stop();
+    }
+  }
+
+  it('marks Tautulli stale and fails /health rather than showing ghost streams', async () => {
+    const r = await withIdleTautulli('');
+    expect(r.tautulli.error).toMatchObject({ code: 'unavailable', message: expect.stringMatching(/is Tautulli running/) });
+    expect(r.health).toBe(503);
+  });
+
+  it('trusts the rows when the check is turned off (tautulli.sessionsStaleAfterS: 0)', async () => {
+    const r = await withIdleTautulli('tautulli:\n  sessionsStaleAfterS: 0\n');
+    expect(r.tautulli.status).toBe('ok');
   });
 });
