@@ -29,9 +29,11 @@ RUN apt-get update \
 # they land in malloc's heaps and fragment them, and RSS under load never came back down.
 # V8: a 2 MB young generation (semi-space) instead of up to 16 MB: under a burst of requests the
 # default grew the heap by ~50 MB that was never needed again (`npm run bench`, phase 5).
+# --expose-gc lets the renderer ask for a collection once large pixel buffers have died
+# (src/render/paint/reclaim.ts). Keep all three in step with `npm start` (package.json).
 ENV NODE_ENV=production \
     MALLOC_MMAP_THRESHOLD_=131072 \
-    NODE_OPTIONS=--max-semi-space-size=2 \
+    NODE_OPTIONS="--max-semi-space-size=2 --expose-gc" \
     MARQUEE_HOST=0.0.0.0 \
     MARQUEE_PORT=8080 \
     MARQUEE_DATA_DIR=/data

@@ -1,5 +1,6 @@
 import type { Express, Router } from 'express';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import { setFlagsFromString } from 'node:v8';
 import { availableParallelism } from 'node:os';
 import type { Logger } from 'pino';
 import { RateLimiterMemory } from 'rate-limiter-flexible';
@@ -40,6 +41,7 @@ export interface Marquee {
   app: Express;
   /** The server's request handler: the image replay, then Express. */
   handler: (req: IncomingMessage, res: ServerResponse) => void;
+  microCache: ResponseMicroCache;
   server?: Server;
   discord?: DiscordPoster;
   /** Starts the side jobs (the Discord poster) once serving. */
@@ -211,6 +213,7 @@ export async function createMarquee(
     handler: (req, res) => {
       if (!microCache.serve(req, res)) app(req, res);
     },
+    microCache,
     ...(discord ? { discord } : {}),
     startJobs: () => {
       if (!discord || discordTimer) return;
@@ -242,6 +245,12 @@ export async function createMarquee(
 /** Starts collecting (one cycle at once, then on schedule) and serving. */
 export async function startMarquee(marquee: Marquee, logger: Logger, options: { collect: boolean }): Promise<Marquee> {
   const { config } = marquee;
+  // V8 lets the old generation grow to up to ~4x what survived the last full collection before the
+  // next. A server answering from caches promotes a steady trickle of short-lived garbage, so after
+  // a burst of renders RSS climbed ~1.5 MB/s for tens of seconds (`npm run bench`, phase 5).
+  // 1.2x keeps it near the live size, at the price of more (concurrent, incremental) collections.
+  // A heuristic, not a limit: it cannot make the process run out of memory.
+  setFlagsFromString('--heap-growing-percent=20');
   if (options.collect) {
     await marquee.collector.collect();
     marquee.collector.start(config.collector.schedule, logger);

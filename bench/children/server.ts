@@ -48,6 +48,9 @@ export interface ServerStats {
   external: number;
   arrayBuffers: number;
   renderCount?: number;
+  /** Requests the one-second replay answered, and those it passed to Express. */
+  replayed?: number;
+  passed?: number;
 }
 
 const options = childOptions<MarqueeServerOptions | BareServerOptions>();
@@ -109,7 +112,7 @@ async function startMarqueeServer(o: MarqueeServerOptions): Promise<void> {
   serveParent(
     ready,
     {
-      stats: (): ServerStats => ({ ...memory(), renderCount: m.renders.renderCount }),
+      stats: (): ServerStats => ({ ...memory(), renderCount: m.renders.renderCount, ...m.microCache.counts }),
       collect: async () => (await m.collector.collect()).takenAt,
       ...profileHandlers(),
     },

@@ -34,20 +34,18 @@ export function canPin(cpus: number): boolean {
 }
 
 /**
- * Starts the compiled `bench/children/<name>.ts` (see build.ts) and waits for its 'ready'
- * message. `cpu` pins it, and its libuv threadpool, to one core.
- */
-/**
  * The variables `npm start` sets before `node` (package.json, e.g. glibc's malloc tuning), so every
  * measured process runs as Marquee is deployed. Read from the script itself, so the two cannot drift.
  */
 export function startScriptEnv(): Record<string, string> {
   const pkg = JSON.parse(readFileSync(path.join(path.dirname(BENCH_DIR), 'package.json'), 'utf8')) as { scripts: { start: string } };
   const env: Record<string, string> = {};
-  for (const word of pkg.scripts.start.split(/\s+/)) {
-    const m = /^([A-Z_][A-Z0-9_]*)=(\S*)$/.exec(word);
-    if (!m) break;
-    env[m[1]!] = m[2]!;
+  // Leading NAME=value or NAME='value with spaces' words, as the shell reads them.
+  const assignment = /^([A-Z_][A-Z0-9_]*)=(?:'([^']*)'|(\S*))(?:\s+|$)/;
+  let rest = pkg.scripts.start.trim();
+  for (let m = assignment.exec(rest); m; m = assignment.exec(rest)) {
+    env[m[1]!] = m[2] ?? m[3]!;
+    rest = rest.slice(m[0].length);
   }
   return env;
 }
@@ -55,7 +53,7 @@ export function startScriptEnv(): Record<string, string> {
 export async function startChild<Ready = unknown>(
   name: string,
   options: unknown,
-  opts: { cpu?: number; nodeArgs?: string[] } = {},
+  opts: { cpu?: number; nodeArgs?: string[]; asDeployed?: boolean } = {},
 ): Promise<Child<Ready>> {
   const script = path.join(DIST_CHILDREN, `${name}.js`);
   const node = [...(opts.nodeArgs ?? []), script, JSON.stringify(options)];
@@ -64,7 +62,7 @@ export async function startChild<Ready = unknown>(
   const proc = spawn(cmd, args, {
     stdio: ['ignore', 'ignore', 'inherit', 'ipc'],
     cwd: path.dirname(BENCH_DIR),
-    env: { ...process.env, ...startScriptEnv() },
+    env: { ...process.env, ...(opts.asDeployed === false ? {} : startScriptEnv()) },
   });
   const pending = new Map<number, { resolve(v: unknown): void; reject(e: Error): void }>();
   let nextId = 1;

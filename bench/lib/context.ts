@@ -16,6 +16,9 @@ export interface BenchArgs {
   sheetsTtlS: number;
   memoryS: number;
   memoryClockRate: number;
+  /** Seconds of the informational stress run after the judged one (0: skip it). */
+  memoryStressS: number;
+  memoryStressClockRate: number;
   pinned: boolean;
   skipBuild: boolean;
   /** Where CPU profiles of the measured windows go (--cpu-prof); undefined: no profiling. */

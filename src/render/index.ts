@@ -8,6 +8,7 @@ import { layoutError } from './layout/error.js';
 import { layout as layoutPure } from './layout/index.js';
 import { encodePng } from './paint/encode.js';
 import { buildIconPaths, decodeImages, paint, takePixels, type ImageMemo } from './paint/paint.js';
+import { PixelReclaimer } from './paint/reclaim.js';
 import { loadTemplates, type Template } from './template/load.js';
 import { loadThemes } from './theme/load.js';
 import { applyOverrides, type ColourOverrides } from './theme/overrides.js';
@@ -91,14 +92,22 @@ export class RenderInputError extends Error {
 
 const DEFAULT_THEME = 'dark';
 
+/** Dead pixel bytes between requested collections: two og renders at 2x, or ~16 signatures at 2x. */
+const PIXEL_GARBAGE_BYTES = 24 * 1024 * 1024;
+
 /** Loads and validates templates, themes and fonts once; throws TemplateError on a bad file. */
 export function createRenderer(opts: RendererOptions): Renderer {
+  // libvips' operation cache (process-wide, 50 MB by default) never hits here: every input is a
+  // fresh pixel buffer, and decoded posters are kept by the poster cache. It only held ~13 MB of
+  // dead images at idle (`npm run bench`, phase 5).
+  sharp.cache(false);
   const catalogue = opts.fieldCatalogue ?? builtinFields();
   const templates = loadTemplates(opts.templateDirs, catalogue);
   const themes = loadThemes(opts.themeDirs);
   if (themes.size === 0) throw new RenderInputError('unknown-theme', `no themes found in ${opts.themeDirs.join(', ')}`);
   registerFonts(opts.fontsDir);
   const measure = createMeasurer();
+  const reclaimer = new PixelReclaimer(PIXEL_GARBAGE_BYTES);
   const iconPaths = buildIconPaths();
   const formatters = new Map<string, Formatter>();
   const decoded: ImageMemo = new Map();
@@ -138,7 +147,11 @@ export function createRenderer(opts: RendererOptions): Renderer {
 
   const draw = async (list: DrawList, posters?: ReadonlyMap<string, Buffer>): Promise<RenderedImage> => {
     const pixels = takePixels(paint(list, iconPaths, await decodeImages(list, posters, decoded)));
-    return { png: await encodePng(pixels, list.encode, list.maxBytes), width: pixels.width, height: pixels.height };
+    try {
+      return { png: await encodePng(pixels, list.encode, list.maxBytes), width: pixels.width, height: pixels.height };
+    } finally {
+      reclaimer.released(pixels.data.length);
+    }
   };
 
   const renderError = async (o: RenderErrorOptions): Promise<RenderedImage> => {

@@ -37,6 +37,8 @@ const RECORDED_PATH = /^\/(?:i|v\/[^/?]+)\/[^/?]+\.png(?:\?|$)/;
 export class ResponseMicroCache {
   private readonly entries: LRUCache<string, Recorded>;
   private readonly purge: NodeJS.Timeout;
+  /** Requests answered from a recording, and those handed to Express (for the bench and tests). */
+  readonly counts = { replayed: 0, passed: 0 };
 
   constructor(private readonly o: MicroCacheOptions) {
     this.entries = new LRUCache<string, Recorded>({
@@ -57,6 +59,12 @@ export class ResponseMicroCache {
 
   /** Answers from a recording and returns true, or returns false for Express to handle. */
   serve(req: IncomingMessage, res: ServerResponse): boolean {
+    const replayed = this.replay(req, res);
+    this.counts[replayed ? 'replayed' : 'passed']++;
+    return replayed;
+  }
+
+  private replay(req: IncomingMessage, res: ServerResponse): boolean {
     if (req.method !== 'GET' || !req.url) return false;
     const entry = this.entries.get(req.url);
     if (!entry || entry.generation !== this.o.generation()) return false;

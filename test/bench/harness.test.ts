@@ -77,7 +77,7 @@ describe('bench targets', () => {
 
 describe('bench process probes', () => {
   it('runs measured processes with the environment npm start sets', () => {
-    expect(startScriptEnv()).toEqual({ MALLOC_MMAP_THRESHOLD_: '131072', NODE_OPTIONS: '--max-semi-space-size=2' });
+    expect(startScriptEnv()).toEqual({ MALLOC_MMAP_THRESHOLD_: '131072', NODE_OPTIONS: '--max-semi-space-size=2 --expose-gc' });
   });
 
   it('reads RSS, CPU time and the RSS high-water mark from /proc', () => {

@@ -3,6 +3,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
+import { startScriptEnv } from '../../bench/lib/child.js';
 
 /**
  * Docker cannot run on the development machines, so the packaging is checked as text: the
@@ -46,6 +47,17 @@ describe('Dockerfile', () => {
       const i = finalStage.find((x) => x.keyword === keyword);
       expect(i, keyword).toBeDefined();
       expect(() => JSON.parse(i!.args), `${keyword} is exec form`).not.toThrow();
+    }
+  });
+
+  it('runs the image with the memory settings npm start uses', () => {
+    const env = finalStage
+      .filter((i) => i.keyword === 'ENV')
+      .map((i) => i.args)
+      .join(' ');
+    for (const [name, value] of Object.entries(startScriptEnv())) {
+      const quoted = value.includes(' ') ? `"${value}"` : value;
+      expect(env, name).toContain(`${name}=${quoted}`);
     }
   });
 
