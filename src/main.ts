@@ -1,7 +1,7 @@
 import type { Express, Router } from 'express';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
-import { setFlagsFromString } from 'node:v8';
 import { availableParallelism } from 'node:os';
+import { setFlagsFromString } from 'node:v8';
 import type { Logger } from 'pino';
 import { RateLimiterMemory } from 'rate-limiter-flexible';
 import { Collector } from './collector/collector.js';
@@ -26,7 +26,7 @@ import { formatProblem, metricFields, MetricsRunner, validateMetrics } from './m
 import { STORE_FILE } from './stores/sqlite/sqlite-store.js';
 import type { HistoryPoint, Snapshot } from './snapshot/schema.js';
 import { readBackfill } from './sources/backfill.js';
-import { createSourceReader } from './sources/read-all.js';
+import { createSourceReader, sourcesConfig } from './sources/read-all.js';
 import { createStores, type Stores } from './stores/create.js';
 import type { SheetsAuth } from './stores/sheets/client.js';
 import { VERSION } from './version.js';
@@ -102,15 +102,7 @@ export async function createMarquee(
   const collector = new Collector(
     {
       ...(metrics ? { readMetrics: (now: number) => metrics.run(now) } : {}),
-      readSources: createSourceReader({
-        plexDb: config.plex.db,
-        tautulliDb: config.tautulli.db,
-        privateSections: config.privacy.privateSections,
-        timeZone: config.render.timeZone,
-        hostTimeoutMs: config.collector.sourceTimeoutMs,
-        // The demo databases never change, yet show live streams.
-        tautulliSessionsStaleAfterMs: config.demo ? 0 : config.tautulli.sessionsStaleAfterS * 1000,
-      }),
+      readSources: createSourceReader(sourcesConfig(config)),
       stores: stores.write,
       thresholds: config.thresholds,
       privacy: config.privacy,

@@ -14,7 +14,7 @@ import { buildInventory, unneededIdentifyingFields } from '../../src/privacy/inv
 import { loadTemplates } from '../../src/render/template/load.js';
 import { loadOrCreateSecret } from '../../src/secret.js';
 import { builtinFields } from '../../src/snapshot/fields.js';
-import { createSourceReader } from '../../src/sources/read-all.js';
+import { createSourceReader, sourcesConfig } from '../../src/sources/read-all.js';
 import { SqliteStore, STORE_FILE } from '../../src/stores/sqlite/sqlite-store.js';
 import { childOptions, failStart, ownPeakRss, serveParent } from '../lib/child.js';
 import { startProfile } from '../lib/profiler.js';
@@ -58,13 +58,7 @@ async function main(job: CollectJob): Promise<CollectResult> {
   const store = new SqliteStore({ file: path.join(dataDir, STORE_FILE), retentionDays: config.history.retentionDays });
   let clock = job.nowMs;
   const collector = new Collector({
-    readSources: createSourceReader({
-      plexDb: config.plex.db,
-      tautulliDb: config.tautulli.db,
-      privateSections: config.privacy.privateSections,
-      timeZone: config.render.timeZone,
-      hostTimeoutMs: config.collector.sourceTimeoutMs,
-    }),
+    readSources: createSourceReader(sourcesConfig(config)),
     stores: [store],
     thresholds: config.thresholds,
     privacy: config.privacy,

@@ -37,7 +37,7 @@ const RECORDED_PATH = /^\/(?:i|v\/[^/?]+)\/[^/?]+\.png(?:\?|$)/;
 export class ResponseMicroCache {
   private readonly entries: LRUCache<string, Recorded>;
   private readonly purge: NodeJS.Timeout;
-  /** Requests answered from a recording, and those handed to Express (for the bench and tests). */
+  /** Requests answered from a recording, and those handed to Express (the bench reports them). */
   readonly counts = { replayed: 0, passed: 0 };
 
   constructor(private readonly o: MicroCacheOptions) {

@@ -1,3 +1,4 @@
+import type { Config } from '../config/load.js';
 import type { SourceResults } from '../snapshot/merge.js';
 import { createHostReader, type SystemInfo } from './host/host-source.js';
 import { readPlex } from './plex/plex-source.js';
@@ -12,6 +13,19 @@ export interface SourcesConfig {
   systemInfo?: SystemInfo;
   /** See TautulliSourceOptions.sessionsStaleAfterMs (config tautulli.sessionsStaleAfterS; off in demo mode). */
   tautulliSessionsStaleAfterMs?: number;
+}
+
+/** What the sources read, from the configuration: the one mapping the server and the bench share. */
+export function sourcesConfig(config: Config): SourcesConfig {
+  return {
+    plexDb: config.plex.db,
+    tautulliDb: config.tautulli.db,
+    privateSections: config.privacy.privateSections,
+    timeZone: config.render.timeZone,
+    hostTimeoutMs: config.collector.sourceTimeoutMs,
+    // The demo databases never change, yet show live streams.
+    tautulliSessionsStaleAfterMs: config.demo ? 0 : config.tautulli.sessionsStaleAfterS * 1000,
+  };
 }
 
 /**

@@ -40,14 +40,15 @@ describe('response micro-cache', () => {
       const res = await fetch(base + path, { headers });
       return { status: res.status, body: Buffer.from(await res.arrayBuffer()).toString(), headers: res.headers };
     };
-    return { state, get };
+    return { state, get, cache };
   }
 
   it('replays a 200 image answer byte for byte, headers included, without reaching the route', async () => {
-    const { state, get } = await rig();
+    const { state, get, cache } = await rig();
     const first = await get('/i/signature.png?theme=dark');
     const again = await get('/i/signature.png?theme=dark');
     expect(state.hits).toBe(1);
+    expect(cache.counts).toEqual({ replayed: 1, passed: 1 });
     expect(again).toMatchObject({ status: 200, body: first.body });
     expect(again.headers.get('etag')).toBe('"v1"');
     expect(again.headers.get('cache-control')).toBe('public, max-age=60');
