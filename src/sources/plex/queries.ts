@@ -4,8 +4,10 @@
  * SQLite, so no ORDER BY title_sort and no FTS here.
  */
 
-/** metadata_type codes that count as library items; clips (12), trailers (5), playlists (15),
- *  collections (18) and photo albums (14) are deliberately absent. */
+/** metadata_type codes that count as library items (plexapi SEARCHTYPES). Deliberately absent:
+ *  clips (12: every trailer, featurette or deleted scene, in the movie's section or in none, and
+ *  the videos of a photo library), trailers (5), photo albums (14), playlists (15), collections
+ *  (18, which sit in the section next to the movies) and optimized-version jobs (42). */
 export const COUNTED_TYPES = {
   1: 'movies',
   2: 'shows',
@@ -30,7 +32,10 @@ export const countsSql = `
   WHERE library_section_id IS NOT NULL
   GROUP BY library_section_id, metadata_type`;
 
-/** ...minus the (few) deleted ones, found through the deleted_at index. */
+/** ...minus the (few) in the trash, found through the deleted_at index. A file gone from disk keeps
+ *  its item with deleted_at set until the trash is emptied ("Empty trash automatically after every
+ *  scan" off); a show, season or album is trashed with everything under it. A movie with several
+ *  versions is one metadata_items row, so it counts once. */
 export const deletedCountsSql = `
   WITH deleted AS MATERIALIZED (
     SELECT library_section_id AS sectionId, metadata_type AS type FROM metadata_items WHERE deleted_at > 0)
@@ -38,17 +43,24 @@ export const deletedCountsSql = `
   WHERE sectionId IS NOT NULL
   GROUP BY sectionId, type`;
 
-/** Size and duration of every physical file still present (multiple versions and optimised copies
- *  use disk too), outside the private sections given as a JSON array of ids. No index covers
- *  media_parts' size, duration and deleted_at, so one table pass is the floor; the query keeps it
- *  to that pass: CROSS JOIN pins media_parts as the sequential outer scan (the unary + keeps it off
- *  the deleted_at index, which would add a seek per row), media_items is reached by primary key in
- *  nearly ascending order, and one aggregate row replaces a GROUP BY section, whose sorter took
- *  every joined row (half the query's time on the large fixture). */
+/** Size and duration of every physical file still present (multiple versions, optimised copies and
+ *  extras use disk too), outside the private sections given as a JSON array of ids.
+ *  - A file that went missing keeps its rows until the trash is emptied, with deleted_at set on its
+ *    media_parts row and on its media_items row (a replaced version, a trashed item): both filters.
+ *  - A multi-episode file ("S01E03-E04") is one file but one media_item + media_parts row per episode:
+ *    Plex's Series Scanner gives each episode the same part and a display_offset of
+ *    (episode - first) * 100 / count, so only the first (offset 0, or NULL on items that never had
+ *    one) is counted. The same file under two unrelated items (one folder added to two libraries)
+ *    is still counted twice: telling it apart needs a pass over every path.
+ *  No index covers media_parts' size, duration and deleted_at, so one table pass is the floor; the
+ *  query keeps it to that pass: CROSS JOIN pins media_parts as the sequential outer scan (the unary +
+ *  keeps it off the deleted_at index, which would add a seek per row), media_items is reached by
+ *  primary key in nearly ascending order, and one aggregate row replaces a GROUP BY section, whose
+ *  sorter took every joined row (half the query's time on the large fixture). */
 export const filesSql = `
   SELECT COALESCE(SUM(mp.size), 0) AS bytes, COALESCE(SUM(mp.duration), 0) AS durationMs
   FROM media_parts mp CROSS JOIN media_items m ON m.id = mp.media_item_id
-  WHERE +mp.deleted_at IS NULL AND m.deleted_at IS NULL
+  WHERE +mp.deleted_at IS NULL AND m.deleted_at IS NULL AND COALESCE(m.display_offset, 0) = 0
     AND (m.library_section_id IS NULL OR m.library_section_id NOT IN (SELECT value FROM json_each(?)))`;
 
 /** Items Plex flags adult (is_adult, added in newer PMS versions) never show.
