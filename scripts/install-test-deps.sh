@@ -6,6 +6,9 @@ need=()
 command -v chromium >/dev/null 2>&1 || need+=(chromium)
 dpkg -s fonts-noto-cjk >/dev/null 2>&1 || need+=(fonts-noto-cjk)
 dpkg -s fonts-noto-color-emoji >/dev/null 2>&1 || need+=(fonts-noto-color-emoji)
+# The Tautulli oracle runs SQLite's 'localtime' in each zone under test: glibc reads tzdata, and
+# silently falls back to UTC without it.
+dpkg -s tzdata >/dev/null 2>&1 || need+=(tzdata)
 if [ ${#need[@]} -gt 0 ]; then
   SUDO=""
   [ "$(id -u)" -ne 0 ] && SUDO="sudo"

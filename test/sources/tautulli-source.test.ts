@@ -6,7 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { execSchema, readSchema } from '../../fixtures/generator/sql.js';
 import { mostConcurrent } from '../../src/sources/tautulli/concurrency.js';
 import { readTautulli, type TautulliData } from '../../src/sources/tautulli/tautulli-source.js';
-import { FIXTURE_NOW_MS, FIXTURE_NOW_S, fixtureDbs } from '../support/fixtures.js';
+import { copyFixtureDbs, FIXTURE_NOW_MS, FIXTURE_NOW_S, fixtureDbs } from '../support/fixtures.js';
 
 /**
  * Oracle: raw rows, Tautulli's rules applied in JavaScript. A play is a reference_id group of
@@ -91,12 +91,10 @@ describe('Tautulli source: history as Tautulli computes it', () => {
     expect(data.history.topPlatforms[0]!.plays).toBe(best);
   });
 
-  it('buckets 30 days of plays per UTC hour and per day, missing days as zero', () => {
-    const hours = new Array<number>(24).fill(0);
-    for (const p of plays(FIXTURE_NOW_S - 30 * 86_400)) hours[new Date(p.first.started * 1000).getUTCHours()]!++;
-    expect(data.history.playsByHour).toEqual(hours);
+  it('lists 30 calendar days ending today, missing days as zero (values: see tautulli-conformance.test.ts)', () => {
     expect(data.history.playsByDay).toHaveLength(30);
     expect(data.history.playsByDay.at(-1)!.date).toBe(new Date(FIXTURE_NOW_MS).toISOString().slice(0, 10));
+    expect(data.history.playsByWeekday).toHaveLength(7);
   });
 
   it('finds the most concurrent streams with a sweep (stops before starts at equal times)', () => {
@@ -117,17 +115,17 @@ describe('Tautulli source: history as Tautulli computes it', () => {
 });
 
 describe('Tautulli source: live streams', () => {
-  it('reads live sessions, ignoring rows that have stopped', () => {
+  it('reads every row Tautulli keeps for a live stream (stopped = last write), ignoring one being stopped', () => {
     const db = new Database(tautulliDb, { readonly: true });
-    const live = db.prepare("SELECT * FROM sessions WHERE stopped IS NULL AND state <> 'stopped' ORDER BY started, id").all() as Record<
-      string,
-      unknown
-    >[];
-    const stale = db.prepare("SELECT COUNT(*) AS n FROM sessions WHERE stopped IS NOT NULL OR state = 'stopped'").get() as { n: number };
+    const live = db.prepare("SELECT * FROM sessions WHERE state <> 'stopped' ORDER BY started, id").all() as Record<string, unknown>[];
+    const stopping = db.prepare("SELECT COUNT(*) AS n FROM sessions WHERE state = 'stopped'").get() as { n: number };
     db.close();
-    expect(stale.n).toBeGreaterThan(0);
+    // As Tautulli writes them: never a NULL `stopped` on a live row.
+    expect(live.every((s) => typeof s.stopped === 'number')).toBe(true);
+    expect(stopping.n).toBeGreaterThan(0);
     const a = data.activity;
     expect(a.streamCount).toBe(live.length);
+    expect(a.streamCount).toBeGreaterThan(0);
     expect(a.transcode).toBe(live.filter((s) => s.transcode_decision === 'transcode').length);
     expect(a.directStream).toBe(live.filter((s) => s.transcode_decision === 'copy').length);
     expect(a.directPlay).toBe(live.filter((s) => s.transcode_decision === 'direct play').length);
@@ -138,9 +136,17 @@ describe('Tautulli source: live streams', () => {
       lan: sum(live.filter((s) => s.location === 'lan')),
       wan: sum(live.filter((s) => s.location === 'wan')),
     });
+    expect(a.bandwidthKbps.total).toBeGreaterThan(0);
     const first = live[0]!;
     const stream = a.streams[0]!;
     expect(stream.progress).toBeCloseTo(Number(first.view_offset) / Number(first.duration), 6);
+  });
+
+  it('with the stale check on, counts rows written within the limit as live', async () => {
+    const result = await readTautulli({ dbPath: tautulliDb, now: FIXTURE_NOW_MS, timeZone: 'UTC', sessionsStaleAfterMs: 600_000 });
+    if (!result.ok) throw new Error(result.error.message);
+    expect(result.data.activity.streamCount).toBe(data.activity.streamCount);
+    expect(result.data.skipped?.ghostSessions).toBe(0);
   });
 });
 
@@ -220,12 +226,10 @@ describe('Tautulli source: the windowed history read', () => {
     expect(result.data.history.windows[key]).toEqual({ plays: plays.size, watchTimeS });
   });
 
-  it('places a play in the hour its first segment inside the window started, and sweeps back-to-back segments apart', async () => {
+  it('draws no graph series without session_history_metadata or a library of its type, as graphs.py', async () => {
     const result = await readTautulli({ dbPath, now: now * 1000, timeZone: 'UTC' });
     if (!result.ok) throw new Error(result.error.message);
-    const hours = new Array<number>(24).fill(0);
-    for (const id of [3, 4, 5, 6, 8]) hours[new Date(rows[id - 1]![2] * 1000).getUTCHours()]!++;
-    expect(result.data.history.playsByHour).toEqual(hours);
+    expect(result.data.history.playsByHour.every((n) => n === 0)).toBe(true);
     // Rows 4 and 5 meet at one instant; none of the others overlap.
     expect(result.data.history.mostConcurrent.streams).toBe(1);
   });
@@ -235,12 +239,12 @@ describe('mostConcurrent', () => {
   it.each([
     ['nothing', [], { count: 0, at: null }],
     [
-      'back-to-back segments',
+      'back-to-back segments (the later run is the moment)',
       [
         [10, 20],
         [20, 30],
       ],
-      { count: 1, at: 10 },
+      { count: 1, at: 20 },
     ],
     [
       'nested segments',
@@ -268,9 +272,78 @@ describe('mostConcurrent', () => {
         [2.25, 4],
         [3, 5.5],
       ],
-      { count: 2, at: 2.25 },
+      { count: 2, at: 3 },
     ],
   ] as const)('%s', (_name, segments, expected) => {
     expect(mostConcurrent(segments)).toEqual(expected);
+  });
+});
+
+describe('Tautulli source: rows no running Tautulli would leave', () => {
+  const HOUR_S = 3600;
+  let copy: ReturnType<typeof copyFixtureDbs>;
+  beforeAll(() => {
+    copy = copyFixtureDbs('tiny');
+  });
+  afterAll(() => rmSync(copy.dir, { recursive: true, force: true }));
+
+  const read = () => readTautulli({ dbPath: copy.tautulliDb, now: FIXTURE_NOW_MS, timeZone: 'UTC', sessionsStaleAfterMs: 600_000 });
+  const exec = (sql: string, ...args: unknown[]) => {
+    const db = new Database(copy.tautulliDb);
+    db.prepare(sql).run(...args);
+    db.close();
+  };
+  const liveRows = () => {
+    const db = new Database(copy.tautulliDb, { readonly: true });
+    const n = db.prepare("SELECT COUNT(*) FROM sessions WHERE state <> 'stopped'").pluck().get() as number;
+    db.close();
+    return n;
+  };
+
+  it('leaves out a playing row whose last write is hours old while others are fresh, and counts it', async () => {
+    const before = liveRows();
+    exec("UPDATE sessions SET stopped = ? WHERE id = (SELECT MIN(id) FROM sessions WHERE state = 'playing')", FIXTURE_NOW_S - 3 * HOUR_S);
+    const result = await read();
+    if (!result.ok) throw new Error(result.error.message);
+    expect(result.data.activity.streamCount).toBe(before - 1);
+    expect(result.data.skipped?.ghostSessions).toBe(1);
+  });
+
+  it('fails (the section goes stale) when every live-looking row was left by a Tautulli that stopped writing', async () => {
+    exec("UPDATE sessions SET stopped = ? WHERE state <> 'stopped'", FIXTURE_NOW_S - 5 * HOUR_S);
+    const result = await read();
+    expect(result.ok).toBe(false);
+    if (!result.ok) {
+      expect(result.error.code).toBe('stale');
+      expect(result.error.detail).toMatch(/Tautulli has not written a live session for 300 min/);
+    }
+  });
+
+  it('skips and counts history rows with no reference_id, stopped before started, negative pauses or unknown media types', async () => {
+    const before = await readTautulli({ dbPath: copy.tautulliDb, now: FIXTURE_NOW_MS, timeZone: 'UTC' });
+    if (!before.ok) throw new Error(before.error.message);
+    const t = FIXTURE_NOW_S - 2 * HOUR_S;
+    const insert = `INSERT INTO session_history (reference_id, started, stopped, paused_counter, media_type, section_id, user_id, user, platform)
+                    VALUES (?, ?, ?, ?, ?, 1, 1, 'x', 'Web')`;
+    exec(insert, null, t, t + 600, 0, 'movie');
+    exec(insert, 1, t + 600, t, 0, 'movie');
+    exec(insert, 1, t, t + 600, -50, 'movie');
+    exec(insert, 1, t, t + 600, 0, 'podcast');
+    const after = await readTautulli({ dbPath: copy.tautulliDb, now: FIXTURE_NOW_MS, timeZone: 'UTC' });
+    if (!after.ok) throw new Error(after.error.message);
+    expect(after.data.history.windows).toEqual(before.data.history.windows);
+    expect(after.data.skipped?.malformedHistory).toBe(4);
+  });
+
+  it('skips a live row of a media type Tautulli does not write', async () => {
+    exec(
+      "UPDATE sessions SET stopped = ?, media_type = 'podcast' WHERE id = (SELECT MAX(id) FROM sessions WHERE state <> 'stopped')",
+      FIXTURE_NOW_S,
+    );
+    exec("UPDATE sessions SET stopped = ? WHERE state <> 'stopped' AND media_type <> 'podcast'", FIXTURE_NOW_S - 30);
+    const result = await read();
+    if (!result.ok) throw new Error(result.error.message);
+    expect(result.data.skipped?.malformedSessions).toBe(1);
+    expect(result.data.activity.streamCount).toBe(liveRows() - 1);
   });
 });

@@ -1,3 +1,4 @@
+import Database from 'better-sqlite3';
 import { copyFileSync, existsSync, mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -21,8 +22,16 @@ export function fixtureDbs(profile: 'tiny' | 'demo'): FixtureDbs {
   return { plexDb: path.join(dir, 'com.plexapp.plugins.library.db'), tautulliDb: path.join(dir, 'tautulli.db') };
 }
 
-/** A private copy for tests that delete, lock or corrupt a database. */
-export function copyFixtureDbs(profile: 'tiny' | 'demo'): FixtureDbs & { dir: string } {
+/**
+ * A private copy for tests that delete, lock or corrupt a database. Its live Tautulli sessions are
+ * re-stamped as a running Tautulli keeps them: each row's `stopped` (its last write) moves so that
+ * the newest write is at `sessionsWrittenAt` (default: the real clock, which servers under test use),
+ * keeping the rows' spacing. Pass `null` to keep the generator's stamps (relative to FIXTURE_NOW_S).
+ */
+export function copyFixtureDbs(
+  profile: 'tiny' | 'demo',
+  options: { sessionsWrittenAt?: number | null } = {},
+): FixtureDbs & { dir: string } {
   const source = fixtureDbs(profile);
   const dir = mkdtempSync(path.join(tmpdir(), `marquee-${profile}-`));
   const out = { dir, plexDb: path.join(dir, path.basename(source.plexDb)), tautulliDb: path.join(dir, path.basename(source.tautulliDb)) };
@@ -32,6 +41,15 @@ export function copyFixtureDbs(profile: 'tiny' | 'demo'): FixtureDbs & { dir: st
   ] as const) {
     copyFileSync(from, to);
     if (existsSync(`${from}-wal`)) copyFileSync(`${from}-wal`, `${to}-wal`);
+  }
+  const writtenAt = options.sessionsWrittenAt === undefined ? Date.now() : options.sessionsWrittenAt;
+  if (writtenAt !== null) {
+    const db = new Database(out.tautulliDb);
+    try {
+      db.prepare('UPDATE sessions SET stopped = stopped + (? - (SELECT MAX(stopped) FROM sessions))').run(Math.floor(writtenAt / 1000));
+    } finally {
+      db.close();
+    }
   }
   return out;
 }

@@ -112,6 +112,7 @@ export function sampleSnapshot(takenAt = Date.UTC(2025, 0, 15, 12, 0, 0)): Snaps
         date: new Date(takenAt - (2 - i) * day).toISOString().slice(0, 10),
         plays: i + 1,
       })),
+      playsByWeekday: [3, 1, 4, 1, 5, 9, 2],
       mostConcurrent: { streams: 4, at: takenAt - 5 * day },
     },
     host: {

@@ -90,6 +90,7 @@ export function sampleSnapshot(over: Partial<Snapshot> = {}): Snapshot {
       topPlatforms: [],
       playsByHour: Array.from({ length: 24 }, (_, h) => Math.round(10 + 8 * Math.sin(h / 3))),
       playsByDay: [],
+      playsByWeekday: [0, 0, 0, 0, 0, 0, 0],
       mostConcurrent: { streams: 6, at: NOW - 3 * 86_400_000 },
     },
     host: {

@@ -2,9 +2,11 @@
 export type SegmentTimes = readonly [started: number, stopped: number];
 
 /**
- * Tautulli's "most concurrent streams": a sweep over segment start/stop times in which, at equal
- * times, stops are processed before starts (it sorts "<time>A" stop keys before "<time>B" start keys),
- * so back-to-back segments do not count as overlapping.
+ * Tautulli's "most concurrent streams" (datafactory.get_home_stats, calc_most_concurrent): a sweep over
+ * segment start/stop times in which, at equal times, stops are processed before starts (it sorts
+ * "<time>A" stop keys before "<time>B" start keys), so back-to-back segments do not count as
+ * overlapping. Its moment is the start of the LAST run that reaches the peak: Tautulli remembers a
+ * start whenever the count is >= the best seen so far and records it at the next stop with >=.
  */
 export function mostConcurrent(segments: ReadonlyArray<SegmentTimes>): { count: number; at: number | null } {
   return segments.every((s) => packable(s[0]) && packable(s[1])) ? sweepPacked(segments) : sweepEvents(segments);
@@ -25,18 +27,12 @@ function sweepPacked(segments: ReadonlyArray<SegmentTimes>): { count: number; at
     keys[2 * i + 1] = segment[1] * 2;
   }
   keys.sort();
-  let count = 0;
-  let best = 0;
-  let at: number | null = null;
+  const sweep = new TautulliSweep();
   for (const key of keys) {
-    const isStart = key % 2 !== 0;
-    count += isStart ? 1 : -1;
-    if (count > best) {
-      best = count;
-      at = (key - 1) / 2;
-    }
+    if (key % 2 !== 0) sweep.start((key - 1) / 2);
+    else sweep.stop();
   }
-  return { count: best, at };
+  return sweep.result();
 }
 
 /** The general sweep, kept for times that are not integers (never written by Tautulli, but foreign data). */
@@ -46,15 +42,35 @@ function sweepEvents(segments: ReadonlyArray<SegmentTimes>): { count: number; at
     events.push([started, 1], [stopped, -1]);
   }
   events.sort((a, b) => a[0] - b[0] || a[1] - b[1]);
-  let count = 0;
-  let best = 0;
-  let at: number | null = null;
+  const sweep = new TautulliSweep();
   for (const [time, delta] of events) {
-    count += delta;
-    if (count > best) {
-      best = count;
-      at = time;
-    }
+    if (delta === 1) sweep.start(time);
+    else sweep.stop();
   }
-  return { count: best, at };
+  return sweep.result();
+}
+
+/** calc_most_concurrent's loop, event by event, with its `>=` comparisons. */
+class TautulliSweep {
+  private count = 0;
+  private lastCount = 0;
+  private lastStart: number | null = null;
+  private best: { count: number; at: number | null } = { count: 0, at: null };
+
+  start(time: number): void {
+    this.count++;
+    if (this.count >= this.lastCount) this.lastStart = time;
+  }
+
+  stop(): void {
+    if (this.count >= this.lastCount) {
+      this.lastCount = this.count;
+      this.best = { count: this.count, at: this.lastStart };
+    }
+    this.count--;
+  }
+
+  result(): { count: number; at: number | null } {
+    return this.best;
+  }
 }

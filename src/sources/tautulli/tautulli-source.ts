@@ -1,11 +1,11 @@
 import type Database from 'better-sqlite3';
-import { statSync } from 'node:fs';
 import type { Activity, History, MediaKind, Stream } from '../../snapshot/schema.js';
 import { runSource, type SourceResult } from '../result.js';
 import { openReadOnly } from '../sqlite-readonly.js';
-import { bucketHourSlots } from './buckets.js';
+import { playGraphs, type GraphSegment } from './buckets.js';
 import { mostConcurrent, type SegmentTimes } from './concurrency.js';
 import * as q from './queries.js';
+import { KNOWN_MEDIA_TYPES } from './queries.js';
 
 export interface TautulliSourceOptions {
   dbPath: string;
@@ -17,10 +17,18 @@ export interface TautulliSourceOptions {
   /** Section names or ids whose plays are not counted publicly and whose titles never appear. */
   privateSections?: ReadonlyArray<string | number>;
   /**
-   * Tautulli rewrites a playing session's row (view_offset) on every timeline event Plex sends, every
-   * few seconds (activity_handler.py set_session_state). Rows that say "playing" in a database nobody
-   * has written for this long were left by a Tautulli that is not running: the source fails (and
-   * the section goes stale) instead of showing ghost streams. Undefined or 0: off (demo data).
+   * Tautulli's "Group History" setting (GROUP_HISTORY_TABLES, on by default): on, a play is a
+   * reference_id group of segments; off, every segment is a play. It lives in Tautulli's config.ini,
+   * not in its database, so the admin mirrors it here (config tautulli.groupHistory).
+   */
+  groupHistory?: boolean;
+  /**
+   * Tautulli rewrites a live session's row, stamping `stopped` with the write time, at least once a
+   * minute while it plays and on every event while paused (activity_handler.process: update_db_session
+   * after 60 s, on_pause(still_paused=True)), and force-stops a session it has not heard of for 5
+   * minutes. A row last written longer ago than this was left by a Tautulli that stopped: it is not a
+   * live stream. When every live-looking row is such a ghost, the source fails and the section goes
+   * stale. Undefined or 0: off (demo data, whose rows were written once).
    */
   sessionsStaleAfterMs?: number;
 }
@@ -28,6 +36,8 @@ export interface TautulliSourceOptions {
 export interface TautulliData {
   activity: Activity;
   history: History;
+  /** Rows read but not trusted, for the cycle log (never part of the snapshot). */
+  skipped?: { ghostSessions: number; malformedSessions: number; malformedHistory: number };
 }
 
 const DAY_S = 86_400;
@@ -36,44 +46,24 @@ const PAGE_CACHE_PAGES = 256;
 export function readTautulli(options: TautulliSourceOptions): Promise<SourceResult<TautulliData>> {
   return runSource(() => {
     const handle = openReadOnly(options.dbPath, options.busyTimeoutMs);
-    let data: TautulliData;
     try {
       // Same reason as the Plex source: a one-cycle connection only ever grows better-sqlite3's
       // 16 MB default page cache, and each cycle's fresh pages were RSS the server never got back.
       handle.db.pragma(`cache_size = ${PAGE_CACHE_PAGES}`);
-      data = handle.db.transaction(() => {
+      return handle.db.transaction((): TautulliData => {
         const privateIds = JSON.stringify(privateSectionIds(handle.db, options.privateSections ?? []));
-        return { activity: readActivity(handle.db, privateIds), history: readHistory(handle.db, options, privateIds) };
+        const live = readActivity(handle.db, options, privateIds);
+        const history = readHistory(handle.db, options, privateIds);
+        return {
+          activity: live.activity,
+          history: history.history,
+          skipped: { ghostSessions: live.ghosts, malformedSessions: live.malformed, malformedHistory: history.malformed },
+        };
       })();
     } finally {
       handle.close();
     }
-    assertSessionsLive(options, data.activity);
-    return data;
   });
-}
-
-function assertSessionsLive(options: TautulliSourceOptions, activity: Activity): void {
-  const limit = options.sessionsStaleAfterMs ?? 0;
-  if (limit <= 0 || activity.playing === 0) return;
-  // The -wal takes Tautulli's writes between checkpoints, the main file at checkpoints. An empty
-  // -wal holds no writes (our own read-only opens create one after Tautulli removed it).
-  const mtimes = [options.dbPath, `${options.dbPath}-wal`].map((f) => {
-    try {
-      const st = statSync(f);
-      return st.size > 0 ? st.mtimeMs : 0;
-    } catch {
-      return 0;
-    }
-  });
-  const idleMs = options.now - Math.max(...mtimes);
-  if (idleMs <= limit) return;
-  throw Object.assign(
-    new Error(
-      `Tautulli has not written its database for ${Math.round(idleMs / 60_000)} min while ${activity.playing} stream(s) show as playing: is Tautulli running?`,
-    ),
-    { code: 'ESTALE' },
-  );
 }
 
 function privateSectionIds(db: Database.Database, sections: ReadonlyArray<string | number>): number[] {
@@ -105,18 +95,36 @@ interface SessionRow {
   grandparent_thumb: string | null;
   user: string | null;
   friendly_name: string | null;
+  started: number | null;
+  stopped: number | null;
 }
 
-function readActivity(db: Database.Database, privateIds: string): Activity {
+function readActivity(db: Database.Database, options: TautulliSourceOptions, privateIds: string) {
   const hidden = new Set(JSON.parse(privateIds) as number[]);
   const rows = db.prepare(q.liveSessionsSql).all() as SessionRow[];
+  const limitS = (options.sessionsStaleAfterMs ?? 0) / 1000;
+  const nowS = options.now / 1000;
+  const known = rows.filter((row) => (KNOWN_MEDIA_TYPES as readonly string[]).includes(row.media_type ?? ''));
+  // `stopped` is the row's last write (see liveSessionsSql); a row never written has no claim to be live.
+  const ghost = (row: SessionRow) => limitS > 0 && (row.stopped === null || nowS - Number(row.stopped) > limitS);
+  const live = known.filter((row) => !ghost(row));
+  const ghosts = known.length - live.length;
+  if (ghosts > 0 && live.length === 0) {
+    const newest = Math.max(...known.map((row) => Number(row.stopped ?? 0)));
+    throw Object.assign(
+      new Error(
+        `Tautulli has not written a live session for ${Math.round((nowS - newest) / 60)} min while ${ghosts} show as streaming: is Tautulli running?`,
+      ),
+      { code: 'ESTALE' },
+    );
+  }
   // A stream from a private section still loads the server, so it counts; what it plays never shows.
-  const streams = rows.map((row) => {
+  const streams = live.map((row) => {
     const stream = toStream(row);
     return row.section_id !== null && hidden.has(row.section_id) ? { ...stream, watching: null } : stream;
   });
   const sum = (pick: (s: Stream) => boolean) => streams.filter(pick).reduce((n, s) => n + s.bandwidthKbps, 0);
-  return {
+  const activity: Activity = {
     streamCount: streams.length,
     directPlay: streams.filter((s) => s.decision === 'direct play').length,
     directStream: streams.filter((s) => s.decision === 'copy').length,
@@ -126,6 +134,7 @@ function readActivity(db: Database.Database, privateIds: string): Activity {
     bandwidthKbps: { total: sum(() => true), lan: sum((s) => s.location === 'lan'), wan: sum((s) => s.location === 'wan') },
     streams,
   };
+  return { activity, ghosts, malformed: rows.length - known.length };
 }
 
 /** Tautulli derives the stream decision from video and audio when the combined one is missing. */
@@ -140,90 +149,90 @@ const kindOf = (mediaType: string | null): MediaKind =>
   (({ movie: 'movie', episode: 'episode', track: 'track', photo: 'photo', clip: 'other' }) as Record<string, MediaKind>)[mediaType ?? ''] ??
   'other';
 
+/** Tautulli copies Plex attributes with a '' default, so INTEGER columns can hold '' (or text). */
+const num = (value: unknown): number => {
+  const n = Number(value);
+  return Number.isFinite(n) ? n : 0;
+};
+
 function toStream(row: SessionRow): Stream {
-  const duration = row.duration ?? 0;
+  const duration = num(row.duration);
   const state = row.state === 'paused' ? 'paused' : row.state === 'buffering' ? 'buffering' : 'playing';
   const hasParent = row.media_type === 'episode' || row.media_type === 'track';
+  const year = num(row.year);
   return {
     kind: kindOf(row.media_type),
     state,
     decision: decisionOf(row),
-    progress: duration > 0 ? Math.min(1, Math.max(0, (row.view_offset ?? 0) / duration)) : 0,
+    progress: duration > 0 ? Math.min(1, Math.max(0, num(row.view_offset) / duration)) : 0,
     durationMs: duration,
-    bandwidthKbps: row.bandwidth ?? 0,
+    bandwidthKbps: num(row.bandwidth),
     location: row.location === 'lan' ? 'lan' : 'wan',
     watching: {
       title: row.title ?? '',
-      grandparentTitle: hasParent ? row.grandparent_title : null,
-      year: row.year,
-      thumb: (hasParent ? row.grandparent_thumb : row.thumb) ?? row.thumb,
+      grandparentTitle: hasParent ? row.grandparent_title || null : null,
+      year: Number.isInteger(year) && year > 0 ? year : null,
+      thumb: (hasParent ? row.grandparent_thumb : row.thumb) || row.thumb || null,
     },
     viewer: { name: row.friendly_name?.trim() || row.user || 'unknown' },
   };
 }
 
-interface PlayTotals {
-  plays: number;
-  watchTimeS: number;
-}
-
-interface HourSlot extends PlayTotals {
-  slot: number;
-}
-
-function readHistory(db: Database.Database, options: TautulliSourceOptions, privateIds: string): History {
+function readHistory(db: Database.Database, options: TautulliSourceOptions, privateIds: string): { history: History; malformed: number } {
   const nowS = Math.floor(options.now / 1000);
   const limit = options.topLimit ?? 5;
-  const windowStatement = db.prepare(q.windowSql);
+  const queries = q.historyQueries(options.groupHistory === false ? 'id' : 'reference_id');
+  const windowStatement = db.prepare(queries.window);
   const window = (days: number): PlayTotals => {
     const row = windowStatement.get({ since: nowS - days * DAY_S, private: privateIds }) as PlayTotals;
     return { plays: row.plays, watchTimeS: row.watchTimeS };
   };
   const since30 = nowS - 30 * DAY_S;
   const top = <T>(sql: string) => db.prepare(sql).all({ since: since30, limit, private: privateIds }) as T[];
-  const slots = db.prepare(q.playsPerHourSlotSql).all({ since: since30, private: privateIds }) as HourSlot[];
-  const buckets = bucketHourSlots(slots, { now: options.now, days: 30, timeZone: options.timeZone });
   // Tens of thousands of rows: arrays are much cheaper to hand over than objects.
+  const graphRows = db.prepare(queries.graphSegments).raw().all({ since: since30, private: privateIds }) as GraphSegment[];
+  const libraryTypes = new Set(db.prepare(q.libraryTypesSql).pluck().all() as string[]);
+  const graphs = playGraphs(graphRows, { now: options.now, days: 30, timeZone: options.timeZone, libraryTypes });
   const segments = db.prepare(q.concurrencySql).raw().all({ since: since30, private: privateIds }) as SegmentTimes[];
   const peak = mostConcurrent(segments);
-  type Titled = { title: string | null; year: number | null; thumb: string | null; plays: number; watchTimeS: number };
-  const titled = (r: Titled) => ({
-    watching: { title: r.title ?? '', grandparentTitle: null, year: r.year, thumb: r.thumb },
-    plays: r.plays,
-    watchTimeS: r.watchTimeS,
-  });
-  return {
-    windows: { '24h': window(1), '7d': window(7), '30d': totalOfSlots(slots) ?? window(30) },
-    topUsers: top<{ name: string | null; plays: number; watchTimeS: number }>(q.topUsersSql).map((r) => ({
+  const malformed = Number(db.prepare(q.malformedHistorySql).pluck().get({ since: since30 }) ?? 0);
+  type Titled = { title: string | null; year: number | string | null; thumb: string | null; plays: number; watchTimeS: number };
+  const titled = (r: Titled) => {
+    const year = num(r.year);
+    return {
+      watching: {
+        title: r.title ?? '',
+        grandparentTitle: null,
+        year: Number.isInteger(year) && year > 0 ? year : null,
+        thumb: r.thumb || null,
+      },
+      plays: r.plays,
+      watchTimeS: r.watchTimeS,
+    };
+  };
+  const history: History = {
+    windows: { '24h': window(1), '7d': window(7), '30d': window(30) },
+    topUsers: top<{ name: string | null; plays: number; watchTimeS: number }>(queries.topUsers).map((r) => ({
       viewer: { name: r.name ?? 'unknown' },
       plays: r.plays,
       watchTimeS: r.watchTimeS,
     })),
-    topMovies: top<Titled>(q.topMoviesSql).map(titled),
-    topShows: top<Titled>(q.topShowsSql).map(titled),
-    topPlatforms: top<{ platform: string | null; plays: number; watchTimeS: number }>(q.topPlatformsSql).map((r) => ({
+    topMovies: top<Titled>(queries.topMovies).map(titled),
+    topShows: top<Titled>(queries.topShows).map(titled),
+    topPlatforms: top<{ platform: string | null; plays: number; watchTimeS: number }>(queries.topPlatforms).map((r) => ({
       platform: r.platform ?? 'Unknown',
       plays: r.plays,
       watchTimeS: r.watchTimeS,
     })),
-    playsByHour: buckets.byHour,
-    playsByDay: buckets.byDay,
+    playsByHour: graphs.byHour,
+    playsByDay: graphs.byDay,
+    playsByWeekday: graphs.byWeekday,
     mostConcurrent: { streams: peak.count, at: peak.at === null ? null : peak.at * 1000 },
   };
+  return { history, malformed };
 }
 
-/**
- * The 30-day hour slots hold the same plays as the 30-day window, so their sum spares a second pass
- * over them. Only exact while every sum is an integer (Tautulli writes whole seconds); fractional
- * seconds would add up in another order than SQLite's SUM, so null sends the caller to SQLite.
- */
-function totalOfSlots(slots: ReadonlyArray<HourSlot>): PlayTotals | null {
-  let plays = 0;
-  let watchTimeS = 0;
-  for (const slot of slots) {
-    if (!Number.isSafeInteger(slot.watchTimeS)) return null;
-    plays += slot.plays;
-    watchTimeS += slot.watchTimeS;
-  }
-  return Number.isSafeInteger(watchTimeS) ? { plays, watchTimeS } : null;
+interface PlayTotals {
+  plays: number;
+  watchTimeS: number;
 }
