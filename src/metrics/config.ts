@@ -27,6 +27,13 @@ export const TIMEOUT_MS_DEFAULT = 2000;
 export const TIMEOUT_MS_MAX = 10_000;
 export const MAX_ROWS_DEFAULT = 100;
 export const MAX_ROWS_MAX = 1000;
+/**
+ * A metric's value lands in every stored snapshot, every .json and every Sheet row, so its size is
+ * capped where the query runs: one text value (UTF-8) at 4 KiB, a whole result at 256 KiB (a
+ * 1000-row table of a title and a few numbers is ~100 KiB). A larger result errors; it is never cut.
+ */
+export const MAX_VALUE_BYTES = 4096;
+export const MAX_RESULT_BYTES = 256 * 1024;
 
 const columnTypeSchema = z.enum(columnTypes);
 const unitSchema = z.enum(fieldUnits);

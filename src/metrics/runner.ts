@@ -1,5 +1,5 @@
 import type { Snapshot } from '../snapshot/schema.js';
-import { type MetricDbPaths, type MetricDef, type MetricDefs, sourceConfigKey } from './config.js';
+import { MAX_RESULT_BYTES, MAX_VALUE_BYTES, type MetricDbPaths, type MetricDef, type MetricDefs, sourceConfigKey } from './config.js';
 import { builtinParams, type BuiltinParams, tzOffsetMinutesAt } from './params.js';
 import { QuerySandbox } from './sandbox.js';
 import { errored, type MetricResult, shapeResult } from './shape.js';
@@ -16,6 +16,8 @@ export interface MetricsRunnerOptions {
   busyTimeoutMs?: number;
   /** How long starting the query process may take (not counted against a query's budget). */
   spawnTimeoutMs?: number;
+  /** Memory cap of the query process; default QUERY_PROCESS_MAX_RSS_BYTES. */
+  maxRssBytes?: number;
   /**
    * Total time one run may take (e.g. the collection interval). Budgets add up when metrics run
    * one after another; metrics not started by then error as skipped instead of delaying the cycle.
@@ -25,7 +27,7 @@ export interface MetricsRunnerOptions {
 
 /**
  * Runs every configured metric once per collection cycle, one at a time, each in the query
- * process with its own time budget and row cap. A failing metric becomes `{ status: 'error' }` in
+ * process with its own time budget, row cap and size caps (MAX_VALUE_BYTES, MAX_RESULT_BYTES). A failing metric becomes `{ status: 'error' }` in
  * the result; the others are unaffected and `run` never rejects.
  *
  * The definitions are assumed to have passed validateMetrics at start-up; the runner still refuses
@@ -36,7 +38,7 @@ export class MetricsRunner {
   private queue: Promise<unknown> = Promise.resolve();
 
   constructor(private readonly opts: MetricsRunnerOptions) {
-    this.sandbox = new QuerySandbox(opts.spawnTimeoutMs);
+    this.sandbox = new QuerySandbox({ spawnTimeoutMs: opts.spawnTimeoutMs, maxRssBytes: opts.maxRssBytes });
   }
 
   /** Query processes started so far: 1, plus one per query stopped for its budget or crash. */
@@ -81,6 +83,8 @@ export class MetricsRunner {
           sql: def.sql,
           params: { ...params },
           maxRows: def.returns === 'table' ? def.maxRows : 1,
+          maxValueBytes: MAX_VALUE_BYTES,
+          maxResultBytes: MAX_RESULT_BYTES,
           busyTimeoutMs: Math.min(this.opts.busyTimeoutMs ?? 1000, def.timeoutMs),
         },
         def.timeoutMs,

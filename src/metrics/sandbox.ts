@@ -16,6 +16,10 @@ export interface QueryRequest {
   params: Readonly<Record<string, unknown>>;
   /** Rows to keep; one more is read to tell "exactly N" from "more than N". */
   maxRows: number;
+  /** A longer value (UTF-8 bytes of text, bytes of a blob) fails the query before it leaves the process. */
+  maxValueBytes: number;
+  /** Likewise for all values of the result together (a number counts 8 bytes). */
+  maxResultBytes: number;
   busyTimeoutMs: number;
 }
 
@@ -40,15 +44,36 @@ export function workerFile(): string {
   return existsSync(here) ? here : fileURLToPath(new URL('../../../src/metrics/worker.mjs', import.meta.url));
 }
 
+/**
+ * What the query process may hold, all in: Node (~45 MB), better-sqlite3's page cache (16 MB per
+ * open database, three at most) and sorting. A query past it is killed (see worker.mjs for why
+ * this is checked from inside, and not left to SQLite).
+ */
+export const QUERY_PROCESS_MAX_RSS_BYTES = 256 * 1024 * 1024;
+
+export interface SandboxOptions {
+  /** How long starting the query process may take. */
+  spawnTimeoutMs?: number;
+  /** Memory cap of the query process (resident set, bytes). */
+  maxRssBytes?: number;
+}
+
 export class QuerySandbox {
   private child: ChildProcess | null = null;
   private starting: Promise<ChildProcess> | null = null;
   private readonly pending = new Map<number, Pending>();
+  /** Processes this side killed (budget, close): any other SIGKILL came from the memory watchdog. */
+  private readonly killed = new WeakSet<ChildProcess>();
   private nextId = 1;
+  private readonly spawnTimeoutMs: number;
+  private readonly maxRssBytes: number;
   /** Processes started so far (1 + restarts after kills or crashes); for tests and logs. */
   spawned = 0;
 
-  constructor(private readonly spawnTimeoutMs = 10_000) {}
+  constructor(options: SandboxOptions = {}) {
+    this.spawnTimeoutMs = options.spawnTimeoutMs ?? 10_000;
+    this.maxRssBytes = options.maxRssBytes ?? QUERY_PROCESS_MAX_RSS_BYTES;
+  }
 
   async query(req: QueryRequest, timeoutMs: number): Promise<RawResult> {
     const child = await this.start();
@@ -92,7 +117,11 @@ export class QuerySandbox {
   private spawn(): Promise<ChildProcess> {
     this.spawned++;
     // execArgv: [] drops the parent's loaders (tsx, vitest): the worker is plain JS.
-    const child = fork(workerFile(), [], { execArgv: [], serialization: 'advanced', stdio: ['ignore', 'ignore', 'inherit', 'ipc'] });
+    const child = fork(workerFile(), [String(this.maxRssBytes)], {
+      execArgv: [],
+      serialization: 'advanced',
+      stdio: ['ignore', 'ignore', 'inherit', 'ipc'],
+    });
     // An idle query process must not keep Marquee alive; a pending query's timer does.
     child.unref();
     child.channel?.unref();
@@ -120,7 +149,12 @@ export class QuerySandbox {
       child.once('exit', (code, signal) => {
         clearTimeout(timer);
         if (this.child === child) this.child = null;
-        const err = new Error(`the query process exited (${signal ?? `code ${code}`})`);
+        // The watchdog (or the kernel's OOM killer) is the only other sender of SIGKILL.
+        const err = new Error(
+          signal === 'SIGKILL' && !this.killed.has(child)
+            ? `was stopped: the query process went over its memory limit of ${Math.round(this.maxRssBytes / 1024 / 1024)} MB (a value or an intermediate result too large)`
+            : `the query process exited (${signal ?? `code ${code}`})`,
+        );
         reject(err);
         // Only this process's queries: a replacement may already be running the next one.
         for (const p of [...this.pending.values()]) if (p.child === child) p.reject(err);
@@ -133,6 +167,7 @@ export class QuerySandbox {
   }
 
   private kill(child: ChildProcess): void {
+    this.killed.add(child);
     if (this.child === child) this.child = null;
     if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
   }

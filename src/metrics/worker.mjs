@@ -3,18 +3,28 @@
 // Why a child process and not a worker thread: better-sqlite3 has no interrupt and SQLite is built
 // without a progress callback, so a runaway query never returns to JavaScript. Worker.terminate()
 // then never completes and even blocks process exit; SIGKILL on a child always works.
-// The parent owns every decision (what to run, budgets, shapes); this file only runs one query at
-// a time on read-only connections and stops reading rows past the cap.
+// The parent owns every decision (what to run, budgets, shapes, size caps); this file only runs one
+// query at a time on read-only connections and stops reading rows past the caps.
 import Database from 'better-sqlite3';
+import { Buffer } from 'node:buffer';
 import process from 'node:process';
 import { Worker } from 'node:worker_threads';
 
-// If Marquee dies without closing us (SIGKILL, OOM) while a runaway query holds this thread, no
-// 'disconnect' handler can run. A watchdog thread still can: once we are orphaned, it kills us.
+// The parent's memory cap for this whole process, in bytes (argv[2]).
+const maxRssBytes = Number(process.argv[2]);
+
+// A watchdog thread runs while a query holds this thread, and kills us in two cases:
+// - Marquee died without closing us (SIGKILL, OOM): no 'disconnect' handler can run then;
+// - we hold more memory than the parent allows. SQLite builds a value in C before JavaScript sees
+//   it, and this build of SQLite has no length or heap limit we can lower (no sqlite3_limit binding,
+//   and hard_heap_limit is not enforced with SQLITE_DEFAULT_MEMSTATUS=0): `printf('%.*c', 150000000,
+//   'x')` peaked at 489 MB. A 20 ms look at RSS stops such a query within a few MB of the cap.
 const watchdog = new Worker(
   `const { workerData } = require('node:worker_threads');
-   setInterval(() => { if (process.ppid !== workerData.parent) process.kill(workerData.self, 'SIGKILL'); }, 500);`,
-  { eval: true, workerData: { parent: process.ppid, self: process.pid } },
+   setInterval(() => { if (process.ppid !== workerData.parent) process.kill(workerData.self, 'SIGKILL'); }, 500);
+   if (workerData.maxRssBytes > 0)
+     setInterval(() => { if (process.memoryUsage.rss() > workerData.maxRssBytes) process.kill(workerData.self, 'SIGKILL'); }, 20);`,
+  { eval: true, workerData: { parent: process.ppid, self: process.pid, maxRssBytes: maxRssBytes > 0 ? maxRssBytes : 0 } },
 );
 watchdog.unref();
 
@@ -49,7 +59,15 @@ function drop(path) {
   }
 }
 
-function run({ path, sql, params, maxRows, busyTimeoutMs }) {
+/** Bytes a value takes in the result: UTF-8 for text, as stored in marquee.db and the public .json. */
+function sizeOf(v) {
+  if (typeof v === 'string') return Buffer.byteLength(v, 'utf8');
+  if (v instanceof Uint8Array) return v.byteLength;
+  return v === null ? 0 : 8;
+}
+
+function run({ path, sql, params, maxRows, maxValueBytes, maxResultBytes, busyTimeoutMs }) {
+  if (!(maxValueBytes > 0 && maxResultBytes > 0)) throw new Error('refused: no size caps were given');
   const conn = connection(path, busyTimeoutMs);
   let stmt = conn.statements.get(sql);
   if (!stmt) {
@@ -62,11 +80,27 @@ function run({ path, sql, params, maxRows, busyTimeoutMs }) {
   const columns = stmt.columns().map((c) => c.name);
   const rows = [];
   let truncated = false;
-  // Iterating (not .all()) is what makes the row cap stop SQLite instead of trimming a huge array.
+  let bytes = 0;
+  // Iterating (not .all()) is what makes the caps stop SQLite instead of trimming a huge array:
+  // a value over its cap is dropped here, row by row, and never reaches the parent.
   for (const row of stmt.iterate(params)) {
     if (rows.length === maxRows) {
       truncated = true;
       break;
+    }
+    for (const [i, v] of row.entries()) {
+      const size = sizeOf(v);
+      if (size > maxValueBytes) {
+        // A scalar's column name is its SQL expression: cut, as it lands in /health.
+        const name = String(columns[i]).slice(0, 40);
+        throw new Error(`column "${name}" returned a value of ${size} bytes; a metric value may be at most ${maxValueBytes} bytes`);
+      }
+      bytes += size;
+    }
+    if (bytes > maxResultBytes) {
+      throw new Error(
+        `returned more than ${maxResultBytes} bytes in ${rows.length + 1} rows; a metric's result may be at most ${maxResultBytes} bytes`,
+      );
     }
     rows.push(row);
   }
@@ -79,7 +113,8 @@ process.on('message', (req) => {
   } catch (err) {
     // A file replaced or corrupted under us: reopen next time rather than keep a dead handle.
     if (/^SQLITE_(IOERR|CANTOPEN|NOTADB|CORRUPT)/.test(String(err?.code))) drop(req.path);
-    process.send({ id: req.id, ok: false, error: String(err?.message ?? err) });
+    // Cut, so no error text can carry a large value to the parent either.
+    process.send({ id: req.id, ok: false, error: String(err?.message ?? err).slice(0, 500) });
   }
 });
 

@@ -4,11 +4,13 @@ import type { MetricDbPaths, MetricDefs } from '../../src/metrics/config.js';
 import { MetricsRunner } from '../../src/metrics/runner.js';
 import { copyFixtureDbs, FIXTURE_NOW_MS } from '../support/fixtures.js';
 import { startTestMarquee } from '../support/marquee-instance.js';
-import { parseDefs } from './support.js';
+import { parseDefs, rawRows } from './support.js';
 
 // A private copy: these tests try to write, so the shared fixture must not be the target.
 const dbs = copyFixtureDbs('tiny');
 const paths: MetricDbPaths = { plex: dbs.plexDb, tautulli: dbs.tautulliDb };
+/** What `SELECT COUNT(*) FROM users` must give, read straight from the file. */
+const USERS = rawRows<{ n: number }>(dbs.tautulliDb, 'SELECT COUNT(*) AS n FROM users')[0]!.n;
 const FOREVER = 'WITH RECURSIVE c(x) AS (SELECT 1 UNION ALL SELECT x + 1 FROM c) SELECT COUNT(*) FROM c';
 const scalar = (sql: string, extra: Record<string, unknown> = {}) => ({
   source: 'tautulli',
@@ -54,7 +56,7 @@ describe('a query that runs forever', () => {
     const { result, maxGapMs, ticks } = await longestStall(r.run(FIXTURE_NOW_MS));
     const elapsed = performance.now() - started;
     expect(result.forever).toEqual({ status: 'error', error: 'exceeded its time budget of 1500 ms and was stopped', value: null });
-    expect(result.after).toEqual({ status: 'ok', value: 10 });
+    expect(result.after).toEqual({ status: 'ok', value: USERS });
     expect(elapsed).toBeGreaterThanOrEqual(1500);
     expect(elapsed).toBeLessThan(8000);
     expect(maxGapMs).toBeLessThan(250);
@@ -140,6 +142,56 @@ describe('row caps', () => {
   });
 });
 
+describe('size caps: a value never leaves the query process larger than its cap', () => {
+  const text = (sql: string) => ({ source: 'tautulli', returns: 'scalar', type: 'text', sql, timeoutMs: 10_000 });
+  const table = (sql: string) => ({ source: 'tautulli', returns: 'table', columns: { t: 'text' }, maxRows: 1000, sql, timeoutMs: 10_000 });
+
+  it('fails a 150 MB value (the memory cap stops it) and a 100 kB one (the value cap), keeping the parent small', async () => {
+    const r = runner(
+      parseDefs({
+        huge: text("SELECT printf('%.*c', 150000000, 'x')"),
+        long: text("SELECT printf('%.*c', 100000, 'x')"),
+        // 3000 characters but 6000 UTF-8 bytes: the cap is on bytes, as stored and served.
+        wide: text("SELECT replace(printf('%.*c', 3000, 'x'), 'x', 'é')"),
+        at_cap: text("SELECT printf('%.*c', 4096, 'x')"),
+        after: scalar('SELECT COUNT(*) FROM users'),
+      }),
+    );
+    const out = await r.run(FIXTURE_NOW_MS);
+    expect(out.huge).toEqual({
+      status: 'error',
+      error: 'was stopped: the query process went over its memory limit of 256 MB (a value or an intermediate result too large)',
+      value: null,
+    });
+    expect(out.long?.error).toBe(
+      `column "printf('%.*c', 100000, 'x')" returned a value of 100000 bytes; a metric value may be at most 4096 bytes`,
+    );
+    expect(out.wide?.error).toMatch(new RegExp(`returned a value of ${Buffer.byteLength('é'.repeat(3000))} bytes`));
+    expect(out.at_cap).toEqual({ status: 'ok', value: 'x'.repeat(4096) });
+    expect(out.after).toEqual({ status: 'ok', value: USERS });
+    // What the collector would store and serve: the capped values and the errors, nothing more.
+    expect(Buffer.byteLength(JSON.stringify(out))).toBeLessThan(4096 + 1000);
+  }, 30_000);
+
+  it('fails a result whose values add up past 256 KiB, even when each value is small', async () => {
+    const rows = 'WITH RECURSIVE c(n) AS (SELECT 1 UNION ALL SELECT n + 1 FROM c LIMIT 1000)';
+    const out = await runner(
+      parseDefs({
+        // 1000 rows x 300 bytes = 300,000 bytes > 262,144.
+        heavy: table(`${rows} SELECT printf('%.*c', 300, 'x') AS t FROM c`),
+        // 1000 rows x 200 bytes = 200,000 bytes: under the cap.
+        light: table(`${rows} SELECT printf('%.*c', 200, 'x') AS t FROM c`),
+      }),
+    ).run(FIXTURE_NOW_MS);
+    // The first row past the cap: ceil(262,144 / 300) = 874.
+    expect(out.heavy?.error).toBe(
+      `returned more than ${256 * 1024} bytes in ${Math.ceil((256 * 1024) / 300)} rows; a metric's result may be at most ${256 * 1024} bytes`,
+    );
+    expect(out.light?.status).toBe('ok');
+    expect((out.light?.value as unknown[]).length).toBe(1000);
+  });
+});
+
 describe('isolation and refusals at run time', () => {
   it('a failing metric errors alone; the others keep their values', async () => {
     const out = await runner(
@@ -154,7 +206,7 @@ describe('isolation and refusals at run time', () => {
         null_scalar: scalar('SELECT MAX(started) FROM session_history WHERE 0'),
       }),
     ).run(FIXTURE_NOW_MS);
-    expect(out.users).toEqual({ status: 'ok', value: 10 });
+    expect(out.users).toEqual({ status: 'ok', value: USERS });
     expect(out.wrong_type).toEqual({
       status: 'error',
       error: 'column "value" is declared integer but the query returned text',
@@ -192,7 +244,7 @@ describe('isolation and refusals at run time', () => {
     expect(out.pragma_quiet?.error).toMatch(/^PRAGMA statements are not allowed/);
     expect(out.two?.error).toBe('The supplied SQL string contains more than one statement');
     expect(out.load?.error).toBe('load_extension() is not allowed');
-    expect(out.still_fine).toEqual({ status: 'ok', value: 10 });
+    expect(out.still_fine).toEqual({ status: 'ok', value: USERS });
     expect(statSync(dbs.tautulliDb).mtimeMs).toBe(before);
   });
 

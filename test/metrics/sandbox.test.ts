@@ -48,7 +48,7 @@ describe('the query sandbox', () => {
       const child = fork(${JSON.stringify(workerFile())}, [], { execArgv: [], serialization: 'advanced', stdio: ['ignore', 'ignore', 'ignore', 'ipc'] });
       child.on('message', (m) => {
         if (!m.ready) return;
-        child.send({ id: 1, path: ${JSON.stringify(fixtureDbs('tiny').tautulliDb)}, sql: ${JSON.stringify(FOREVER)}, params: {}, maxRows: 1, busyTimeoutMs: 100 });
+        child.send({ id: 1, path: ${JSON.stringify(fixtureDbs('tiny').tautulliDb)}, sql: ${JSON.stringify(FOREVER)}, params: {}, maxRows: 1, maxValueBytes: 4096, maxResultBytes: 65536, busyTimeoutMs: 100 });
         setTimeout(() => { console.log(child.pid); process.kill(process.pid, 'SIGKILL'); }, 300);
       });`;
     const out = await run(process.execPath, ['-e', script], { timeout: 15_000 }).catch((e: { stdout: string }) => e);
