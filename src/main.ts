@@ -26,6 +26,7 @@ import { formatProblem, metricFields, MetricsRunner, validateMetrics } from './m
 import { STORE_FILE } from './stores/sqlite/sqlite-store.js';
 import type { HistoryPoint, Snapshot } from './snapshot/schema.js';
 import { readBackfill } from './sources/backfill.js';
+import { checkPrivateSections } from './sources/private-sections.js';
 import { createSourceReader, sourcesConfig } from './sources/read-all.js';
 import { createStores, type Stores } from './stores/create.js';
 import type { SheetsAuth } from './stores/sheets/client.js';
@@ -76,6 +77,9 @@ export async function createMarquee(
   const problems = validateMetrics(config.metrics, metricDbs);
   if (problems.length)
     throw new ConfigError(`invalid metrics:\n  - ${problems.map(formatProblem).join('\n  - ')}`, problems.map(formatProblem));
+  const unmatched = checkPrivateSections(config.plex.db, config.privacy.privateSections);
+  if (unmatched?.length) throw new ConfigError(`invalid privacy.privateSections:\n  - ${unmatched.join('\n  - ')}`, unmatched);
+  if (!unmatched) logger.warn('privacy.privateSections not checked: the Plex database cannot be read now');
   const catalogue = extendCatalogue(builtinFields(), metricFields(config.metrics));
   const renderer = createRenderer({
     templateDirs: [BUILTIN_TEMPLATES_DIR, ...(config.render.templatesDir ? [config.render.templatesDir] : [])],
@@ -99,10 +103,11 @@ export async function createMarquee(
         cycleBudgetMs: config.collector.sourceTimeoutMs,
       })
     : null;
+  const readSources = createSourceReader(sourcesConfig(config), { logger: logger.child({ component: 'sources' }) });
   const collector = new Collector(
     {
       ...(metrics ? { readMetrics: (now: number) => metrics.run(now) } : {}),
-      readSources: createSourceReader(sourcesConfig(config)),
+      readSources,
       stores: stores.write,
       thresholds: config.thresholds,
       privacy: config.privacy,
@@ -215,6 +220,7 @@ export async function createMarquee(
     stop: async () => {
       clearInterval(discordTimer);
       await collector.stop();
+      await readSources.close();
       await metrics?.close();
       if (marquee.server) {
         const server = marquee.server;

@@ -1,5 +1,6 @@
 import type { Snapshot, SourceName, SourceStatus } from '../snapshot/schema.js';
-import type { StoreHealth } from '../stores/store.js';
+import { SOURCE_ERROR_MESSAGES, type SourceErrorCode } from '../sources/result.js';
+import { STORE_ERROR_MESSAGES, type StoreErrorCode, type StoreHealth } from '../stores/store.js';
 import { metricsHealthChecks } from '../metrics/catalogue.js';
 
 /**
@@ -7,6 +8,10 @@ import { metricsHealthChecks } from '../metrics/catalogue.js';
  * (application/health+json): `status` pass | warn | fail and `checks` keyed "component:measurement",
  * each a list of observations. Uptime Kuma, Gatus and Docker HEALTHCHECK read the HTTP status:
  * 200 for pass and warn, 503 for fail.
+ *
+ * The report is public: a failing check says its error code and that code's fixed sentence, never
+ * an error's own text (SQLite and file-system messages quote absolute paths, Google's quote the
+ * spreadsheet id). The causes are in the log.
  */
 export type HealthStatus = 'pass' | 'warn' | 'fail';
 
@@ -49,7 +54,7 @@ export function buildHealth(input: {
         status: h.status === 'ok' ? 'pass' : h.status === 'stale' ? 'warn' : 'fail',
         componentType: 'datastore',
         ...(h.lastSuccessAt ? { time: new Date(h.lastSuccessAt).toISOString() } : {}),
-        ...(h.message ? { output: h.message } : {}),
+        ...(h.status === 'ok' ? {} : { output: storeOutput(h) }),
       },
     ];
   }
@@ -78,6 +83,21 @@ function sourceCheck(s: SourceStatus): HealthCheck {
     observedValue: Math.round(s.durationMs),
     observedUnit: 'ms',
     ...(s.updatedAt ? { time: new Date(s.updatedAt).toISOString() } : {}),
-    ...(s.error ? { output: `${s.status === 'stale' ? 'serving last good data; ' : ''}${s.error.code}: ${s.error.message}` } : {}),
+    ...(s.error
+      ? { output: `${s.status === 'stale' ? 'serving last good data; ' : ''}${publicText(s.error.code, SOURCE_ERROR_MESSAGES)}` }
+      : {}),
   };
+}
+
+function storeOutput(h: StoreHealth): string {
+  return `${h.status === 'stale' ? 'serving last good data; ' : ''}${publicText(h.code ?? 'failed', STORE_ERROR_MESSAGES)}`;
+}
+
+/**
+ * The sentence is looked up here rather than taken from the snapshot: a snapshot stored by an older
+ * build still carries raw error text, and an unknown code gets no text of its own.
+ */
+function publicText<C extends SourceErrorCode | StoreErrorCode>(code: string, messages: Readonly<Record<C, string>>): string {
+  const known = Object.hasOwn(messages, code);
+  return known ? `${code}: ${messages[code as C]}` : 'error: see the server log';
 }

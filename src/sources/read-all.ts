@@ -1,8 +1,12 @@
+import type { Logger } from 'pino';
 import type { Config } from '../config/load.js';
 import type { SourceResults } from '../snapshot/merge.js';
+import type { Library } from '../snapshot/schema.js';
 import { createHostReader, type SystemInfo } from './host/host-source.js';
-import { readPlex } from './plex/plex-source.js';
-import { readTautulli } from './tautulli/tautulli-source.js';
+import type { PlexSourceOptions } from './plex/plex-source.js';
+import { ReaderThread } from './reader-thread.js';
+import { publicError, type SourceResult } from './result.js';
+import type { TautulliData, TautulliSourceOptions } from './tautulli/tautulli-source.js';
 
 export interface SourcesConfig {
   plexDb: string;
@@ -13,7 +17,17 @@ export interface SourcesConfig {
   systemInfo?: SystemInfo;
   /** See TautulliSourceOptions.sessionsStaleAfterMs (config tautulli.sessionsStaleAfterS; off in demo mode). */
   tautulliSessionsStaleAfterMs?: number;
+  /**
+   * Time limit of each database read (config collector.sourceTimeoutMs; default 10 s). Past it the
+   * section is `timeout` and the reader thread is replaced.
+   */
+  dbTimeoutMs?: number;
+  /** SQLite's busy timeout; default the smaller of 5 s and half the time limit, so a lock reads as `locked`. */
+  busyTimeoutMs?: number;
 }
+
+const DEFAULT_DB_TIMEOUT_MS = 10_000;
+const MAX_BUSY_TIMEOUT_MS = 5_000;
 
 /** What the sources read, from the configuration: the one mapping the server and the bench share. */
 export function sourcesConfig(config: Config): SourcesConfig {
@@ -23,35 +37,65 @@ export function sourcesConfig(config: Config): SourcesConfig {
     privateSections: config.privacy.privateSections,
     timeZone: config.render.timeZone,
     hostTimeoutMs: config.collector.sourceTimeoutMs,
+    dbTimeoutMs: config.collector.sourceTimeoutMs,
     // The demo databases never change, yet show live streams.
     tautulliSessionsStaleAfterMs: config.demo ? 0 : config.tautulli.sessionsStaleAfterS * 1000,
   };
 }
 
+/** Reads every source for one cycle; `close` stops the database reader thread (on shutdown). */
+export type SourceReader = ((now: number) => Promise<SourceResults>) & { close(): Promise<void> };
+
 /**
- * Host metrics are async (child processes, /proc) and start first, overlapping the DB reads, which
- * are synchronous and hold this thread. One host reader lives as long as the returned function, so
- * its slow readings (disks, CPU info, sensors) are reused across cycles.
+ * Host metrics are async (child processes, /proc) and run on this thread; the Plex and Tautulli
+ * reads are synchronous SQLite and run on a reader thread (reader-thread.ts), so a locked database
+ * or a slow read never delays an HTTP response. One host reader lives as long as the returned
+ * function, so its slow readings (disks, CPU info, sensors) are reused across cycles.
+ *
+ * This is also where source errors are made public: each failed read is logged with its raw cause,
+ * and leaves with only its code and that code's fixed message.
  */
-export function createSourceReader(c: SourcesConfig): (now: number) => Promise<SourceResults> {
+export function createSourceReader(c: SourcesConfig, options: { logger?: Logger } = {}): SourceReader {
   const readHost = createHostReader({ timeoutMs: c.hostTimeoutMs, ...(c.systemInfo ? { systemInfo: c.systemInfo } : {}) });
-  return async (now) => {
-    const host = readHost();
-    // systeminformation spawns its children on the next tick and handles their output in I/O
-    // callbacks; yielding to the event loop before each synchronous read lets them start (and
-    // chain to their next child) first, so they run on another core while the DBs are read.
-    await nextTurn();
-    const plex = await readPlex({ dbPath: c.plexDb, privateSections: c.privateSections });
-    await nextTurn();
-    const tautulli = await readTautulli({
-      dbPath: c.tautulliDb,
-      now,
-      timeZone: c.timeZone,
-      privateSections: c.privateSections,
-      sessionsStaleAfterMs: c.tautulliSessionsStaleAfterMs,
-    });
-    return { plex, tautulli, host: await host };
+  const timeoutMs = c.dbTimeoutMs ?? DEFAULT_DB_TIMEOUT_MS;
+  const busyTimeoutMs = c.busyTimeoutMs ?? Math.min(MAX_BUSY_TIMEOUT_MS, Math.floor(timeoutMs / 2));
+  const thread = new ReaderThread({ timeoutMs, onRecycle: (why) => options.logger?.warn({ why }, 'database reader thread replaced') });
+  const published = <T>(source: string, result: SourceResult<T>, db?: string): SourceResult<T> => {
+    if (result.ok) return result;
+    options.logger?.warn({ source, db, code: result.error.code, cause: result.error.detail }, 'source read failed');
+    return { ...result, error: publicError(result.error) };
   };
+  const read = async (now: number): Promise<SourceResults> => {
+    const host = readHost();
+    const plex = await thread.read<Library>({
+      source: 'plex',
+      options: plexOptions(c, busyTimeoutMs),
+    });
+    const tautulli = await thread.read<TautulliData>({
+      source: 'tautulli',
+      options: tautulliOptions(c, now, busyTimeoutMs),
+    });
+    return {
+      plex: published('plex', plex, c.plexDb),
+      tautulli: published('tautulli', tautulli, c.tautulliDb),
+      host: published('host', await host),
+    };
+  };
+  return Object.assign(read, { close: () => thread.close() });
 }
 
-const nextTurn = () => new Promise<void>((resolve) => setImmediate(resolve));
+/** What the reader thread receives: plain data (structured clone), built here and nowhere else. */
+function plexOptions(c: SourcesConfig, busyTimeoutMs: number): PlexSourceOptions {
+  return { dbPath: c.plexDb, privateSections: c.privateSections, busyTimeoutMs };
+}
+
+function tautulliOptions(c: SourcesConfig, now: number, busyTimeoutMs: number): TautulliSourceOptions {
+  return {
+    dbPath: c.tautulliDb,
+    now,
+    timeZone: c.timeZone,
+    privateSections: c.privateSections,
+    sessionsStaleAfterMs: c.tautulliSessionsStaleAfterMs,
+    busyTimeoutMs,
+  };
+}

@@ -1,23 +1,57 @@
 /** What every source returns: data or a typed error, never a throw at the caller. */
 export type SourceResult<T> = { ok: true; data: T; durationMs: number } | { ok: false; error: SourceError; durationMs: number };
 
+export type SourceErrorCode = 'missing' | 'locked' | 'corrupt' | 'schema' | 'timeout' | 'stale' | 'unavailable' | 'unconfigured';
+
 export interface SourceError {
-  /** Stable machine-readable cause: missing, locked, corrupt, schema, timeout, unavailable, unconfigured. */
-  code: 'missing' | 'locked' | 'corrupt' | 'schema' | 'timeout' | 'unavailable' | 'unconfigured';
+  /** Stable machine-readable cause. */
+  code: SourceErrorCode;
+  /** The fixed public text for `code` (SOURCE_ERROR_MESSAGES): it reaches /health and every .json. */
   message: string;
+  /**
+   * The raw cause (a SQLite or file-system message, often with absolute paths), for the log only.
+   * The source reader (read-all.ts) logs it and drops it before a result leaves src/sources.
+   */
+  detail?: string;
+}
+
+/**
+ * One fixed sentence per code. Public outputs never carry an exception's own text: SQLite and
+ * node:fs quote absolute paths (the volume layout, a temp copy's name) and internal SQL.
+ */
+export const SOURCE_ERROR_MESSAGES: Readonly<Record<SourceErrorCode, string>> = {
+  missing: 'the database file was not found',
+  locked: 'the database is locked by another program (a backup or maintenance); will retry next cycle',
+  corrupt: 'the database file is damaged or not a SQLite database',
+  schema: 'the database does not have the expected tables or columns (an unsupported version?)',
+  timeout: 'the read took longer than the source time limit',
+  stale: 'the program that writes this database has stopped updating it (is it running?)',
+  unavailable: 'the source could not be read; the server log has the cause',
+  unconfigured: 'the source is not configured',
+};
+
+/** A typed error with the public text for its code; `detail` is the raw cause for the log. */
+export function sourceError(code: SourceErrorCode, detail?: string): SourceError {
+  return { code, message: SOURCE_ERROR_MESSAGES[code], ...(detail === undefined ? {} : { detail }) };
 }
 
 /** Maps an exception (usually a SqliteError) to the typed error a snapshot section carries. */
 export function toSourceError(err: unknown): SourceError {
   const e = err as { code?: string; message?: string };
   const code = String(e.code ?? '');
-  const message = String(e.message ?? err);
-  if (code === 'ENOENT' || /unable to open database file|does not exist/i.test(message)) return { code: 'missing', message };
-  if (code.startsWith('SQLITE_BUSY') || code.startsWith('SQLITE_LOCKED')) return { code: 'locked', message };
-  if (code.startsWith('SQLITE_CORRUPT') || code === 'SQLITE_NOTADB') return { code: 'corrupt', message };
-  if (/no such (column|table)/i.test(message)) return { code: 'schema', message };
-  if (code === 'ETIMEDOUT') return { code: 'timeout', message };
-  return { code: 'unavailable', message };
+  const detail = `${code ? `${code}: ` : ''}${String(e.message ?? err)}`;
+  if (code === 'ENOENT' || /unable to open database file|does not exist/i.test(detail)) return sourceError('missing', detail);
+  if (code.startsWith('SQLITE_BUSY') || code.startsWith('SQLITE_LOCKED')) return sourceError('locked', detail);
+  if (code.startsWith('SQLITE_CORRUPT') || code === 'SQLITE_NOTADB') return sourceError('corrupt', detail);
+  if (/no such (column|table)/i.test(detail)) return sourceError('schema', detail);
+  if (code === 'ETIMEDOUT') return sourceError('timeout', detail);
+  if (code === 'ESTALE') return sourceError('stale', detail);
+  return sourceError('unavailable', detail);
+}
+
+/** The error as it may leave src/sources: code and fixed text, no detail. */
+export function publicError(error: SourceError): SourceError {
+  return sourceError(error.code in SOURCE_ERROR_MESSAGES ? error.code : 'unavailable');
 }
 
 /** Runs a source's synchronous or async read, timing it and turning any throw into a SourceError. */

@@ -18,7 +18,8 @@ export interface ReadOnlyDb {
  */
 export function openReadOnly(file: string, busyTimeoutMs = 5000): ReadOnlyDb {
   if (!file) throw Object.assign(new Error('no database path configured'), { code: 'ENOENT' });
-  if (!existsSync(file)) throw Object.assign(new Error(`database file does not exist: ${path.basename(file)}`), { code: 'ENOENT' });
+  // Error text is for the log only (see result.ts), so it can name the full path.
+  if (!existsSync(file)) throw Object.assign(new Error(`database file does not exist: ${file}`), { code: 'ENOENT' });
   const db = new Database(file, { readonly: true, fileMustExist: true, timeout: busyTimeoutMs });
   try {
     // The first real read is where WAL recovery and the -shm mapping happen.
@@ -34,18 +35,37 @@ export function openReadOnly(file: string, busyTimeoutMs = 5000): ReadOnlyDb {
   }
 }
 
+/**
+ * The private copy lives in its own temp folder, removed on every path: a failed copy step (a full
+ * /tmp, an unreadable -wal) left a full database copy behind each cycle, and a multi-GB Plex DB
+ * fills /tmp in hours. A reader killed mid-copy cannot run this; read-all.ts points each worker's
+ * temp dir at a folder it removes when the worker ends.
+ */
 function openCopy(file: string, busyTimeoutMs: number): ReadOnlyDb {
   const dir = mkdtempSync(path.join(tmpdir(), 'marquee-ro-'));
-  const copy = path.join(dir, path.basename(file));
-  copyFileSync(file, copy);
-  if (existsSync(`${file}-wal`)) copyFileSync(`${file}-wal`, `${copy}-wal`);
-  const db = new Database(copy, { readonly: true, fileMustExist: true, timeout: busyTimeoutMs });
+  const remove = () => rmSync(dir, { recursive: true, force: true });
+  let db: Database.Database | undefined;
+  try {
+    const copy = path.join(dir, path.basename(file));
+    copyFileSync(file, copy);
+    if (existsSync(`${file}-wal`)) copyFileSync(`${file}-wal`, `${copy}-wal`);
+    db = new Database(copy, { readonly: true, fileMustExist: true, timeout: busyTimeoutMs });
+    db.prepare('SELECT count(*) FROM sqlite_master').get();
+  } catch (err) {
+    db?.close();
+    remove();
+    throw err;
+  }
+  const opened = db;
   return {
-    db,
+    db: opened,
     copied: true,
     close: () => {
-      db.close();
-      rmSync(dir, { recursive: true, force: true });
+      try {
+        opened.close();
+      } finally {
+        remove();
+      }
     },
   };
 }

@@ -1,5 +1,7 @@
 import { createHash } from 'node:crypto';
-import { chmodSync, existsSync, readFileSync, rmSync } from 'node:fs';
+import { chmodSync, copyFileSync, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import Database from 'better-sqlite3';
 import path from 'node:path';
 import { execFileSync } from 'node:child_process';
 import { afterEach, describe, expect, it } from 'vitest';
@@ -59,3 +61,47 @@ describe('sources never write to Plex or Tautulli', () => {
     expect(sha(dbs.plexDb)).toBe(before);
   });
 });
+
+describe('the private copy never outlives its read', () => {
+  /**
+   * A -wal with commits and no -shm in a read-only directory (Tautulli crashed, or a backup of db +
+   * wal): only a copy can be read. Here the -wal is also unreadable to us, so the copy fails half-way,
+   * after the full database was copied: the step that used to leave a /tmp/marquee-ro-* behind.
+   */
+  it('removes the half-made copy when a copy step fails, and the whole copy after a good read', () => {
+    const dbs = copyFixtureDbs('tiny');
+    dirs.push(dbs.dir);
+    const scratch = mkdtempSync(path.join(tmpdir(), 'marquee-test-tmpdir-'));
+    dirs.push(scratch);
+    chmodSync(scratch, 0o777);
+    for (const f of [dbs.plexDb, dbs.tautulliDb]) for (const x of ['-wal', '-shm']) rmSync(`${f}${x}`, { force: true });
+    leaveWal(dbs.tautulliDb);
+    chmodSync(`${dbs.tautulliDb}-wal`, 0o600);
+    chmodSync(dbs.dir, 0o555);
+    const probe = (file: string) => {
+      const asUser = process.getuid?.() === 0 ? ['setpriv', '--reuid=65534', '--regid=65534', '--clear-groups'] : [];
+      const cmd = [...asUser, process.execPath, '--import', 'tsx', path.resolve(__dirname, 'support/copy-fallback-probe.ts'), file];
+      const out = execFileSync(cmd[0]!, cmd.slice(1), {
+        cwd: path.resolve(__dirname, '../..'),
+        env: { ...process.env, TSX_DISABLE_CACHE: '1', TMPDIR: scratch },
+      });
+      return JSON.parse(out.toString()) as { copied?: boolean; error?: string };
+    };
+    expect(probe(dbs.tautulliDb)).toEqual({ error: 'EACCES' });
+    expect(readdirSync(scratch)).toEqual([]);
+    expect(probe(dbs.plexDb)).toEqual({ copied: true });
+    expect(readdirSync(scratch)).toEqual([]);
+  });
+});
+
+/** Commits a change into the -wal and leaves it there without its -shm, as a crashed writer would. */
+function leaveWal(file: string): void {
+  const writer = new Database(file);
+  writer.pragma('wal_autocheckpoint = 0');
+  writer.exec("UPDATE users SET friendly_name = 'From the WAL'");
+  copyFileSync(`${file}-wal`, `${file}-wal.keep`);
+  writer.close();
+  copyFileSync(`${file}-wal.keep`, `${file}-wal`);
+  rmSync(`${file}-wal.keep`);
+  rmSync(`${file}-shm`, { force: true });
+}

@@ -1,5 +1,5 @@
 import type { StoreHealth } from '../store.js';
-import { describeError, type ErrorInfo } from './retry.js';
+import { describeError, storeErrorCode, type ErrorInfo } from './retry.js';
 
 /**
  * A TTL cache in front of one upstream read, for the image server: Sheets allows 60 reads per
@@ -41,13 +41,15 @@ export class ReaderCache<T> {
   health(): StoreHealth {
     if (!this.error) return { status: 'ok', lastSuccessAt: this.lastSuccessAt };
     const why = `sheets read failed${this.error.status ? ` (${this.error.status})` : ''}: ${this.error.message}`;
+    const code = storeErrorCode(this.error);
     return this.hasValue
       ? {
           status: 'stale',
+          code,
           message: `${why}; serving data read at ${new Date(this.lastSuccessAt ?? 0).toISOString()}`,
           lastSuccessAt: this.lastSuccessAt,
         }
-      : { status: 'error', message: why, lastSuccessAt: this.lastSuccessAt };
+      : { status: 'error', code, message: why, lastSuccessAt: this.lastSuccessAt };
   }
 
   private async refresh(): Promise<void> {

@@ -1,3 +1,5 @@
+import type { StoreErrorCode } from '../store.js';
+
 /**
  * Our own retry policy. gaxios retries POST not at all and never adds jitter, and Sheets quotas
  * refill per minute, so the client runs with retry:false and every call goes through here.
@@ -42,6 +44,19 @@ export function describeError(err: unknown): ErrorInfo {
   if (status === 429) return { status, code, message, retryable: true, ambiguous: false };
   const transient = status === 408 || status >= 500;
   return { status, code, message, retryable: transient, ambiguous: transient };
+}
+
+/** Thrown (as `code`) when the Sheet answers with data this build cannot read. */
+export const INVALID_DATA = 'EINVALIDDATA';
+
+/** The public cause of a failed call; the message stays in the log (it can quote the spreadsheet id). */
+export function storeErrorCode(info: Pick<ErrorInfo, 'status' | 'code'>): StoreErrorCode {
+  if (info.code === INVALID_DATA) return 'invalid-data';
+  if (info.status === undefined || info.status === 408 || info.status >= 500) return 'unreachable';
+  if (info.status === 429) return 'rate-limited';
+  if (info.status === 401 || info.status === 403) return 'denied';
+  if (info.status === 404) return 'not-found';
+  return 'rejected';
 }
 
 export const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, Math.max(0, ms)));

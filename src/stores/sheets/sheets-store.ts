@@ -4,7 +4,7 @@ import { createSheetsClient, type SheetsAuth, type SheetsClient } from './client
 import { a1, CURRENT_HEADER, defaultHistoryMaxRows, HISTORY_HEADER, parseHistory, unflattenRows, type HistoryRecord } from './layout.js';
 import { MemoryOutbox, type Outbox } from './outbox.js';
 import { ReaderCache } from './reader.js';
-import { describeError, type RetryPolicy } from './retry.js';
+import { describeError, INVALID_DATA, type RetryPolicy } from './retry.js';
 import { encodePayload, SheetWriter, type Logger } from './writer.js';
 
 export interface SheetsStoreOptions {
@@ -110,6 +110,7 @@ export class SheetsStore implements SnapshotStore {
     const stamps = parts.map((p) => p.lastSuccessAt).filter((t): t is number => t !== null);
     return {
       status: worst.status,
+      ...(worst.code ? { code: worst.code } : {}),
       ...(messages.length ? { message: messages.join('; ') } : {}),
       lastSuccessAt: stamps.length ? Math.max(...stamps) : null,
     };
@@ -153,10 +154,15 @@ export class SheetsStore implements SnapshotStore {
     const tree = unflattenRows(rows);
     if (tree.version !== SNAPSHOT_VERSION) {
       // Thrown so the cache keeps serving what it had and health names the mismatch.
-      throw new Error(`current tab holds snapshot version ${String(tree.version)}, this build reads ${SNAPSHOT_VERSION}`);
+      throw Object.assign(new Error(`current tab holds snapshot version ${String(tree.version)}, this build reads ${SNAPSHOT_VERSION}`), {
+        code: INVALID_DATA,
+      });
     }
     const parsed = snapshotSchema.safeParse(tree);
-    if (!parsed.success) throw new Error(`current tab does not hold a valid snapshot: ${parsed.error.issues[0]?.message ?? ''}`);
+    if (!parsed.success)
+      throw Object.assign(new Error(`current tab does not hold a valid snapshot: ${parsed.error.issues[0]?.message ?? ''}`), {
+        code: INVALID_DATA,
+      });
     return parsed.data;
   }
 }

@@ -4,7 +4,7 @@ import type { StoreHealth } from '../store.js';
 import type { SheetsClient } from './client.js';
 import { a1, CURRENT_HEADER, flattenSnapshot, HISTORY_HEADER, historyRow, row } from './layout.js';
 import type { Outbox, OutboxItem } from './outbox.js';
-import { describeError, withRetry, type RetryPolicy } from './retry.js';
+import { describeError, storeErrorCode, withRetry, type RetryPolicy } from './retry.js';
 
 export interface Logger {
   info(o: object, msg?: string): void;
@@ -98,7 +98,12 @@ export class SheetWriter {
     const ids = this.o.outbox.peek(this.o.batchLimit).map((i) => i.cycleAt);
     this.o.outbox.markFailed(ids, `${info.status ?? info.code ?? 'network'}: ${info.message}`);
     const message = `sheets write failed${info.status ? ` (${info.status})` : ''}: ${info.message}; ${pending} cycle(s) queued`;
-    this.status = { status: info.retryable ? 'stale' : 'error', message, lastSuccessAt: this.status.lastSuccessAt };
+    this.status = {
+      status: info.retryable ? 'stale' : 'error',
+      code: storeErrorCode(info),
+      message,
+      lastSuccessAt: this.status.lastSuccessAt,
+    };
     // An outage is expected and self-healing (warn); a rejected request needs a person (error).
     this.o.logger[info.retryable ? 'warn' : 'error'](
       { status: info.status, code: info.code, attempts: outcome.attempts, pending, elapsedMs: Math.round(performance.now() - started) },

@@ -93,7 +93,12 @@ export class SqliteStore implements SnapshotStore {
 
   health(): StoreHealth {
     return this.lastError
-      ? { status: 'error', message: this.lastError, lastSuccessAt: this.lastSuccessAt }
+      ? {
+          status: 'error',
+          code: /SQLITE_FULL|disk is full|ENOSPC/i.test(this.lastError) ? 'full' : 'failed',
+          message: this.lastError,
+          lastSuccessAt: this.lastSuccessAt,
+        }
       : { status: 'ok', lastSuccessAt: this.lastSuccessAt };
   }
 

@@ -1,0 +1,137 @@
+import { mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import type { Logger } from 'pino';
+import { afterEach, describe, expect, it } from 'vitest';
+import { createSourceReader, type SourceReader, type SourcesConfig } from '../../src/sources/read-all.js';
+import { holdExclusiveLock, type HeldLock } from '../drills/support/db-lock.js';
+import { fakeSystemInfo } from '../drills/support/sources.js';
+import { copyFixtureDbs, FIXTURE_NOW_MS } from '../support/fixtures.js';
+
+const cleanups: (() => Promise<void> | void)[] = [];
+afterEach(async () => {
+  for (const c of cleanups.splice(0).reverse()) await c();
+});
+
+function reader(dbs: { plexDb: string; tautulliDb: string }, extra: Partial<SourcesConfig> = {}, logger?: Logger): SourceReader {
+  const read = createSourceReader(
+    { ...dbs, privateSections: [], timeZone: 'UTC', hostTimeoutMs: 2_000, systemInfo: fakeSystemInfo(() => 'ok'), ...extra },
+    logger ? { logger } : {},
+  );
+  cleanups.push(() => read.close());
+  return read;
+}
+
+function fixture() {
+  const dbs = copyFixtureDbs('tiny', { sessionsWrittenAt: null });
+  cleanups.push(() => rmSync(dbs.dir, { recursive: true, force: true }));
+  return dbs;
+}
+
+async function lock(file: string): Promise<HeldLock> {
+  const held = await holdExclusiveLock(file);
+  cleanups.push(() => held.release());
+  return held;
+}
+
+/** The longest stretch the event loop went without running a 5 ms timer, while `work` ran. */
+async function longestStall<T>(work: () => Promise<T>): Promise<{ value: T; stallMs: number; elapsedMs: number }> {
+  const started = performance.now();
+  let last = started;
+  let stallMs = 0;
+  const tick = setInterval(() => {
+    const now = performance.now();
+    stallMs = Math.max(stallMs, now - last);
+    last = now;
+  }, 5);
+  try {
+    const value = await work();
+    stallMs = Math.max(stallMs, performance.now() - last);
+    return { value, stallMs, elapsedMs: performance.now() - started };
+  } finally {
+    clearInterval(tick);
+  }
+}
+
+const ourScratch = () => readdirSync(tmpdir()).filter((n) => n.startsWith(`marquee-sources-${process.pid}.`));
+
+describe('database reads run off the thread that serves HTTP', () => {
+  it('keeps the event loop turning while SQLite waits out a locked database', async () => {
+    const dbs = fixture();
+    await lock(dbs.tautulliDb);
+    const read = reader(dbs, { busyTimeoutMs: 2_000 });
+    const { value, stallMs, elapsedMs } = await longestStall(() => read(FIXTURE_NOW_MS));
+    expect(value.tautulli).toMatchObject({ ok: false, error: { code: 'locked' } });
+    expect(value.plex.ok).toBe(true);
+    // SQLite did wait (the busy timeout), but not on this thread: on it the wait was one 2 s stall.
+    expect(elapsedMs).toBeGreaterThanOrEqual(1_900);
+    expect(stallMs).toBeLessThan(1_000);
+  });
+
+  it('gives up on a read past its time limit and replaces the thread, so the next read does not queue behind it', async () => {
+    const dbs = fixture();
+    const held = await lock(dbs.plexDb);
+    // The old thread stays inside SQLite's busy wait for 8 s; only a new thread can read Tautulli sooner.
+    const read = reader(dbs, { dbTimeoutMs: 1_000, busyTimeoutMs: 8_000 });
+    const { value, elapsedMs } = await longestStall(() => read(FIXTURE_NOW_MS));
+    expect(value.plex).toMatchObject({ ok: false, error: { code: 'timeout' } });
+    expect(value.plex.durationMs).toBeGreaterThanOrEqual(990);
+    expect(value.tautulli.ok, JSON.stringify(value.tautulli)).toBe(true);
+    expect(elapsedMs).toBeLessThan(6_000);
+    await held.release();
+    const healed = await read(FIXTURE_NOW_MS);
+    expect([healed.plex.ok, healed.tautulli.ok]).toEqual([true, true]);
+  });
+
+  it('removes its temp folders when closed, including those of threads it gave up on', async () => {
+    const dbs = fixture();
+    const held = await lock(dbs.plexDb);
+    const read = reader(dbs, { dbTimeoutMs: 500, busyTimeoutMs: 3_000 });
+    await read(FIXTURE_NOW_MS);
+    expect(ourScratch().length).toBeGreaterThanOrEqual(1);
+    await held.release();
+    await read.close();
+    expect(ourScratch()).toEqual([]);
+  });
+
+  it('starts again after close (the reader is lazy) and ends without being closed: an idle thread holds no process', async () => {
+    const dbs = fixture();
+    const read = reader(dbs);
+    await read.close();
+    const results = await read(FIXTURE_NOW_MS);
+    expect([results.plex.ok, results.tautulli.ok]).toEqual([true, true]);
+  });
+});
+
+describe('a failed read leaves src/sources with its code and a fixed sentence; the cause goes to the log', () => {
+  it.each([
+    ['a missing file', (dir: string) => path.join(dir, 'gone', 'com.plexapp.plugins.library.db'), 'missing', /ENOENT|does not exist/],
+    [
+      'a file that is not a database',
+      (dir: string) => {
+        const file = path.join(dir, 'com.plexapp.plugins.library.db');
+        writeFileSync(file, 'this is a text file, not SQLite '.repeat(200));
+        return file;
+      },
+      'corrupt',
+      /not a database/,
+    ],
+  ] as const)('%s', async (_what, make, code, cause) => {
+    const dir = mkdtempSync(path.join(tmpdir(), 'marquee-secret-volume-layout-'));
+    cleanups.push(() => rmSync(dir, { recursive: true, force: true }));
+    const lines: string[] = [];
+    const logger = { warn: (obj: object, msg: string) => lines.push(`${msg} ${JSON.stringify(obj)}`) } as unknown as Logger;
+    const read = reader({ plexDb: make(dir), tautulliDb: fixture().tautulliDb }, {}, logger);
+    const results = await read(FIXTURE_NOW_MS);
+    expect(results.plex).toMatchObject({ ok: false, error: { code } });
+    const published = JSON.stringify(results.plex);
+    expect(published).not.toContain(dir);
+    expect(published).not.toMatch(cause);
+    expect(published).not.toMatch(/SQLITE_|ENOENT|\/tmp\//);
+    expect(Object.keys(results.plex.ok ? {} : results.plex.error).sort()).toEqual(['code', 'message']);
+    // The operator still learns the cause and the path, from the log.
+    const logged = lines.find((l) => l.startsWith('source read failed') && l.includes('"plex"'));
+    expect(logged).toContain(dir);
+    expect(logged).toMatch(cause);
+  });
+});
