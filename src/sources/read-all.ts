@@ -17,6 +17,8 @@ export interface SourcesConfig {
   systemInfo?: SystemInfo;
   /** See TautulliSourceOptions.sessionsStaleAfterMs (config tautulli.sessionsStaleAfterS; off in demo mode). */
   tautulliSessionsStaleAfterMs?: number;
+  /** See TautulliSourceOptions.groupHistory (config tautulli.groupHistory). */
+  tautulliGroupHistory?: boolean;
   /**
    * Time limit of each database read (config collector.sourceTimeoutMs; default 10 s). Past it the
    * section is `timeout` and the reader thread is replaced.
@@ -40,6 +42,7 @@ export function sourcesConfig(config: Config): SourcesConfig {
     dbTimeoutMs: config.collector.sourceTimeoutMs,
     // The demo databases never change, yet show live streams.
     tautulliSessionsStaleAfterMs: config.demo ? 0 : config.tautulli.sessionsStaleAfterS * 1000,
+    tautulliGroupHistory: config.tautulli.groupHistory,
   };
 }
 
@@ -96,6 +99,7 @@ function tautulliOptions(c: SourcesConfig, now: number, busyTimeoutMs: number): 
     timeZone: c.timeZone,
     privateSections: c.privateSections,
     sessionsStaleAfterMs: c.tautulliSessionsStaleAfterMs,
+    ...(c.tautulliGroupHistory === undefined ? {} : { groupHistory: c.tautulliGroupHistory }),
     busyTimeoutMs,
   };
 }

@@ -1,9 +1,11 @@
 import Database from 'better-sqlite3';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { execSchema, readSchema } from '../../fixtures/generator/sql.js';
+import { loadConfig } from '../../src/config/load.js';
+import { sourcesConfig } from '../../src/sources/read-all.js';
 import { mostConcurrent } from '../../src/sources/tautulli/concurrency.js';
 import { readTautulli, type TautulliData } from '../../src/sources/tautulli/tautulli-source.js';
 import { copyFixtureDbs, FIXTURE_NOW_MS, FIXTURE_NOW_S, fixtureDbs } from '../support/fixtures.js';
@@ -345,5 +347,29 @@ describe('Tautulli source: rows no running Tautulli would leave', () => {
     if (!result.ok) throw new Error(result.error.message);
     expect(result.data.skipped?.malformedSessions).toBe(1);
     expect(result.data.activity.streamCount).toBe(liveRows() - 1);
+  });
+});
+
+describe("Tautulli's Group History setting", () => {
+  it('reaches the source from tautulli.groupHistory (default on, as in Tautulli)', () => {
+    const dir = mkdtempSync(path.join(tmpdir(), 'marquee-group-'));
+    try {
+      const file = path.join(dir, 'marquee.yaml');
+      const load = (yaml: string) => {
+        writeFileSync(file, yaml);
+        return sourcesConfig(loadConfig({ MARQUEE_CONFIG: file, MARQUEE_TAUTULLI_DB: tautulliDb, MARQUEE_PLEX_DB: tautulliDb }, dir));
+      };
+      expect(load('').tautulliGroupHistory).toBe(true);
+      expect(load('tautulli:\n  groupHistory: false\n').tautulliGroupHistory).toBe(false);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('off, counts every segment as a play', async () => {
+    const result = await readTautulli({ dbPath: tautulliDb, now: FIXTURE_NOW_MS, timeZone: 'UTC', groupHistory: false });
+    if (!result.ok) throw new Error(result.error.message);
+    const raw = segments.filter((s) => s.stopped >= FIXTURE_NOW_S - 30 * 86_400).length;
+    expect(result.data.history.windows['30d'].plays).toBe(raw);
   });
 });
