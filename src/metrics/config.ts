@@ -61,6 +61,12 @@ export const metricDefSchema = z
     maxRows: z.number().int().min(1).max(MAX_ROWS_MAX).default(MAX_ROWS_DEFAULT),
     /** Privacy: true if a value can name a person or what they watch. Unset: true when any value is text. */
     identifying: z.boolean().optional(),
+    /**
+     * Privacy: the owner's word that this metric may read rows of privacy.privateSections (and leaves
+     * them out in its SQL if they must not show). Marquee cannot filter a query by section, so a
+     * metric over section rows is refused while privateSections is set, unless this is true.
+     */
+    readsPrivateSections: z.boolean().default(false),
   })
   .superRefine((d, ctx) => {
     if (d.returns === 'scalar') {

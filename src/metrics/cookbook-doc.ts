@@ -1,5 +1,14 @@
 import YAML from 'yaml';
-import { MAX_ROWS_DEFAULT, MAX_ROWS_MAX, TIMEOUT_MS_DEFAULT, TIMEOUT_MS_MAX, fieldUnits } from './config.js';
+import {
+  MAX_RESULT_BYTES,
+  MAX_ROWS_DEFAULT,
+  MAX_ROWS_MAX,
+  MAX_VALUE_BYTES,
+  TIMEOUT_MS_DEFAULT,
+  TIMEOUT_MS_MAX,
+  fieldUnits,
+} from './config.js';
+import { QUERY_PROCESS_MAX_RSS_BYTES } from './sandbox.js';
 import { cookbook } from './cookbook.js';
 import { builtinParamNames } from './params.js';
 
@@ -44,6 +53,9 @@ binds in templates like any built-in field.
 - \`timeoutMs\`: time budget, default ${TIMEOUT_MS_DEFAULT}, at most ${TIMEOUT_MS_MAX}
 - \`maxRows\`: table only: more rows is an error, default ${MAX_ROWS_DEFAULT}, at most ${MAX_ROWS_MAX} (scalar and row allow one)
 - \`identifying\`: true if a value can name a person or what they watch; unset means true when any value is text
+- \`readsPrivateSections\`: needed (\`true\`) for a Plex or Tautulli metric that reads library rows while
+  \`privacy.privateSections\` is set. Marquee cannot filter a query by section, so the private sections'
+  rows count in its value unless the SQL leaves them out; this says the owner has seen to that
 
 NULL is accepted for every type. Metric names are lower-case letters, digits and \`_\`, starting with a letter.
 
@@ -69,11 +81,17 @@ error; more than one statement; a statement SQLite reports as writing; ATTACH, D
 anything else that is not a query; \`load_extension()\`; an unknown table, column or parameter;
 positional \`?\` parameters; declared columns that differ from the returned ones; a column whose
 stored type contradicts its declared type; reading secrets or data Marquee never collects (tokens,
-e-mail and IP addresses, device ids, file paths; see /privacy).
+e-mail and IP addresses, device ids, player and device names, avatar URLs, file paths; see /privacy)
+or any JSON blob (Tautulli's \`raw_stream_info\` and \`*_json\` lookups, Plex's \`extra_data\`), even only
+to filter or count; reading library rows while \`privacy.privateSections\` is set, unless
+\`readsPrivateSections: true\`.
 
 While running, each query has its own time budget and row cap in a separate query process: a query
 past its budget is stopped (the process is killed and replaced), one returning more rows than
-allowed is stopped at the cap, and a value of the wrong type fails the metric. A failing metric is
+allowed is stopped at the cap, and a value of the wrong type fails the metric. A text or blob value
+longer than ${MAX_VALUE_BYTES} bytes (UTF-8) or a result over ${MAX_RESULT_BYTES / 1024} KiB in all fails the
+metric before it leaves the query process, and the process is killed past ${QUERY_PROCESS_MAX_RSS_BYTES / 1024 / 1024} MB of memory:
+an oversized value is never stored or served, not even cut. A failing metric is
 \`{ "status": "error", "error": "…" }\` in the snapshot and a warning on /health; the rest of the
 snapshot is unaffected.
 

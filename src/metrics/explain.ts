@@ -10,6 +10,8 @@ export interface ProgramFacts {
   functions: Set<string>;
   /** `table.column` for every stored column the statement reads (any clause, not only the output). */
   columns: Set<string>;
+  /** Lower-case names of the tables it opens, directly or through one of their indexes (COUNT(*) reads no column). */
+  tables: Set<string>;
 }
 
 interface Op {
@@ -32,13 +34,17 @@ export function explainProgram(db: Database.Database, sql: string, params: Recor
   const functions = new Set<string>();
   const cursors = new Map<number, string[]>();
   const columns = new Set<string>();
+  const tables = new Set<string>();
   const objects = schemaObjects(db);
   for (const op of ops) {
     if (functionOps.has(op.opcode) && typeof op.p4 === 'string') functions.add(op.p4.replace(/\(-?\d+\)$/, '').toLowerCase());
     // p3 is the schema number: 0 is the database itself (1 would be temp, which a metric cannot fill).
     if (openOps.has(op.opcode) && op.p3 === 0) {
       const obj = objects.columnsOf(op.p2);
-      if (obj) cursors.set(op.p1, obj.columns);
+      if (obj) {
+        cursors.set(op.p1, obj.columns);
+        tables.add(obj.table);
+      }
       // An index seek compares key columns without a Column opcode: opening the index reads them all.
       if (obj?.isIndex) for (const c of obj.columns) columns.add(c);
     }
@@ -47,11 +53,13 @@ export function explainProgram(db: Database.Database, sql: string, params: Recor
       if (name) columns.add(name);
     }
   }
-  return { functions, columns };
+  return { functions, columns, tables };
 }
 
 /** Root page -> qualified column names in cursor order (a table's columns, or an index's key columns). */
-function schemaObjects(db: Database.Database): { columnsOf(rootpage: number): { columns: string[]; isIndex: boolean } | null } {
+function schemaObjects(db: Database.Database): {
+  columnsOf(rootpage: number): { table: string; columns: string[]; isIndex: boolean } | null;
+} {
   const rows = db
     .prepare("SELECT type, name, tbl_name AS tbl, rootpage FROM sqlite_schema WHERE type IN ('table', 'index') AND rootpage > 0")
     .all() as { type: string; name: string; tbl: string; rootpage: number }[];
@@ -63,7 +71,11 @@ function schemaObjects(db: Database.Database): { columnsOf(rootpage: number): { 
       const obj = byRoot.get(rootpage);
       if (!obj) return null;
       const names = (obj.type === 'table' ? tableInfo.all(obj.name) : indexInfo.all(obj.name)) as (string | null)[];
-      return { columns: names.map((n) => `${obj.tbl}.${n ?? 'rowid'}`.toLowerCase()), isIndex: obj.type === 'index' };
+      return {
+        table: obj.tbl.toLowerCase(),
+        columns: names.map((n) => `${obj.tbl}.${n ?? 'rowid'}`.toLowerCase()),
+        isIndex: obj.type === 'index',
+      };
     },
   };
 }

@@ -23,8 +23,46 @@ export const neverRead: ReadonlyMap<string, string> = new Map([
   ...['sessions.machine_id', 'session_history.machine_id', 'sessions_continued.machine_id', 'devices.identifier'].map(
     (c): [string, string] => [c, 'a device id'],
   ),
-  ...['media_parts.file', 'section_locations.root_path'].map((c): [string, string] => [c, 'a file path']),
+  ...['media_parts.file', 'section_locations.root_path', 'directories.path', 'media_streams.url'].map((c): [string, string] => [
+    c,
+    'a file path',
+  ]),
+  // "Living Room TV", "Plex for Android": together with the platform they single out a household's device.
+  ...['sessions.player', 'session_history.player', 'sessions.product', 'session_history.product'].map((c): [string, string] => [
+    c,
+    'a player or device name',
+  ]),
+  // plex.tv avatar URLs carry the account's id: a person, whatever the name policy says.
+  ...['users.thumb', 'users.custom_avatar_url', 'sessions.user_thumb', 'accounts.thumb', 'accounts.thumb_url'].map(
+    (c): [string, string] => [c, "a user's avatar URL"],
+  ),
+  ['sessions.raw_stream_info', 'the whole session as JSON (IP address and device included)'],
+  ['recently_added.media_info', 'a JSON blob'],
 ]);
+
+/**
+ * JSON (and Plex's URL-encoded `extra_data`) blobs carry whatever their writer put in them, today
+ * or in a later Plex or Tautulli release: no column list can say what is inside, so none is read.
+ */
+const blobColumn = /^(raw_.+|.+_json|extra_data|.+_config)$/;
+
+/** Why a metric may not read `table.column` (lower-case), or undefined when it may. */
+export function neverReadReason(column: string): string | undefined {
+  const listed = neverRead.get(column);
+  if (listed) return listed;
+  const name = column.slice(column.indexOf('.') + 1);
+  return blobColumn.test(name) ? 'a JSON blob' : undefined;
+}
+
+/**
+ * Tables whose rows belong to no library section. Every other Plex or Tautulli table holds, or
+ * counts, items and plays of a section, the private ones included (Marquee's own store is written
+ * after the privacy policy, so it holds nothing private).
+ */
+export const sectionFreeTables: Readonly<Record<'plex' | 'tautulli', ReadonlySet<string>>> = {
+  plex: new Set(['accounts', 'devices', 'preferences', 'schema_migrations', 'statistics_bandwidth', 'statistics_resources']),
+  tautulli: new Set(['users', 'user_login', 'mobile_devices', 'version_info']),
+};
 
 /** Output columns that come straight from these make a metric identifying. */
 export const identifyingColumns: ReadonlySet<string> = new Set([

@@ -12,7 +12,7 @@ import {
 } from './config.js';
 import { explainProgram } from './explain.js';
 import { builtinParamNames, builtinParams } from './params.js';
-import { identifyingColumns, neverRead } from './sensitive.js';
+import { identifyingColumns, neverReadReason, sectionFreeTables } from './sensitive.js';
 import { connectionProblem, forbiddenFunctions, keywordProblem } from './statement.js';
 
 /**
@@ -27,7 +27,12 @@ export interface MetricProblem {
 
 export const formatProblem = (p: MetricProblem): string => `metric "${p.metric}": ${p.message}`;
 
-export function validateMetrics(defs: MetricDefs, dbPaths: MetricDbPaths): MetricProblem[] {
+/** The part of the privacy policy a query can break: privacy.privateSections. */
+export interface MetricPolicy {
+  privateSections: ReadonlyArray<string | number>;
+}
+
+export function validateMetrics(defs: MetricDefs, dbPaths: MetricDbPaths, policy: MetricPolicy = { privateSections: [] }): MetricProblem[] {
   const dbs = new Map<MetricSource, Database.Database | Error>();
   const dbFor = (source: MetricSource): Database.Database | Error => {
     let db = dbs.get(source);
@@ -37,7 +42,7 @@ export function validateMetrics(defs: MetricDefs, dbPaths: MetricDbPaths): Metri
   try {
     return Object.entries(defs).flatMap(([metric, def]) => {
       const db = dbFor(def.source);
-      const messages = db instanceof Error ? [db.message] : checkMetric(db, def);
+      const messages = db instanceof Error ? [db.message] : checkMetric(db, def, policy);
       return messages.map((message) => ({ metric, message }));
     });
   } finally {
@@ -63,7 +68,7 @@ function openForValidation(source: MetricSource, path: string | undefined): Data
 }
 
 /** Problems with one definition; a problem that makes later checks meaningless ends the list. */
-export function checkMetric(db: Database.Database, def: MetricDef): string[] {
+export function checkMetric(db: Database.Database, def: MetricDef, policy: MetricPolicy = { privateSections: [] }): string[] {
   const early = connectionProblem(def.sql);
   if (early) return [early];
   const kind = keywordProblem(def.sql);
@@ -86,11 +91,31 @@ export function checkMetric(db: Database.Database, def: MetricDef): string[] {
     const facts = explainProgram(db, def.sql, params.values);
     for (const fn of facts.functions) if (forbiddenFunctions.has(fn)) problems.push(`${fn}() is not allowed`);
     for (const col of facts.columns) {
-      const what = neverRead.get(col);
+      const what = neverReadReason(col);
       if (what) problems.push(`reads ${col}, ${what}, which Marquee never collects; metrics may not read it`);
     }
+    const section = privateSectionProblem(def, facts.tables, policy);
+    if (section) problems.push(section);
   }
   return [...problems, ...columnProblems(def, stmt.columns())];
+}
+
+/**
+ * Private sections hold for metrics too. Their SQL is the owner's and runs as written: Marquee
+ * cannot rewrite it to drop a section's rows (joins, subqueries, aggregates), and a read-only,
+ * query-only connection cannot carry filtered views. So a metric that reads section rows while
+ * sections are private is refused, naming the tables, until its owner says so in its definition.
+ */
+function privateSectionProblem(def: MetricDef, tables: ReadonlySet<string>, policy: MetricPolicy): string | null {
+  if (def.source === 'marquee' || def.readsPrivateSections || policy.privateSections.length === 0) return null;
+  const free = sectionFreeTables[def.source];
+  const read = [...tables].filter((t) => !free.has(t)).sort();
+  if (read.length === 0) return null;
+  return (
+    `reads ${read.join(', ')}, whose rows include the private sections (privacy.privateSections); Marquee cannot ` +
+    `filter a metric by section, so its value would publish their rows. Leave them out in the SQL and set ` +
+    `readsPrivateSections: true, or remove the metric`
+  );
 }
 
 function prepareMessage(err: Error, source: MetricSource): string {

@@ -120,6 +120,74 @@ describe('validateMetrics refuses bad definitions at start-up', () => {
   });
 });
 
+describe('columns a metric may never read (issue 16: the blocklist had gaps)', () => {
+  const refusal = (source: 'plex' | 'tautulli', sql: string, type = 'integer') =>
+    validateMetrics(parseDefs({ m: { source, returns: 'scalar', type, sql } }), paths)
+      .map((p) => p.message)
+      .join('\n');
+  // Each column is named as `table.column` with the reason; even counting or filtering on it is refused.
+  it.each([
+    ['tautulli', 'SELECT COUNT(DISTINCT player) FROM session_history', 'session_history.player', 'a player or device name'],
+    [
+      'tautulli',
+      "SELECT COUNT(*) FROM session_history WHERE product LIKE 'Plex for%'",
+      'session_history.product',
+      'a player or device name',
+    ],
+    ['tautulli', 'SELECT MAX(player) FROM sessions', 'sessions.player', 'a player or device name'],
+    [
+      'tautulli',
+      "SELECT COUNT(*) FROM sessions WHERE json_extract(raw_stream_info, '$.ip_address') IS NOT NULL",
+      'sessions.raw_stream_info',
+      'the whole session as JSON',
+    ],
+    ['tautulli', 'SELECT COUNT(*) FROM users WHERE thumb IS NOT NULL', 'users.thumb', "a user's avatar URL"],
+    ['tautulli', 'SELECT COUNT(custom_avatar_url) FROM users', 'users.custom_avatar_url', "a user's avatar URL"],
+    ['tautulli', 'SELECT COUNT(themoviedb_json) FROM themoviedb_lookup', 'themoviedb_lookup.themoviedb_json', 'a JSON blob'],
+    ['tautulli', 'SELECT COUNT(media_info) FROM recently_added', 'recently_added.media_info', 'a JSON blob'],
+    ['plex', "SELECT COUNT(*) FROM section_locations WHERE root_path LIKE '/mnt/%'", 'section_locations.root_path', 'a file path'],
+    ['plex', 'SELECT COUNT(url) FROM media_streams', 'media_streams.url', 'a file path'],
+    ['plex', 'SELECT COUNT(path) FROM directories', 'directories.path', 'a file path'],
+    ['plex', 'SELECT COUNT(extra_data) FROM metadata_items', 'metadata_items.extra_data', 'a JSON blob'],
+    ['plex', 'SELECT COUNT(extra_data) FROM media_parts', 'media_parts.extra_data', 'a JSON blob'],
+  ] as const)('%s: %s', (source, sql, column, why) => {
+    expect(refusal(source, sql)).toContain(`reads ${column}, ${why}`);
+  });
+
+  it('still lets a metric read the columns next to them', () => {
+    expect(refusal('tautulli', 'SELECT COUNT(DISTINCT platform) FROM session_history')).toBe('');
+    expect(refusal('plex', 'SELECT COUNT(*) FROM media_streams WHERE codec IS NOT NULL')).toBe('');
+  });
+});
+
+describe('private sections hold for metrics too', () => {
+  const check = (source: 'plex' | 'tautulli' | 'marquee', sql: string, privateSections: (string | number)[], extra = {}) =>
+    validateMetrics(parseDefs({ m: { source, returns: 'scalar', type: 'integer', sql, ...extra } }), paths, { privateSections })
+      .map(formatProblem)
+      .join('\n');
+
+  it('refuses a metric over section rows while sections are private, naming the tables and the way out', () => {
+    const sql = 'SELECT COUNT(*) FROM session_history sh JOIN session_history_metadata m ON m.id = sh.id';
+    expect(check('tautulli', sql, ['Movies'])).toBe(
+      'metric "m": reads session_history, session_history_metadata, whose rows include the private sections ' +
+        '(privacy.privateSections); Marquee cannot filter a metric by section, so its value would publish their rows. ' +
+        'Leave them out in the SQL and set readsPrivateSections: true, or remove the metric',
+    );
+    // COUNT(*) reads no column, only the table (or one of its indexes).
+    expect(check('plex', 'SELECT COUNT(*) FROM metadata_items', [1])).toMatch(/^metric "m": reads metadata_items, whose rows include/);
+  });
+
+  it('accepts it when the owner says so, when no section is private, or when no table holds section rows', () => {
+    const sql = 'SELECT COUNT(*) FROM session_history WHERE section_id <> 1';
+    expect(check('tautulli', sql, [1], { readsPrivateSections: true })).toBe('');
+    expect(check('tautulli', sql, [])).toBe('');
+    expect(check('tautulli', 'SELECT COUNT(*) FROM users WHERE is_active = 1', ['Movies'])).toBe('');
+    expect(check('tautulli', 'SELECT 42', ['Movies'])).toBe('');
+    // Marquee's own store is written after the privacy policy.
+    expect(check('marquee', 'SELECT COUNT(*) FROM history_points', ['Movies'])).toBe('');
+  });
+});
+
 describe('metricsConfigSchema', () => {
   it('fills defaults and refuses shapes that cannot work', () => {
     const d = parseDefs({ m: { source: 'tautulli', returns: 'scalar', type: 'integer', sql: 'SELECT 1' } }).m!;
