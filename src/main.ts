@@ -74,7 +74,7 @@ export async function createMarquee(
   const clock = options.clock ?? Date.now;
   if (config.demo && ensureDemoDatabases(config.plex.db, config.tautulli.db, clock())) logger.info('demo databases generated');
   const metricDbs = { plex: config.plex.db, tautulli: config.tautulli.db, marquee: path.join(config.dataDir, STORE_FILE) };
-  const problems = validateMetrics(config.metrics, metricDbs);
+  const problems = validateMetrics(config.metrics, metricDbs, { privateSections: config.privacy.privateSections });
   if (problems.length)
     throw new ConfigError(`invalid metrics:\n  - ${problems.map(formatProblem).join('\n  - ')}`, problems.map(formatProblem));
   const unmatched = checkPrivateSections(config.plex.db, config.privacy.privateSections);
