@@ -1,6 +1,8 @@
+import { fork } from 'node:child_process';
 import { existsSync, statSync } from 'node:fs';
 import path from 'node:path';
-import { generateFixtures } from '../fixtures/generator/index.js';
+import { fileURLToPath } from 'node:url';
+import type { DemoMessage, DemoRequest } from './demo-child.js';
 
 /** Demo data is generated relative to "now"; past this age its windows (24 h, 7 d) would drift empty. */
 const MAX_DEMO_AGE_MS = 12 * 3_600_000;
@@ -8,15 +10,50 @@ const MAX_DEMO_AGE_MS = 12 * 3_600_000;
 /**
  * Builds the bundled demo databases on first start (and refreshes stale ones), so `npm start`
  * serves real images without a Plex server. Returns true when it (re)generated them.
+ *
+ * The build runs in a child process: it takes several seconds and peaks at a few hundred MB, which
+ * the server would otherwise keep as RSS until restart. `onProgress` hears how far it got.
  */
-export function ensureDemoDatabases(plexDb: string, tautulliDb: string, now: number): boolean {
+export async function ensureDemoDatabases(
+  plexDb: string,
+  tautulliDb: string,
+  now: number,
+  onProgress: (fraction: number, step: string) => void = () => {},
+): Promise<boolean> {
   const fresh = (f: string) => existsSync(f) && now - statSync(f).mtimeMs < MAX_DEMO_AGE_MS;
   if (fresh(plexDb) && fresh(tautulliDb)) return false;
-  const dir = path.dirname(plexDb);
-  const hour = Math.floor(now / 3_600_000) * 3600;
-  const built = generateFixtures(dir, { profile: 'demo', seed: 1, now: hour });
+  const request: DemoRequest = { dir: path.dirname(plexDb), now: Math.floor(now / 3_600_000) * 3600 };
+  const built = await runChild(request, onProgress);
   if (path.resolve(built.plexDb) !== path.resolve(plexDb) || path.resolve(built.tautulliDb) !== path.resolve(tautulliDb)) {
     throw new Error('demo generator wrote unexpected file names');
   }
   return true;
+}
+
+function runChild(
+  request: DemoRequest,
+  onProgress: (fraction: number, step: string) => void,
+): Promise<{ plexDb: string; tautulliDb: string }> {
+  // From TypeScript sources (tsx, tests) the child needs tsx's loader; from dist/ it runs the .js.
+  const fromSource = import.meta.url.endsWith('.ts');
+  const entry = fileURLToPath(new URL(`./demo-child.${fromSource ? 'ts' : 'js'}`, import.meta.url));
+  const child = fork(entry, [], {
+    execArgv: fromSource ? ['--import', 'tsx'] : [],
+    stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
+  });
+  return new Promise((resolve, reject) => {
+    let result: { plexDb: string; tautulliDb: string } | null = null;
+    let failure: Error | null = null;
+    child.on('message', (message: DemoMessage) => {
+      if (message.type === 'progress') onProgress(message.fraction, message.step);
+      else if (message.type === 'done') result = { plexDb: message.plexDb, tautulliDb: message.tautulliDb };
+      else failure = new Error(`demo generator: ${message.message}`);
+    });
+    child.once('error', reject);
+    child.once('exit', (code, signal) => {
+      if (result) resolve(result);
+      else reject(failure ?? new Error(`demo generator exited with ${signal ?? `code ${String(code)}`}`));
+    });
+    child.send(request);
+  });
 }
