@@ -31,12 +31,18 @@ RUN apt-get update \
 # default grew the heap by ~50 MB that was never needed again (`npm run bench`, phase 5).
 # --expose-gc lets the renderer ask for a collection once large pixel buffers have died
 # (src/render/paint/reclaim.ts). Keep all three in step with `npm start` (package.json).
+# PUID/PGID/UMASK/TZ follow LinuxServer.io's images (docker/entrypoint.sh); /config is Marquee's
+# own state (store, secrets, poster cache, lock) and the place for marquee.yaml.
 ENV NODE_ENV=production \
     MALLOC_MMAP_THRESHOLD_=131072 \
     NODE_OPTIONS="--max-semi-space-size=2 --expose-gc" \
     MARQUEE_HOST=0.0.0.0 \
     MARQUEE_PORT=8080 \
-    MARQUEE_DATA_DIR=/data
+    MARQUEE_DATA_DIR=/config \
+    MARQUEE_CONFIG=/config/marquee.yaml \
+    PUID=1000 \
+    PGID=1000 \
+    UMASK=022
 WORKDIR /app
 COPY --from=build /app/package.json ./
 COPY --from=build /app/node_modules ./node_modules
@@ -49,13 +55,17 @@ COPY themes ./themes
 COPY fonts ./fonts
 COPY public ./public
 COPY assets ./assets
-# The store, the pseudonym secret, the poster cache and the instance lock live in /data.
-RUN mkdir -p /data && chown node:node /data
-USER node
-VOLUME ["/data"]
+COPY docker/entrypoint.sh /usr/local/bin/marquee-entrypoint
+# The store, the pseudonym secret, the poster cache and the instance lock live in /config.
+RUN mkdir -p /config && chown node:node /config
+# Root only for the entrypoint's first lines: it drops to PUID:PGID (default 1000:1000, the `node`
+# user) before Marquee starts, as LinuxServer.io's images do. hadolint DL3002 waived for that reason.
+# hadolint ignore=DL3002
+USER root
+VOLUME ["/config"]
 EXPOSE 8080
 # /health answers 503 when a source or the store fails (application/health+json says which).
 HEALTHCHECK --interval=30s --timeout=5s --start-period=60s --retries=3 \
   CMD ["node", "-e", "fetch('http://127.0.0.1:'+(process.env.MARQUEE_PORT||8080)+'/health').then(r=>process.exit(r.status===200?0:1),()=>process.exit(1))"]
-ENTRYPOINT ["/usr/bin/tini", "--"]
+ENTRYPOINT ["/usr/bin/tini", "--", "/usr/local/bin/marquee-entrypoint"]
 CMD ["node", "dist/src/cli.js", "serve"]

@@ -29,10 +29,20 @@ describe('Dockerfile', () => {
     expect(validate(dockerfile)).toEqual([]);
   });
 
-  it('builds in stages and runs the last one as an unprivileged user', () => {
+  it('builds in stages, and Marquee itself runs as PUID:PGID through the entrypoint, never as root', () => {
     expect(instructions.filter((i) => i.keyword === 'FROM').length).toBeGreaterThanOrEqual(2);
-    const users = finalStage.filter((i) => i.keyword === 'USER').map((i) => i.args);
-    expect(users.at(-1)).toMatch(/^(node|[1-9]\d*)(:|$)/);
+    // Root only until docker/entrypoint.sh drops to PUID:PGID (LinuxServer.io's convention).
+    const entrypoint = JSON.parse(finalStage.find((i) => i.keyword === 'ENTRYPOINT')!.args) as string[];
+    expect(entrypoint.at(-1)).toBe('/usr/local/bin/marquee-entrypoint');
+    expect(instructions.some((i) => i.keyword === 'COPY' && i.args === 'docker/entrypoint.sh /usr/local/bin/marquee-entrypoint')).toBe(
+      true,
+    );
+    const env = finalStage
+      .filter((i) => i.keyword === 'ENV')
+      .map((i) => i.args)
+      .join(' ');
+    for (const pair of ['PUID=1000', 'PGID=1000', 'UMASK=022', 'MARQUEE_DATA_DIR=/config']) expect(env).toContain(pair);
+    expect(finalStage.some((i) => i.keyword === 'VOLUME' && i.args.includes('/config'))).toBe(true);
   });
 
   it('pins its base image to a Node major that runs Marquee, never :latest', () => {
@@ -87,7 +97,7 @@ describe('Dockerfile', () => {
 
 describe('docker-compose.yml', () => {
   const compose = parse(readFileSync(path.join(root, 'docker-compose.yml'), 'utf8')) as {
-    services: Record<string, { volumes?: string[]; environment?: Record<string, string>; build?: unknown }>;
+    services: Record<string, { volumes?: string[]; environment?: Record<string, string>; build?: unknown; user?: string }>;
   };
   const marquee = compose.services.marquee!;
 
@@ -104,5 +114,11 @@ describe('docker-compose.yml', () => {
       expect(mount, key).toBeDefined();
       expect(mount![2], `${key} mount options`).not.toBe('ro');
     }
+  });
+
+  it('runs Marquee as PUID:PGID in TZ like the Plex and Tautulli images, with its state in /config', () => {
+    expect(marquee.user).toBeUndefined();
+    for (const key of ['PUID', 'PGID', 'TZ']) expect(marquee.environment?.[key], key).toBe(compose.services.tautulli!.environment?.[key]);
+    expect((marquee.volumes ?? []).some((v) => v.split(':')[1] === '/config')).toBe(true);
   });
 });
