@@ -72,7 +72,17 @@ export async function createMarquee(
   options: { clock?: () => number; extraRoutes?: (deps: { renders: RenderService }) => Router[]; sheetsAuth?: SheetsAuth } = {},
 ): Promise<Marquee> {
   const clock = options.clock ?? Date.now;
-  if (config.demo && ensureDemoDatabases(config.plex.db, config.tautulli.db, clock())) logger.info('demo databases generated');
+  if (config.demo) {
+    // About ten seconds on a first start: say how far it got, a line per quarter.
+    let reported = -1;
+    const generated = await ensureDemoDatabases(config.plex.db, config.tautulli.db, clock(), (fraction, step) => {
+      const quarter = Math.floor(fraction * 4);
+      if (quarter === reported) return;
+      reported = quarter;
+      logger.info({ progress: `${Math.round(fraction * 100)}%`, step }, 'generating demo databases');
+    });
+    if (generated) logger.info('demo databases generated');
+  }
   const metricDbs = { plex: config.plex.db, tautulli: config.tautulli.db, marquee: path.join(config.dataDir, STORE_FILE) };
   const problems = validateMetrics(config.metrics, metricDbs, { privateSections: config.privacy.privateSections });
   if (problems.length)
