@@ -41,6 +41,8 @@ export async function runCycle(deps: CycleDeps, previous: Snapshot | null): Prom
   const sources = Object.fromEntries(
     Object.entries(snapshot.sources).map(([name, s]) => [name, s.error ? `${s.status}:${s.error.code}` : s.status]),
   );
+  // Rows a source read but did not trust (ghost or malformed Tautulli rows) are counted, never fatal.
+  const skipped = results.tautulli.ok ? results.tautulli.data.skipped : undefined;
   deps.logger.info(
     {
       cycle: takenAt,
@@ -48,6 +50,7 @@ export async function runCycle(deps: CycleDeps, previous: Snapshot | null): Prom
       state: snapshot.state,
       sources,
       ...(Object.keys(storeErrors).length ? { storeErrors } : {}),
+      ...(skipped && Object.values(skipped).some((n) => n > 0) ? { skipped: { tautulli: skipped } } : {}),
     },
     'collection cycle',
   );

@@ -98,9 +98,14 @@ export const configSchema = z
          * of showing ghost streams. 0 turns the check off.
          */
         sessionsStaleAfterS: z.number().int().min(0).default(600),
+        /**
+         * Mirror of Tautulli's Settings > General > "Group History" (GROUP_HISTORY_TABLES, on by
+         * default), which lives in its config.ini: off, every resumed segment counts as a play.
+         */
+        groupHistory: z.boolean().default(true),
       })
       .strict()
-      .default({ sessionsStaleAfterS: 600 }),
+      .default({ sessionsStaleAfterS: 600, groupHistory: true }),
     dataDir: z.string().default('./data'),
     server: z
       .object({

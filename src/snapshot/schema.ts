@@ -118,10 +118,21 @@ export const historySchema = z.object({
   topMovies: z.array(z.object({ watching: watchingSchema.nullable(), plays: z.number().int(), watchTimeS: z.number() })),
   topShows: z.array(z.object({ watching: watchingSchema.nullable(), plays: z.number().int(), watchTimeS: z.number() })),
   topPlatforms: z.array(z.object({ platform: z.string(), plays: z.number().int(), watchTimeS: z.number() })),
-  /** 24 buckets, local hour of day of the play's start, last 30 days. */
+  /**
+   * 24 buckets, local hour of day, last 30 days, as Tautulli's graphs count them: a play counts once in
+   * each hour where one of its segments started (so the sums can exceed the 30-day play count).
+   */
   playsByHour: z.array(z.number().int()).length(24),
   /** One bucket per local day, oldest first, last 30 days (missing days are 0). */
   playsByDay: z.array(z.object({ date: z.string(), plays: z.number().int() })),
+  /**
+   * 7 buckets, local weekday of each segment's start, Sunday first, last 30 days. Snapshots stored
+   * before this field existed read as zeros until the next cycle rather than being discarded.
+   */
+  playsByWeekday: z
+    .array(z.number().int())
+    .length(7)
+    .default(() => [0, 0, 0, 0, 0, 0, 0]),
   mostConcurrent: z.object({ streams: z.number().int(), at: z.number().nullable() }),
 });
 export type History = z.infer<typeof historySchema>;
