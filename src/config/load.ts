@@ -1,6 +1,6 @@
 import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
-import { parse as parseYaml } from 'yaml';
+import { parseDocument, YAMLError } from 'yaml';
 import type { z } from 'zod';
 import { configSchema, type ParsedConfig } from './schema.js';
 
@@ -64,15 +64,41 @@ function readConfigFile(file: string): Record<string, unknown> {
   } catch (err) {
     throw new ConfigError(`cannot read config file ${file}: ${(err as NodeJS.ErrnoException).code ?? String(err)}`);
   }
-  let doc: unknown;
-  try {
-    doc = parseYaml(text);
-  } catch (err) {
-    throw new ConfigError(`config file ${file} is not valid YAML: ${(err as Error).message}`);
-  }
+  const doc = parseConfigYaml(text, file);
   if (doc == null) return {};
   if (typeof doc !== 'object' || Array.isArray(doc)) throw new ConfigError(`config file ${file} must hold a mapping of keys`);
   return doc as Record<string, unknown>;
+}
+
+/**
+ * The YAML library's messages quote the offending line, and that line may be the Discord webhook,
+ * the Plex token or a Sheets key: a syntax error says where (line and column) and what kind, never
+ * what the line holds. parseDocument, unlike parse, prints no warnings (they quote lines too).
+ */
+const yamlProblems: Partial<Record<YAMLError['code'], string>> = {
+  MISSING_CHAR: 'a quote, bracket or brace is not closed',
+  TAB_AS_INDENT: 'a tab is used for indentation',
+  BLOCK_AS_IMPLICIT_KEY: 'a value holds ": " (quote it)',
+  BAD_INDENT: 'the indentation is wrong',
+  DUPLICATE_KEY: 'a key appears twice',
+};
+
+function parseConfigYaml(text: string, file: string): unknown {
+  const where = (err: YAMLError) => {
+    const at = err.linePos?.[0];
+    const what = yamlProblems[err.code] ?? err.code.toLowerCase().replaceAll('_', ' ');
+    return `${what}${at ? ` at line ${at.line}, column ${at.col}` : ''} (the line is not shown: it may hold a secret)`;
+  };
+  const doc = parseDocument(text);
+  const [first] = doc.errors;
+  if (first) throw new ConfigError(`config file ${file} is not valid YAML: ${where(first)}`);
+  try {
+    return doc.toJS();
+  } catch (err) {
+    // An unresolved alias, or an alias bomb past the library's limit: its message names what it met.
+    const detail = err instanceof YAMLError ? where(err) : 'its aliases cannot be resolved';
+    throw new ConfigError(`config file ${file} is not valid YAML: ${detail}`);
+  }
 }
 
 function applyEnv(raw: Record<string, unknown>, env: Env) {

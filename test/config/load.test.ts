@@ -67,4 +67,39 @@ describe('configuration', () => {
     const { dir, file } = withFile('server: [port\n');
     expect(errorOf(() => loadConfig({ MARQUEE_CONFIG: file }, dir)).message).toContain(file);
   });
+
+  // The YAML library's own message quotes the line, and the line is often the one holding a secret.
+  const SECRET = 'hunter2-9f8e7d6c5b4a';
+  it.each([
+    ['a tab before the token', `plex:\n\ttoken: ${SECRET}\n`, '\ttoken'],
+    ['a colon inside the token', `plex:\n  token: abc: ${SECRET}\n`, 'abc:'],
+    ['an unclosed quote on the webhook', `discord:\n  webhookUrl: "https://discord.com/api/webhooks/1/${SECRET}\n`, null],
+  ])('a YAML syntax error (%s) gives file, line and column, never the line', (_what, yaml, at) => {
+    const { dir, file } = withFile(yaml);
+    const message = errorOf(() => loadConfig({ MARQUEE_CONFIG: file }, dir)).message;
+    expect(message).toContain(`config file ${file} is not valid YAML: `);
+    expect(message).not.toContain(SECRET);
+    expect(message).not.toContain('discord.com');
+    if (at) {
+      // Where the offending token starts, counted from the text itself (1-based line and column).
+      const offset = yaml.indexOf(at);
+      const line = yaml.slice(0, offset).split('\n').length;
+      expect(message).toMatch(new RegExp(`at line ${line}, column ${offset - yaml.lastIndexOf('\n', offset - 1)} `));
+    } else expect(message).toMatch(/at line \d+, column \d+ /);
+  });
+
+  it.each([
+    ['render:\n  timeZone: Mars/Olympus_Mons\n', {}, /render\.timeZone: unknown time zone "Mars\/Olympus_Mons"/],
+    ['', { MARQUEE_TZ: 'Europe/Pariss' }, /render\.timeZone \(from MARQUEE_TZ\): unknown time zone "Europe\/Pariss"/],
+    ['render:\n  locale: en_US\n', {}, /render\.locale: unknown locale "en_US"/],
+    ['render:\n  locale: tlh\n', {}, /render\.locale: unknown locale "tlh"/],
+  ])('fails on a time zone or locale that rendering could not use: %j %j', (yaml, env, message) => {
+    const { dir, file } = withFile(yaml);
+    expect(errorOf(() => loadConfig({ MARQUEE_CONFIG: file, ...env }, dir)).message).toMatch(message);
+  });
+
+  it('accepts the zones and locales Intl knows', () => {
+    const { dir, file } = withFile('render:\n  timeZone: America/Argentina/Buenos_Aires\n  locale: de-CH\n');
+    expect(loadConfig({ MARQUEE_CONFIG: file }, dir).render).toMatchObject({ timeZone: 'America/Argentina/Buenos_Aires', locale: 'de-CH' });
+  });
 });

@@ -64,6 +64,29 @@ describe('template validation', () => {
     expect(() => loadTemplates([dirWith({ 'bad.json': '{ nope' })], builtinFields())).toThrow(/bad\.json: not valid JSON/);
   });
 
+  // V8's JSON.parse message quotes the text around the error; a secret on that line would be printed.
+  const SECRET = 'hunter2-9f8e7d6c5b4a';
+  it.each([
+    ['an unquoted value', `{\n  "name": "mine",\n  "apiKey": ${SECRET}\n}`, SECRET],
+    ['a missing comma', `{\n  "name": "mine"\n  "webhook": "https://discord.com/api/webhooks/1/${SECRET}"\n}`, '"webhook"'],
+    ['an unfinished string', `{\n  "name": "mine",\n  "token": "${SECRET}\n}`, `"${SECRET}`],
+    ['trailing text', `{ "name": "mine" }\n${SECRET}`, SECRET],
+  ])('a syntax error (%s) names file, line and column, never the text', (_what, text, at) => {
+    let message = '';
+    try {
+      loadTemplates([dirWith({ 'bad.json': text })], builtinFields());
+    } catch (e) {
+      message = (e as Error).message;
+    }
+    // The oracle: where the offending token starts, counted here from the text itself (1-based).
+    const offset = text.indexOf(at);
+    const line = text.slice(0, offset).split('\n').length;
+    const column = offset - text.lastIndexOf('\n', offset - 1);
+    expect(message).toMatch(new RegExp(`bad\\.json: not valid JSON: [a-z ]+ at line ${line}, column ${column}$`));
+    expect(message).not.toContain(SECRET);
+    expect(message).not.toContain('discord');
+  });
+
   it('accepts custom metrics only when the catalogue has them', () => {
     const tpl = { ...base, widgets: [textWidget('queue {metrics.queue}')] };
     expect(loadError(tpl).message).toMatch(/unknown field "metrics.queue"/);
@@ -122,6 +145,12 @@ describe('theme validation', () => {
     expect(loadThemes([dirWith({ 't.json': { ...theme, colours, background: '90,#000,#fff' } })]).get('t')?.background).toMatchObject({
       angle: 90,
     });
+  });
+
+  it('a syntax error in a theme names file, line and column, never the text', () => {
+    const text = '{\n  "name": "t",\n  "background": #000-hunter2\n}';
+    expect(() => loadThemes([dirWith({ 't.json': text })])).toThrow(/^.*t\.json: not valid JSON: invalid symbol at line 3, column 17$/);
+    expect(() => loadThemes([dirWith({ 't.json': text })])).not.toThrow(/hunter2/);
   });
 
   it('every built-in pair points back', () => {

@@ -1,3 +1,4 @@
+import { parse as parseJsonc, printParseErrorCode, type ParseError } from 'jsonc-parser';
 import { readFileSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import type { z } from 'zod';
@@ -39,12 +40,7 @@ export function readJsonDir<S extends z.ZodType>(dirs: readonly string[], schema
       .filter((n) => n.endsWith('.json') && !n.endsWith('.schema.json'))
       .sort()) {
       const file = join(dir, name);
-      let raw: unknown;
-      try {
-        raw = JSON.parse(readFileSync(file, 'utf8'));
-      } catch (e) {
-        throw new TemplateError(file, '', `not valid JSON (${(e as Error).message})`);
-      }
+      const raw = parseJsonFile(file, readFileSync(file, 'utf8'));
       const parsed = schema.safeParse(raw);
       if (!parsed.success) {
         const issue = parsed.error.issues[0];
@@ -54,6 +50,31 @@ export function readJsonDir<S extends z.ZodType>(dirs: readonly string[], schema
     }
   }
   return out;
+}
+
+/**
+ * JSON.parse, with a syntax error located by line and column. V8's own message quotes the text
+ * around the error (`Unexpected token 'S', "{"key": S…" is not valid JSON`), and a file beside the
+ * templates may hold a secret; jsonc-parser (comments and trailing commas off: strict JSON) says
+ * where and what kind without quoting anything.
+ */
+export function parseJsonFile(file: string, text: string): unknown {
+  try {
+    return JSON.parse(text);
+  } catch {
+    const errors: ParseError[] = [];
+    parseJsonc(text, errors, { disallowComments: true, allowTrailingComma: false, allowEmptyContent: false });
+    const first = errors[0];
+    if (!first) throw new TemplateError(file, '', 'not valid JSON');
+    const before = text.slice(0, first.offset);
+    const line = before.split('\n').length;
+    const column = first.offset - before.lastIndexOf('\n');
+    // InvalidSymbol -> "invalid symbol"
+    const what = printParseErrorCode(first.error)
+      .replace(/(?<=[a-z])(?=[A-Z])/g, ' ')
+      .toLowerCase();
+    throw new TemplateError(file, '', `not valid JSON: ${what} at line ${line}, column ${column}`);
+  }
 }
 
 const textProps = ['text', 'label', 'value', 'empty'] as const;
