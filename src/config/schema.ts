@@ -9,6 +9,31 @@ import { metricsConfigSchema } from '../metrics/config.js';
 
 const cronExpression = z.string().regex(/^(\S+\s+){4,5}\S+$/, 'must be a cron expression with 5 or 6 fields (seconds optional)');
 
+/** What Intl accepts is what rendering and metrics use: anything else would fail every image, not the start. */
+const quoted = (v: unknown) => JSON.stringify(String(v).slice(0, 64));
+const timeZoneSchema = z.string().refine(
+  (tz) => {
+    try {
+      new Intl.DateTimeFormat('en-US', { timeZone: tz });
+      return true;
+    } catch {
+      return false;
+    }
+  },
+  { error: (iss) => `unknown time zone ${quoted(iss.input)}: use an IANA name such as Europe/Paris, or UTC` },
+);
+const localeSchema = z.string().refine(
+  (tag) => {
+    try {
+      // A well-formed tag this Node.js has no data for would silently format as another locale.
+      return Intl.NumberFormat.supportedLocalesOf(tag).length === 1;
+    } catch {
+      return false;
+    }
+  },
+  { error: (iss) => `unknown locale ${quoted(iss.input)}: use a BCP 47 tag such as en-US or de-DE` },
+);
+
 const thresholdsSchema = z
   .object({
     busyStreams: z.number().int().positive().default(3),
@@ -146,8 +171,8 @@ export const configSchema = z
     sheets: sheetsSchema.optional(),
     render: z
       .object({
-        locale: z.string().default('en-US'),
-        timeZone: z.string().default('UTC'),
+        locale: localeSchema.default('en-US'),
+        timeZone: timeZoneSchema.default('UTC'),
         staleAfterS: z.number().int().positive().default(300),
         templatesDir: z.string().optional(),
         themesDir: z.string().optional(),
