@@ -1,0 +1,124 @@
+import type { Activity, History, MediaKind, Stream, Watching } from '../../snapshot/schema.js';
+import type { Graph, Session } from './answers.js';
+
+/**
+ * Tautulli's API answers turned into the Tautulli section, by the rules the database source
+ * (src/sources/tautulli/tautulli-source.ts) applies to the same rows, so both modes give the same
+ * snapshot. Pure: no I/O, no clock.
+ */
+
+/** Media types Tautulli records (the database source's KNOWN_MEDIA_TYPES); other sessions are skipped and counted. */
+const KNOWN_MEDIA_TYPES: readonly string[] = ['movie', 'episode', 'track', 'clip', 'photo'];
+
+const KINDS: Readonly<Record<string, MediaKind>> = { movie: 'movie', episode: 'episode', track: 'track', photo: 'photo', clip: 'other' };
+
+export function toActivity(sessions: readonly Session[], hidden: ReadonlySet<number>): { activity: Activity; malformed: number } {
+  const known = sessions.filter((s) => KNOWN_MEDIA_TYPES.includes(s.media_type ?? ''));
+  // A stream from a private section still loads the server, so it counts; what it plays never shows.
+  const streams = known.map((s) => {
+    const stream = toStream(s);
+    return s.section_id !== null && hidden.has(s.section_id) ? { ...stream, watching: null } : stream;
+  });
+  const sum = (pick: (s: Stream) => boolean) => streams.filter(pick).reduce((n, s) => n + s.bandwidthKbps, 0);
+  return {
+    activity: {
+      streamCount: streams.length,
+      directPlay: streams.filter((s) => s.decision === 'direct play').length,
+      directStream: streams.filter((s) => s.decision === 'copy').length,
+      transcode: streams.filter((s) => s.decision === 'transcode').length,
+      playing: streams.filter((s) => s.state !== 'paused').length,
+      paused: streams.filter((s) => s.state === 'paused').length,
+      bandwidthKbps: { total: sum(() => true), lan: sum((s) => s.location === 'lan'), wan: sum((s) => s.location === 'wan') },
+      streams,
+    },
+    malformed: sessions.length - known.length,
+  };
+}
+
+/** get_session_each's combined decision, derived from video and audio when it is missing. */
+function decisionOf(s: Session): Stream['decision'] {
+  const parts = [s.transcode_decision, s.video_decision, s.audio_decision].map((d) => (d ?? '').toLowerCase());
+  if (parts.includes('transcode')) return 'transcode';
+  if (parts.includes('copy')) return 'copy';
+  return 'direct play';
+}
+
+const validYear = (year: number): number | null => (Number.isInteger(year) && year > 0 ? year : null);
+
+function toStream(s: Session): Stream {
+  const hasParent = s.media_type === 'episode' || s.media_type === 'track';
+  return {
+    kind: KINDS[s.media_type ?? ''] ?? 'other',
+    state: s.state === 'paused' ? 'paused' : s.state === 'buffering' ? 'buffering' : 'playing',
+    decision: decisionOf(s),
+    progress: s.duration > 0 ? Math.min(1, Math.max(0, s.view_offset / s.duration)) : 0,
+    durationMs: s.duration,
+    bandwidthKbps: s.bandwidth,
+    location: s.location === 'lan' ? 'lan' : 'wan',
+    watching: {
+      title: s.title ?? '',
+      grandparentTitle: hasParent ? s.grandparent_title || null : null,
+      year: validYear(s.year),
+      thumb: (hasParent ? s.grandparent_thumb : s.thumb) || s.thumb || null,
+    },
+    viewer: { name: s.friendly_name?.trim() || s.user || 'unknown' },
+  };
+}
+
+export interface TitleRow {
+  title: string | null;
+  year: number;
+  thumb: string | null;
+  plays: number;
+  watchTimeS: number;
+}
+
+export function titled(r: TitleRow): { watching: Watching; plays: number; watchTimeS: number } {
+  return {
+    watching: { title: r.title ?? '', grandparentTitle: null, year: validYear(r.year), thumb: r.thumb || null },
+    plays: r.plays,
+    watchTimeS: r.watchTimeS,
+  };
+}
+
+const HOURS = Array.from({ length: 24 }, (_, h) => String(h).padStart(2, '0'));
+/** Sunday first, as the snapshot keeps them; Tautulli starts at Monday when WEEK_START_MONDAY is set. */
+const WEEKDAYS = ['Sunday', 'Monday', 'Tuesday', 'Wednesday', 'Thursday', 'Friday', 'Saturday'];
+
+/**
+ * Plays per category: the sum of the drawn series. graphs.py appends a 'Total' series to the per-day
+ * graph only, so it is skipped rather than counted twice.
+ */
+function perCategory(graph: Graph, what: string): Map<string, number> {
+  const series = graph.series.filter((s) => s.name !== 'Total');
+  for (const s of series) {
+    if (s.data.length !== graph.categories.length)
+      throw new Error(`${what}: series ${s.name} has ${s.data.length} values for ${graph.categories.length} categories`);
+  }
+  return new Map(graph.categories.map((c, i) => [c, series.reduce((n, s) => n + (s.data[i] ?? 0), 0)]));
+}
+
+/** Every expected category must be there, and nothing else: a graph in another shape is not read as zeros. */
+function byNames(graph: Graph, names: readonly string[], what: string): number[] {
+  const counts = perCategory(graph, what);
+  if (counts.size !== names.length || names.some((n) => !counts.has(n))) {
+    throw new Error(
+      `${what}: expected the categories ${names[0]}..${names[names.length - 1]}, got ${graph.categories.slice(0, 3).join(', ')}...`,
+    );
+  }
+  return names.map((n) => counts.get(n) ?? 0);
+}
+
+export function playGraphs(graphs: {
+  hour: Graph;
+  date: Graph;
+  weekday: Graph;
+}): Pick<History, 'playsByHour' | 'playsByDay' | 'playsByWeekday'> {
+  const byDate = perCategory(graphs.date, 'get_plays_by_date');
+  return {
+    playsByHour: byNames(graphs.hour, HOURS, 'get_plays_by_hourofday'),
+    // Tautulli's own calendar dates, oldest first (date.today() - timedelta(days=x) in its zone).
+    playsByDay: [...byDate].map(([date, plays]) => ({ date, plays })),
+    playsByWeekday: byNames(graphs.weekday, WEEKDAYS, 'get_plays_by_dayofweek'),
+  };
+}
