@@ -103,8 +103,11 @@ export class ReaderThread {
     const entry = workerEntry();
     // The thread's whole environment is its temp dir: it reads files and needs nothing else.
     const worker = new Worker(entry.file, { ...(entry.workerData ? { workerData: entry.workerData } : {}), env: { TMPDIR: scratch } });
-    // An idle reader must not keep Marquee alive; a pending read's timer does.
+    // An idle reader must not keep Marquee alive; a pending read's timer does. A process that ends
+    // without close() (a test, an uncaught error) still removes the thread's temp folder.
     worker.unref();
+    const removeScratch = () => rmSync(scratch, { recursive: true, force: true });
+    process.once('exit', removeScratch);
     const pending = new Map<number, (result: SourceResult<unknown>) => void>();
     let failure: Error | undefined;
     let markReady!: (l: Live) => void;
@@ -119,7 +122,8 @@ export class ReaderThread {
         clearTimeout(spawnTimer);
         if (this.current === live) this.current = null;
         this.live.delete(live);
-        rmSync(scratch, { recursive: true, force: true });
+        process.off('exit', removeScratch);
+        removeScratch();
         const why = failure?.message ?? `exit code ${code}`;
         failStart(new Error(`exited before it was ready (${why})`));
         for (const settle of [...pending.values()])

@@ -67,7 +67,7 @@ describe('SheetsStore reader cache', () => {
       expect(await server.history(0)).toHaveLength(3);
       expect(reads() - before).toBe(1); // a failure counts as the TTL's attempt
       const h = server.health();
-      expect(h.status).toBe('stale');
+      expect(h).toMatchObject({ status: 'stale', code: status === 429 ? 'rate-limited' : 'unreachable' });
       expect(h.message).toContain(String(status));
       emu.clearFaults();
     }
@@ -106,7 +106,7 @@ describe('SheetsStore reader cache', () => {
     });
     clock.advance(TTL);
     expect(await server.latest()).toEqual(good);
-    expect(server.health()).toMatchObject({ status: 'stale' });
+    expect(server.health()).toMatchObject({ status: 'stale', code: 'invalid-data' });
     expect(server.health().message).toMatch(/version 2/);
     const fresh = rig.reopen({ readerTtlMs: TTL });
     await expect(fresh.latest()).rejects.toThrow(/version 2/);

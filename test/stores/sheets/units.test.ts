@@ -10,7 +10,7 @@ import {
   unflattenRows,
 } from '../../../src/stores/sheets/layout.js';
 import { MemoryOutbox, OUTBOX_DDL, SqliteOutbox } from '../../../src/stores/sheets/outbox.js';
-import { backoffMs, describeError, withRetry } from '../../../src/stores/sheets/retry.js';
+import { backoffMs, describeError, INVALID_DATA, storeErrorCode, withRetry } from '../../../src/stores/sheets/retry.js';
 import { samplePoint, sampleSnapshot } from '../../support/sample-snapshot.js';
 
 describe('snapshot <-> current rows', () => {
@@ -104,6 +104,20 @@ describe('outbox', () => {
 });
 
 describe('retry', () => {
+  it.each([
+    [{ code: 'ECONNREFUSED' }, 'unreachable'],
+    [{ status: 503 }, 'unreachable'],
+    [{ status: 408 }, 'unreachable'],
+    [{ status: 429 }, 'rate-limited'],
+    [{ status: 401 }, 'denied'],
+    [{ status: 403 }, 'denied'],
+    [{ status: 404 }, 'not-found'],
+    [{ status: 400 }, 'rejected'],
+    [{ code: INVALID_DATA }, 'invalid-data'],
+  ] as const)('gives %o the public cause %s', (info, code) => {
+    expect(storeErrorCode(info)).toBe(code);
+  });
+
   it('classifies errors: 429 definite, 5xx and network ambiguous, other 4xx final', () => {
     expect(describeError({ status: 429, message: 'q' })).toMatchObject({ retryable: true, ambiguous: false });
     expect(describeError({ status: 503, message: 'u' })).toMatchObject({ retryable: true, ambiguous: true });

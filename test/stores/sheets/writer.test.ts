@@ -3,6 +3,7 @@ import { createSheetsClient } from '../../../src/stores/sheets/client.js';
 import { HISTORY_HEADER } from '../../../src/stores/sheets/layout.js';
 import { SheetsStore } from '../../../src/stores/sheets/sheets-store.js';
 import { encodePayload } from '../../../src/stores/sheets/writer.js';
+import { buildHealth } from '../../../src/server/health.js';
 import { sampleCycle } from '../../support/sample-snapshot.js';
 import { startSheetsEmulator, type SheetsEmulator } from '../../support/sheets-emulator.js';
 import { captureLogger, sheetsRig, staticAuth } from '../../support/sheets-fixture.js';
@@ -243,6 +244,42 @@ describe('SheetsStore writer', () => {
     await rig.reopen({ rootUrl: emu.rootUrl }).write(sampleCycle(1).snapshot, sampleCycle(1).point);
     expect(historyCycles(rig.spreadsheetId)).toEqual([0, 1].map((i) => sampleCycle(i).snapshot.takenAt));
   });
+
+  it.each([
+    [
+      'Google unreachable',
+      'unreachable',
+      true,
+      async () => {
+        const dead = await startSheetsEmulator();
+        await dead.close();
+        return { rootUrl: dead.rootUrl };
+      },
+    ],
+    ['a spreadsheet that does not exist (or was unshared)', 'not-found', false, async () => ({ spreadsheetId: 'sheet-deleted-1AbCxYz' })],
+  ] as const)(
+    'reports %s to /health as a code, never with the error text that can quote the spreadsheet id',
+    async (_what, code, quotesId, make) => {
+      const overrides: { rootUrl?: string; spreadsheetId?: string } = await make();
+      const rig = sheetsRig(emu, { retry: { maxElapsedMs: 200, baseMs: 10 }, ...overrides });
+      await rig.store.write(sampleCycle(0).snapshot, sampleCycle(0).point);
+      const health = rig.store.health();
+      expect(health).toMatchObject({ code });
+      const id = overrides.spreadsheetId ?? rig.spreadsheetId;
+      // What the log gets: a network error quotes the request URL, spreadsheet id included.
+      expect(health.message!.includes(id)).toBe(quotesId);
+      const check = buildHealth({
+        snapshot: null,
+        stores: [{ kind: 'sheets', health }],
+        now: Date.now(),
+        staleAfterMs: 60_000,
+        version: 't',
+      }).checks['store:sheets']![0]!;
+      expect(check.output).toMatch(new RegExp(`${code}: `));
+      expect(check.output).not.toContain(id);
+      expect(check.output).not.toContain(health.message!);
+    },
+  );
 
   it('heals on the next cycle when someone deletes the history tab', async () => {
     const rig = sheetsRig(emu);

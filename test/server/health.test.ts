@@ -1,0 +1,66 @@
+import { describe, expect, it } from 'vitest';
+import { buildHealth } from '../../src/server/health.js';
+import type { Snapshot } from '../../src/snapshot/schema.js';
+import type { StoreHealth } from '../../src/stores/store.js';
+import { sampleSnapshot } from '../support/sample-snapshot.js';
+
+/**
+ * /health is public. A failing check names its error code; the text beside it is the same for every
+ * failure with that code, whatever the exception said (paths, SQL, the spreadsheet id).
+ */
+
+const NOW = Date.UTC(2025, 0, 15, 12, 0, 30);
+
+function report(options: { sources?: Partial<Snapshot['sources']>; stores?: { kind: string; health: StoreHealth }[] } = {}) {
+  const base = sampleSnapshot();
+  const snapshot: Snapshot = { ...base, sources: { ...base.sources, ...options.sources } };
+  return buildHealth({ snapshot, stores: options.stores ?? [], now: NOW, staleAfterMs: 120_000, version: 'test' });
+}
+
+describe('health checks publish an error code and a fixed sentence, never the error text', () => {
+  const rawSqlite = "SQLITE_CANTOPEN: unable to open database file '/srv/plex/Library/com.plexapp.plugins.library.db'";
+
+  it('for a failing source, the same output whatever the raw message was', () => {
+    const outputs = [rawSqlite, 'EACCES: permission denied, copyfile /tmp/marquee-ro-x1/tautulli.db-wal', 'x'].map(
+      (message) =>
+        report({
+          sources: { tautulli: { status: 'stale', updatedAt: NOW - 60_000, durationMs: 3, error: { code: 'unavailable', message } } },
+        }).checks['tautulli:db']![0]!,
+    );
+    expect(outputs[0]).toMatchObject({ status: 'fail', output: expect.stringMatching(/^serving last good data; unavailable: \S/) });
+    expect(new Set(outputs.map((o) => o.output)).size).toBe(1);
+    expect(outputs[0]!.output).not.toMatch(/\/srv|\/tmp|SQLITE|EACCES|permission/);
+  });
+
+  it('for a code this build does not know (a snapshot from another build), no text at all', () => {
+    const check = report({
+      sources: { plex: { status: 'error', updatedAt: null, durationMs: 1, error: { code: 'novel', message: rawSqlite } } },
+    }).checks['plex:db']![0]!;
+    expect(check.status).toBe('fail');
+    expect(check.output).not.toContain('/srv');
+    expect(check.output).not.toContain('novel');
+  });
+
+  it.each([
+    [
+      'a Sheets outage quoting the spreadsheet id',
+      'stale',
+      'unreachable',
+      'request to https://sheets.googleapis.com/v4/spreadsheets/1AbC-sheet-id-xyz/values:batchGet failed, reason: ECONNREFUSED',
+    ],
+    ['a Sheets permission error', 'error', 'denied', 'The caller does not have permission on spreadsheet 1AbC-sheet-id-xyz'],
+    ['a SQLite store error without a code', 'error', undefined, "SQLITE_IOERR: disk I/O error on '/data/marquee.db'"],
+  ] as const)('for a store: %s', (_what, status, code, message) => {
+    const health: StoreHealth = { status, message, lastSuccessAt: NOW - 60_000, ...(code ? { code } : {}) };
+    const check = report({ stores: [{ kind: 'sheets', health }] }).checks['store:sheets']![0]!;
+    expect(check.status).toBe(status === 'stale' ? 'warn' : 'fail');
+    expect(check.output).toMatch(new RegExp(`^(serving last good data; )?${code ?? 'failed'}: \\S`));
+    expect(check.output).not.toMatch(/1AbC-sheet-id-xyz|googleapis|SQLITE|\/data/);
+  });
+
+  it('an ok store and an ok source carry no output', () => {
+    const r = report({ stores: [{ kind: 'sqlite', health: { status: 'ok', lastSuccessAt: NOW } }] });
+    expect(r.checks['store:sqlite']![0]).not.toHaveProperty('output');
+    expect(r.checks['plex:db']![0]).not.toHaveProperty('output');
+  });
+});
