@@ -180,7 +180,7 @@ FROM ranked r`,
     name: 'transcode_share_by_platform',
     title: 'Transcode share per platform',
     about:
-      'For each playback platform in the last 30 days: plays, plays that were transcoded (any segment), and the share as a ratio 0..1. Direct Stream (`copy`) does not count as a transcode, as in Tautulli.',
+      'For each playback platform in the last 30 days: plays, plays that were transcoded (any segment), and the share as a ratio 0..1. A play resumed on another device counts for the platform it started on, as in Tautulli. Direct Stream (`copy`) does not count as a transcode, as in Tautulli.',
     def: {
       source: 'tautulli',
       returns: 'table',
@@ -193,14 +193,14 @@ FROM ranked r`,
       },
       identifying: false,
       sql: `WITH plays AS (
-    SELECT MAX(sh.platform) AS platform, MAX(IFNULL(shmi.transcode_decision, '') = 'transcode') AS transcoded
+    SELECT MIN(sh.id) AS first_id, MAX(IFNULL(shmi.transcode_decision, '') = 'transcode') AS transcoded
     FROM session_history sh LEFT JOIN session_history_media_info shmi ON shmi.id = sh.id
     WHERE sh.stopped >= :since_30d
     GROUP BY sh.reference_id
   )
-SELECT IFNULL(platform, 'unknown') AS platform, COUNT(*) AS plays, SUM(transcoded) AS transcodes,
+SELECT IFNULL(first.platform, 'unknown') AS platform, COUNT(*) AS plays, SUM(transcoded) AS transcodes,
        ROUND(1.0 * SUM(transcoded) / COUNT(*), 4) AS share
-FROM plays
+FROM plays JOIN session_history first ON first.id = plays.first_id
 GROUP BY 1
 ORDER BY plays DESC, platform`,
     },
