@@ -1,9 +1,8 @@
 import type { Express, Router } from 'express';
-import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { IncomingMessage, Server, ServerResponse } from 'node:http';
 import { availableParallelism } from 'node:os';
 import { setFlagsFromString } from 'node:v8';
 import type { Logger } from 'pino';
-import { RateLimiterMemory } from 'rate-limiter-flexible';
 import { Collector } from './collector/collector.js';
 import { ConfigError, type Config } from './config/load.js';
 import { ensureDemoDatabases } from './demo.js';
@@ -16,7 +15,9 @@ import { DiscordPoster } from './publish/discord.js';
 import { loadOrCreateSecret } from './secret.js';
 import { createApp, type AppDeps, type SnapshotProvider } from './server/app.js';
 import { buildHealth } from './server/health.js';
+import { createHttpServer } from './server/http-server.js';
 import { ResponseMicroCache } from './server/micro-cache.js';
+import { RenderBudget } from './server/render-budget.js';
 import { RenderService } from './server/render-service.js';
 import { versionedPath, type ImageDefinition } from './server/routes/images.js';
 import { pageRoutes } from './server/routes/pages.js';
@@ -139,13 +140,13 @@ export async function createMarquee(
   const renders = new RenderService(renderer, {
     posters: (template, snapshot) => posterCache.getMany(renderer.postersFor(template, snapshot)),
     cacheBytes: config.server.renderCacheBytes,
+    etagSecret: loadOrCreateSecret(config.dataDir, undefined, 'etag'),
     concurrency: Math.max(1, availableParallelism()),
     timeoutMs: config.server.renderTimeoutMs,
     staleAfterMs: config.render.staleAfterS * 1000,
     clock,
   });
   const snapshots = memoisedProvider(collector, stores.read, clock);
-  const limiter = new RateLimiterMemory({ points: config.server.rateLimitPerMinute, duration: 60 });
   const microCache = new ResponseMicroCache({
     ttlMs: MICRO_CACHE_TTL_MS,
     maxBytes: MICRO_CACHE_BYTES,
@@ -162,11 +163,8 @@ export async function createMarquee(
     clock,
     locale: config.render.locale,
     timeZone: config.render.timeZone,
-    renderLimiter: (client) =>
-      limiter.consume(client).then(
-        () => true,
-        () => false,
-      ),
+    renderBudget: new RenderBudget(config.server.rateLimitPerMinute),
+    trustProxy: config.server.trustProxy,
     health: async () =>
       buildHealth({
         snapshot: (await snapshots.current()).snapshot,
@@ -264,11 +262,9 @@ export async function startMarquee(marquee: Marquee, logger: Logger, options: { 
     marquee.collector.start(config.collector.schedule, logger);
   }
   await new Promise<void>((resolve, reject) => {
-    const server = createServer(marquee.handler);
+    const server = createHttpServer(marquee.handler, config.server);
     server.once('error', reject);
     server.listen(config.server.port, config.server.host, () => resolve());
-    server.requestTimeout = 10_000;
-    server.headersTimeout = 5_000;
     marquee.server = server;
   });
   marquee.startJobs();

@@ -3,12 +3,13 @@ import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 
 /**
- * The local secret behind pseudonyms. Generated once per install and kept beside the store, so
- * pseudonyms stay stable across restarts but cannot be reversed by anyone without this file.
+ * A local secret, generated once per install and kept beside the store: `pseudonym.secret` behind
+ * pseudonyms, `etag.secret` behind ETags and versioned URLs. What it keys stays stable across
+ * restarts but cannot be reversed or forged by anyone without the file.
  */
-export function loadOrCreateSecret(dataDir: string, configured?: string): string {
+export function loadOrCreateSecret(dataDir: string, configured?: string, name: 'pseudonym' | 'etag' = 'pseudonym'): string {
   if (configured) return configured;
-  const file = path.join(dataDir, 'pseudonym.secret');
+  const file = path.join(dataDir, `${name}.secret`);
   try {
     return readFileSync(file, 'utf8').trim();
   } catch {

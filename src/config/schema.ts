@@ -1,3 +1,5 @@
+import ipaddr from 'ipaddr.js';
+import { isIP } from 'node:net';
 import { z } from 'zod';
 import { metricsConfigSchema } from '../metrics/config.js';
 
@@ -6,6 +8,21 @@ import { metricsConfigSchema } from '../metrics/config.js';
  * none at all: demo mode) is a valid configuration; `.strict()` objects make a misspelt key an error
  * that names it instead of a setting silently ignored.
  */
+
+/** What Express's `trust proxy` accepts (proxy-addr): keywords, addresses, address/prefix or IPv4 address/netmask. */
+function validTrustProxy(value: boolean | number | string | string[]): boolean {
+  if (typeof value !== 'string' && !Array.isArray(value)) return true;
+  const entries = typeof value === 'string' ? value.split(',').map((v) => v.trim()) : value;
+  return entries.every((entry) => {
+    if (['loopback', 'linklocal', 'uniquelocal'].includes(entry)) return true;
+    const [address = '', range, ...rest] = entry.split('/');
+    const family = isIP(address);
+    if (!family || rest.length) return false;
+    if (range === undefined) return true;
+    if (/^\d+$/.test(range)) return Number(range) >= 1 && Number(range) <= (family === 4 ? 32 : 128);
+    return family === 4 && isIP(range) === 4 && (ipaddr.IPv4.parse(range).prefixLengthFromSubnetMask() ?? 0) > 0;
+  });
+}
 
 const cronExpression = z.string().regex(/^(\S+\s+){4,5}\S+$/, 'must be a cron expression with 5 or 6 fields (seconds optional)');
 
@@ -145,10 +162,46 @@ export const configSchema = z
           // A render-minute of 64 image variants is about 3 MB of PNGs, and entries of past minutes are
           // never asked for again: 16 MB holds several minutes of that without pinning dead bytes.
           .default(16 * 1024 * 1024),
+        /**
+         * Each client's render budget per minute, in 1x signatures (600x200 pixels): a render costs
+         * the pixels it draws (an og@2x about 25). Cached answers cost nothing.
+         */
         rateLimitPerMinute: z.number().int().positive().default(600),
+        /**
+         * Express's `trust proxy` (https://expressjs.com/en/guide/behind-proxies.html): true, a hop
+         * count, or the proxies' addresses/subnets (`loopback`, `10.0.0.0/8`, ...). Set it behind a
+         * reverse proxy, or every visitor shares the proxy's budget. Off: X-Forwarded-For is ignored.
+         */
+        trustProxy: z
+          .union([z.boolean(), z.number().int().min(0), z.string(), z.array(z.string())])
+          .refine(validTrustProxy, 'must be true/false, a hop count, or addresses/subnets and loopback, linklocal, uniquelocal')
+          .default(false),
+        /** Connections open at once; more are closed as they arrive. */
+        maxConnections: z.number().int().positive().default(1024),
+        /** A connection with no request in progress is closed after this long without a byte. */
+        idleTimeoutMs: z.number().int().min(1000).default(10_000),
+        headersTimeoutMs: z.number().int().min(1000).default(5_000),
+        requestTimeoutMs: z.number().int().min(1000).default(10_000),
+        keepAliveTimeoutMs: z.number().int().min(100).default(5_000),
       })
       .strict()
-      .default({ host: '0.0.0.0', port: 8080, renderTimeoutMs: 4000, renderCacheBytes: 16 * 1024 * 1024, rateLimitPerMinute: 600 }),
+      .refine((s) => s.headersTimeoutMs <= s.requestTimeoutMs, {
+        message: 'headersTimeoutMs must be <= requestTimeoutMs',
+        path: ['headersTimeoutMs'],
+      })
+      .default({
+        host: '0.0.0.0',
+        port: 8080,
+        renderTimeoutMs: 4000,
+        renderCacheBytes: 16 * 1024 * 1024,
+        rateLimitPerMinute: 600,
+        trustProxy: false,
+        maxConnections: 1024,
+        idleTimeoutMs: 10_000,
+        headersTimeoutMs: 5_000,
+        requestTimeoutMs: 10_000,
+        keepAliveTimeoutMs: 5_000,
+      }),
     collector: z
       .object({
         enabled: z.boolean().default(true),

@@ -1,13 +1,16 @@
-import express, { type Express, type NextFunction, type Request, type Response } from 'express';
+import express, { type Express } from 'express';
 import helmet from 'helmet';
 import type { Logger } from 'pino';
 import { pinoHttp } from 'pino-http';
 import type { Renderer } from '../render/index.js';
 import type { HistoryPoint, Snapshot } from '../snapshot/schema.js';
+import { errorHandler } from './errors.js';
+import { fairQueue } from './fair-queue.js';
 import type { HealthReport } from './health.js';
 import type { ResponseMicroCache } from './micro-cache.js';
+import { budgetKey, type RenderBudget } from './render-budget.js';
 import type { RenderService } from './render-service.js';
-import { imageRoutes, sendError, type ImageDefinition } from './routes/images.js';
+import { imageRoutes, type ImageDefinition } from './routes/images.js';
 
 /** Where the server gets its data: the collector's memory, the SQLite store or the Sheet reader. */
 export interface SnapshotProvider {
@@ -24,8 +27,13 @@ export interface AppDeps {
   clock: () => number;
   locale: string;
   timeZone: string;
-  /** Resolves false when a client has used up its render budget. Cached hits never consume it. */
-  renderLimiter?: (client: string) => Promise<boolean>;
+  /** Each client's budget of rendered pixels. Cached hits never consume it. */
+  renderBudget?: Pick<RenderBudget, 'charge'>;
+  /**
+   * Express's `trust proxy`: which hops may name the client in X-Forwarded-For. Off by default,
+   * so a header nobody vouches for cannot choose whose budget a render is charged to.
+   */
+  trustProxy?: boolean | number | string | string[];
   /** Extra routers (pages, privacy inventory) mounted before the 404 handler. */
   extraRoutes?: ReadonlyArray<express.Router>;
   accessLog?: boolean;
@@ -40,6 +48,16 @@ export function createApp(deps: AppDeps): Express {
   // ETags are ours (derived from the snapshot and the parameters), never Express's body hash.
   app.set('etag', false);
   app.set('query parser', 'simple');
+  app.set('trust proxy', deps.trustProxy ?? false);
+  app.use(
+    fairQueue({
+      // ~3 ms of cheap answers per turn: the wait another client sees behind a flood.
+      perTurn: 8,
+      maxWaiting: 256,
+      key: (req) => budgetKey(req.ip),
+      refuse: (_req, _res, next) => next(Object.assign(new Error('too many requests waiting'), { status: 429 })),
+    }),
+  );
   if (deps.microCache) app.use(deps.microCache.record);
   app.use(
     helmet({
@@ -60,7 +78,10 @@ export function createApp(deps: AppDeps): Express {
       crossOriginEmbedderPolicy: false,
     }),
   );
-  if (deps.accessLog !== false) {
+  // Access lines are debug lines, and pino-http costs ~10% of a cheap answer's CPU even when they
+  // are dropped (a child logger and listeners per request): under a flood of error requests that was
+  // time every other client waited. Failures are logged where they happen (errors.ts, images.ts).
+  if (deps.accessLog !== false && deps.logger.isLevelEnabled('debug')) {
     app.use(
       pinoHttp({
         logger: deps.logger,
@@ -89,20 +110,7 @@ export function createApp(deps: AppDeps): Express {
   app.use((_req, res) => {
     res.status(404).json({ error: 'not found' });
   });
-  // Last resort: never a stack trace or a path in a response.
-  app.use((err: Error & { status?: number }, req: Request, res: Response, _next: NextFunction) => {
-    const status = err.status && err.status >= 400 && err.status < 500 ? err.status : 500;
-    if (status === 500) deps.logger.error({ err: { name: err.name, message: err.message }, path: req.path }, 'unhandled request error');
-    if (res.headersSent) return;
-    const message = status === 500 ? 'internal error' : 'bad request';
-    // Express rejects a malformed escape (/i/%zz.png) before any route runs; an <img> still gets an image.
-    if (/^\/[iv]\//.test(req.path) && !/\.json$/i.test(req.path)) {
-      void sendError(deps, res, 'png', { status, message: status === 500 ? 'server error' : 'bad URL', scale: 1 }).catch(() => {
-        if (!res.headersSent) res.status(status).json({ error: message });
-      });
-      return;
-    }
-    res.status(status).json({ error: message });
-  });
+  // Every error, an image route's or Express's own: never a stack trace or a path in a response.
+  app.use(errorHandler(deps));
   return app;
 }

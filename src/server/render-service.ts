@@ -1,4 +1,4 @@
-import { createHash } from 'node:crypto';
+import { createHash, createHmac } from 'node:crypto';
 import { LRUCache } from 'lru-cache';
 import pLimit from 'p-limit';
 import type { RenderedImage, Renderer, RenderInput, RenderParams } from '../render/index.js';
@@ -22,6 +22,20 @@ export interface RenderServiceOptions {
   clock?: () => number;
   /** Poster images a template needs for a snapshot (fetched and blurred outside the pure renderer). */
   posters?: (template: string, snapshot: Snapshot | null) => Promise<ReadonlyMap<string, Buffer>>;
+  /**
+   * Keys every ETag. Without it an ETag is a hash of public inputs (the snapshot's `takenAt`, the
+   * parameters, the templates shipped in the image), so anyone could compute the `/v/` address of
+   * a render that was never asked for and make the server draw it.
+   */
+  etagSecret: string;
+}
+
+/** What an error image shows. It depends on nothing else, so each is drawn once and kept. */
+export interface ErrorImageRequest {
+  message: string;
+  template?: string;
+  theme?: string;
+  scale: 1 | 2;
 }
 
 export interface RenderedEntry extends RenderedImage {
@@ -42,6 +56,15 @@ const PURGE_EVERY_MS = 5_000;
  * once were the peak of the memory benchmark. Everything smaller shares the normal queue.
  */
 const LARGE_RENDER_PIXELS = 1_000_000;
+/** The error image's size when it stands in for no known template (see renderError). */
+const ERROR_FALLBACK_PIXELS = 500 * 100;
+/**
+ * Error images: (message, template, theme, scale) from bounded sets, the largest an og at 2x
+ * (~75 kB). Uncached, a flood of bad URLs drew one full-size image per request outside the render
+ * queue: 64 clients took RSS to 1 GB (issue 16).
+ */
+const ERROR_CACHE_ENTRIES = 256;
+const ERROR_CACHE_BYTES = 8 * 1024 * 1024;
 
 /**
  * Renders through a byte-bounded LRU keyed by the ETag, so concurrent misses for one key share a
@@ -54,7 +77,9 @@ export class RenderService {
   private readonly pinned = new LRUCache<string, RenderedEntry>({ max: 512, ttl: 7 * 86_400_000 });
   private readonly queue: ReturnType<typeof pLimit>;
   private readonly largeLane = pLimit(1);
+  private readonly errors: LRUCache<string, RenderedImage, ErrorImageRequest>;
   private renders = 0;
+  private errorRenders = 0;
   private readonly purge: NodeJS.Timeout;
   /** Templates and themes are data: hashing them makes an edited template change every ETag. */
   private readonly revision: string;
@@ -79,6 +104,16 @@ export class RenderService {
       ...(options.clock ? { perf: { now: options.clock } } : {}),
     });
     this.purge = setInterval(() => this.cache.purgeStale(), Math.min(step, PURGE_EVERY_MS)).unref();
+    this.errors = new LRUCache<string, RenderedImage, ErrorImageRequest>({
+      max: ERROR_CACHE_ENTRIES,
+      maxSize: ERROR_CACHE_BYTES,
+      sizeCalculation: (image) => image.png.length + 256,
+      fetchMethod: (_key, _stale, { context }) =>
+        this.queued(this.pixels(context.template ?? '', context.scale), () => {
+          this.errorRenders++;
+          return this.renderer.renderError(context);
+        }),
+    });
   }
 
   /** Stops the purge timer. */
@@ -91,6 +126,17 @@ export class RenderService {
     return this.renders;
   }
 
+  /** Number of error images actually drawn (cache misses). */
+  get errorRenderCount(): number {
+    return this.errorRenders;
+  }
+
+  /** Pixels a render of `template` at `scale` draws: what it costs in memory, time and budget. */
+  pixels(template: string, scale: 1 | 2): number {
+    const t = this.renderer.templates.get(template);
+    return (t ? t.width * t.height : ERROR_FALLBACK_PIXELS) * scale ** 2;
+  }
+
   /** The time a render sees: quantised, so it is part of the ETag rather than a hidden input. */
   renderNow(now: number): number {
     const step = this.options.clockResolutionMs ?? 60_000;
@@ -98,7 +144,7 @@ export class RenderService {
   }
 
   etagFor(snapshot: Snapshot | null, request: RenderRequest, now: number): string {
-    const hash = createHash('sha256')
+    const hash = createHmac('sha256', this.options.etagSecret)
       .update(
         JSON.stringify([
           snapshot?.version ?? 0,
@@ -150,14 +196,35 @@ export class RenderService {
     return entry;
   }
 
+  /**
+   * The error image for a request that cannot have its own, drawn through the same queue as every
+   * render and then kept. An unknown template or theme is drawn (and kept) as the default, so a
+   * stranger's strings never become cache keys.
+   */
+  async errorImage(request: ErrorImageRequest): Promise<RenderedImage> {
+    const template = request.template !== undefined && this.renderer.templates.has(request.template) ? request.template : undefined;
+    const theme = request.theme !== undefined && this.renderer.themes.has(request.theme) ? request.theme : undefined;
+    const context: ErrorImageRequest = {
+      message: request.message,
+      scale: request.scale,
+      ...(template ? { template } : {}),
+      ...(theme ? { theme } : {}),
+    };
+    const image = await this.errors.fetch(JSON.stringify([context.message, template, theme, context.scale]), { context });
+    if (!image) throw new Error('error image produced no image');
+    return image;
+  }
+
   private renderQueued(input: RenderInput): Promise<RenderedImage> {
-    const run = () =>
-      this.queue(() => {
-        this.renders++;
-        return withDeadline(this.renderer.render(input), this.options.timeoutMs);
-      });
-    const t = this.renderer.templates.get(input.template);
-    const pixels = t ? t.width * t.height * input.params.scale ** 2 : 0;
+    return this.queued(this.pixels(input.template, input.params.scale), () => {
+      this.renders++;
+      return withDeadline(this.renderer.render(input), this.options.timeoutMs);
+    });
+  }
+
+  /** Every drawing takes a turn in the render queue; those over LARGE_RENDER_PIXELS one at a time. */
+  private queued(pixels: number, draw: () => Promise<RenderedImage>): Promise<RenderedImage> {
+    const run = () => this.queue(draw);
     return pixels > LARGE_RENDER_PIXELS ? this.largeLane(run) : run();
   }
 }

@@ -115,6 +115,31 @@ describe('never a broken image', () => {
   });
 });
 
+describe('error images', () => {
+  it('draws a client error at 1x, whatever scale was asked for', async () => {
+    const res = await get('/i/signature@2x.png?bg_color=zz');
+    expect(res.status).toBe(400);
+    expect([(await png(res)).width, (await png(await get('/i/og@2x.png?bg_color=zz'))).width]).toEqual([600, 1200]);
+  });
+
+  it("sends the renderer's own error image for the image, theme and reason", async () => {
+    const body = Buffer.from(await (await get('/i/signature-light@2x.png?bg_color=zz')).arrayBuffer());
+    const expected = await marquee.renderer.renderError({ template: 'signature', theme: 'light', scale: 1, message: 'bad bg_color' });
+    expect(body.equals(expected.png)).toBe(true);
+  });
+
+  it('draws each error image once, however many URLs ask for it', async () => {
+    await get('/v/never0/og@2x.png');
+    const before = marquee.renders.errorRenderCount;
+    const statuses = await Promise.all(
+      Array.from({ length: 40 }, (_, i) => get(i % 2 ? `/v/never${i}/og@2x.png` : `/v/never${i}/og-nope${i}.png`).then((r) => r.status)),
+    );
+    expect(new Set(statuses)).toEqual(new Set([404, 400]));
+    // One new drawing at most: the unknown theme's error is drawn in the image's theme.
+    expect(marquee.renders.errorRenderCount - before).toBeLessThanOrEqual(1);
+  });
+});
+
 describe('data routes', () => {
   it('serves the shields.io endpoint schema', async () => {
     const body = (await (await get('/i/status.shields.json')).json()) as Record<string, unknown>;

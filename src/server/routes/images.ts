@@ -3,6 +3,7 @@ import type { RenderParams } from '../../render/index.js';
 import type { HistoryPoint, Snapshot } from '../../snapshot/schema.js';
 import type { AppDeps } from '../app.js';
 import { imageQuerySchema, lastValues, parseImagePath, type ImagePath, type ImageQuery } from '../image-request.js';
+import { ImageError, type ErrorLook } from '../errors.js';
 import { RenderTimeoutError, type RenderedEntry, type RenderRequest } from '../render-service.js';
 import { toShieldsBadge } from './shields.js';
 
@@ -16,7 +17,6 @@ export interface ImageDefinition {
   alt?: string;
 }
 
-const ERROR_MAX_AGE_S = 15;
 const IMMUTABLE = 'public, max-age=31536000, immutable';
 
 interface Resolved {
@@ -24,42 +24,35 @@ interface Resolved {
   image: ImageDefinition;
   request: RenderRequest;
   query: ImageQuery;
+  /** How an error answering this request looks. */
+  look: ErrorLook;
 }
 
-/** Parses a request into what to render; on failure, answers it (with an error image) and returns null. */
-async function resolve(deps: AppDeps, req: Request, res: Response, file: string): Promise<Resolved | null> {
+/** Parses a request into what to render; throws an ImageError naming what is wrong. */
+function resolve(deps: AppDeps, req: Request, file: string): Resolved {
   const path = parseImagePath(file);
   const image = path ? deps.images.get(path.name) : undefined;
-  if (!path || !image) {
-    await sendError(deps, res, path?.format ?? 'png', { status: 404, message: 'unknown image', scale: path?.scale ?? 1 });
-    return null;
-  }
+  if (!path || !image) throw new ImageError(404, 'unknown image', { format: path?.format ?? 'png', scale: path?.scale ?? 1 });
   const query = imageQuerySchema.safeParse(lastValues(req.query as Record<string, unknown>));
   const theme = path.theme ?? (query.success ? query.data.theme : undefined) ?? image.theme;
   const scale = (path.scale ?? (query.success ? query.data.scale : undefined) ?? 1) as 1 | 2;
-  const errorStyle = { template: image.template, theme: deps.renderer.themes.has(theme) ? theme : image.theme, scale };
-  if (!query.success) {
-    const issue = query.error.issues[0];
-    await sendError(deps, res, path.format, { status: 400, message: `bad ${issue?.path.join('.') || 'parameter'}`, ...errorStyle });
-    return null;
-  }
-  if (!deps.renderer.themes.has(theme)) {
-    await sendError(deps, res, path.format, { status: 400, message: 'unknown theme', ...errorStyle });
-    return null;
-  }
+  const look: ErrorLook = {
+    format: path.format,
+    template: image.template,
+    theme: deps.renderer.themes.has(theme) ? theme : image.theme,
+    scale,
+  };
+  if (!query.success) throw new ImageError(400, `bad ${query.error.issues[0]?.path.join('.') || 'parameter'}`, look);
+  if (!deps.renderer.themes.has(theme)) throw new ImageError(400, 'unknown theme', look);
   const template = query.data.size ?? image.template;
-  if (!deps.renderer.templates.has(template)) {
-    await sendError(deps, res, path.format, { status: 400, message: 'unknown size', ...errorStyle });
-    return null;
-  }
-  return { path, image, query: query.data, request: { template, theme, params: renderParams(query.data, scale, deps) } };
+  if (!deps.renderer.templates.has(template)) throw new ImageError(400, 'unknown size', look);
+  return { path, image, query: query.data, look, request: { template, theme, params: renderParams(query.data, scale, deps) } };
 }
 
 export function imageRoutes(deps: AppDeps): Router {
   const router = Router();
   router.get('/i/:file', async (req, res) => {
-    const r = await resolve(deps, req, res, req.params.file ?? '');
-    if (!r) return;
+    const r = resolve(deps, req, req.params.file ?? '');
     const { snapshot, history } = await deps.snapshots.current();
     if (r.path.format !== 'png') return sendData(res, r, snapshot);
     await sendImage(req, res, deps, r, snapshot, history);
@@ -67,31 +60,27 @@ export function imageRoutes(deps: AppDeps): Router {
 
   // Versioned URLs never change content: an embed posted today shows today's data forever.
   router.get('/v/:etag/:file', async (req, res) => {
-    const r = await resolve(deps, req, res, req.params.file ?? '');
-    if (!r || r.path.format !== 'png')
-      return r ? sendError(deps, res, r.path.format, { status: 404, message: 'not found', scale: 1 }) : undefined;
+    const r = resolve(deps, req, req.params.file ?? '');
+    if (r.path.format !== 'png') throw new ImageError(404, 'not found', { format: r.path.format });
     const etag = `"${req.params.etag}"`;
-    let entry: RenderedEntry | null | undefined = deps.renders.peek(etag);
-    if (!entry) {
-      const { snapshot, history } = await deps.snapshots.current();
-      const now = deps.clock();
-      if (deps.renders.etagFor(snapshot, r.request, now) === etag)
-        entry = await renderOrFail(deps, res, r, snapshot, history, { now, etag });
-      else
-        return sendError(deps, res, 'png', {
-          status: 404,
-          message: 'expired version',
-          template: r.image.template,
-          theme: r.request.theme,
-          scale: r.request.params.scale,
-        });
-    }
-    if (!entry) return;
+    const entry = deps.renders.peek(etag) ?? (await renderVersion(req, deps, r, etag));
     res.set({ ETag: entry.etag, 'Cache-Control': IMMUTABLE });
     if (notModified(req, entry.etag)) return void res.status(304).end();
     res.status(200).type('image/png').end(entry.png);
   });
   return router;
+}
+
+/**
+ * A version that is not kept is drawn again only while it is still the current one, and at the
+ * client's expense like any render: ETags are keyed with the server's secret, so no one can name a
+ * version the server has not handed out.
+ */
+async function renderVersion(req: Request, deps: AppDeps, r: Resolved, etag: string): Promise<RenderedEntry> {
+  const { snapshot, history } = await deps.snapshots.current();
+  const now = deps.clock();
+  if (deps.renders.etagFor(snapshot, r.request, now) !== etag) throw new ImageError(404, 'expired version', r.look);
+  return render(req, deps, r, snapshot, history, { now, etag });
 }
 
 /** The versioned path of an image's current render, rendering and pinning it first. */
@@ -131,34 +120,29 @@ async function sendImage(
   const headers: Record<string, string> = { ETag: etag, 'Cache-Control': cacheControl(r.image, r.query.cache_seconds) };
   if (snapshot) headers['Last-Modified'] = new Date(snapshot.takenAt).toUTCString();
   if (notModified(req, etag)) return void res.status(304).set(headers).end();
-  const entry = deps.renders.peek(etag) ?? (await renderOrFail(deps, res, r, snapshot, history, { now, etag }, req.ip));
-  if (!entry) return;
+  const entry = deps.renders.peek(etag) ?? (await render(req, deps, r, snapshot, history, { now, etag }));
   res.status(200).set(headers).type('image/png').set('Content-Length', String(entry.png.length)).end(entry.png);
 }
 
-/** Renders, subject to the per-client render budget; on any failure answers with an error image. */
-async function renderOrFail(
+/** A render not in any cache: charged to the client's budget by the pixels it draws, then drawn. */
+async function render(
+  req: Request,
   deps: AppDeps,
-  res: Response,
   r: Resolved,
   snapshot: Snapshot | null,
   history: HistoryPoint[],
   at: { now: number; etag: string },
-  client?: string,
-): Promise<RenderedEntry | null> {
-  const errorStyle = { template: r.image.template, theme: r.request.theme, scale: r.request.params.scale };
-  if (client && deps.renderLimiter && !(await deps.renderLimiter(client))) {
-    res.set('Retry-After', '60');
-    await sendError(deps, res, 'png', { status: 429, message: 'too many requests', ...errorStyle });
-    return null;
+): Promise<RenderedEntry> {
+  if (deps.renderBudget) {
+    const charge = await deps.renderBudget.charge(req.ip, deps.renders.pixels(r.request.template, r.request.params.scale));
+    if (!charge.allowed) throw new ImageError(429, 'too many requests', r.look, { 'Retry-After': String(charge.retryAfterS) });
   }
   try {
     return await deps.renders.render(snapshot, history, r.request, at.now, at.etag);
   } catch (err) {
     const timeout = err instanceof RenderTimeoutError;
     deps.logger.error({ image: r.path.name, err: { name: (err as Error).name, message: (err as Error).message } }, 'render failed');
-    await sendError(deps, res, 'png', { status: 503, message: timeout ? 'render timed out' : 'render failed', ...errorStyle });
-    return null;
+    throw new ImageError(503, timeout ? 'render timed out' : 'render failed', r.look);
   }
 }
 
@@ -173,28 +157,4 @@ function sendData(res: Response, r: Resolved, snapshot: Snapshot | null): void {
   res.set('Cache-Control', cacheControl(r.image, undefined));
   if (r.path.format === 'shields.json') return void res.json(toShieldsBadge(snapshot));
   res.json({ image: r.path.name, template: r.request.template, theme: r.request.theme, snapshot });
-}
-
-export async function sendError(
-  deps: AppDeps,
-  res: Response,
-  format: string,
-  e: { status: number; message: string; template?: string; theme?: string; scale: 1 | 2 },
-): Promise<void> {
-  res.status(e.status).set('Cache-Control', `public, max-age=${ERROR_MAX_AGE_S}`);
-  if (format !== 'png') {
-    res.json(
-      format === 'shields.json'
-        ? { schemaVersion: 1, label: 'plex', message: e.message, color: 'lightgrey', isError: true }
-        : { error: e.message },
-    );
-    return;
-  }
-  const image = await deps.renderer.renderError({
-    message: e.message,
-    scale: e.scale,
-    ...(e.template ? { template: e.template } : {}),
-    ...(e.theme ? { theme: e.theme } : {}),
-  });
-  res.type('image/png').end(image.png);
 }
