@@ -8,11 +8,35 @@ import { acquireInstanceLock, type InstanceLock } from './stores/sqlite/instance
 import { VERSION } from './version.js';
 import type { Logger } from 'pino';
 
+const ENVIRONMENT_HELP = `
+Environment (each overrides the config file's key; see README "Pointing it at your server"):
+  MARQUEE_CONFIG                   config file (same as --config)
+  MARQUEE_PLEX_DB, MARQUEE_TAUTULLI_DB
+                                   Plex library and Tautulli databases (neither set: demo data)
+  MARQUEE_PLEX_URL, MARQUEE_PLEX_TOKEN
+                                   Plex's address and token (posters)
+  MARQUEE_DATA_DIR                 Marquee's own state (default ./data)
+  MARQUEE_HOST, MARQUEE_PORT       listen address and port (default 0.0.0.0:8080)
+  MARQUEE_PUBLIC_URL               the URL people reach Marquee at (embeds)
+  MARQUEE_SCHEDULE                 collection schedule, cron syntax with seconds
+  MARQUEE_TZ                       time zone of the images (default: TZ, else the system's)
+  MARQUEE_LOG_LEVEL                info, debug, warn...
+  MARQUEE_SHEETS_ID, GOOGLE_APPLICATION_CREDENTIALS, MARQUEE_SHEETS_CREDENTIALS_JSON
+                                   the Google Sheet store
+
+Examples:
+  marquee                          serve demo data on http://127.0.0.1:8080
+  marquee -c /config/marquee.yaml  serve with a config file
+  marquee help render              help for one command
+`;
+
 const program = new Command()
   .name('marquee')
   .description("Turns a Plex media server's live state into embeddable status images")
-  .version(VERSION)
-  .showHelpAfterError();
+  .version(VERSION, '-V, --version', 'print the version and exit')
+  .option('-c, --config <file>', 'config file (default: ./marquee.yaml, or $MARQUEE_CONFIG)')
+  .showHelpAfterError()
+  .addHelpText('after', ENVIRONMENT_HELP);
 
 program
   .command('serve', { isDefault: true })
@@ -20,7 +44,11 @@ program
   .option('--no-collect', 'do not collect; serve what the store holds (remote renderer)')
   .addOption(new Option('--store <kind>', 'where the server reads snapshots from').choices(['sqlite', 'sheets']))
   .option('-p, --port <port>', 'port to listen on (overrides config)', parsePort)
-  .action(async (opts: { collect: boolean; store?: 'sqlite' | 'sheets'; port?: number }) => {
+  // `serve` is the default command, so a mistyped command name arrives here as an argument.
+  .argument('[command]')
+  .addHelpText('after', '\nExamples:\n  marquee serve -c /config/marquee.yaml\n  marquee serve --no-collect --store sheets --port 8081')
+  .action(async (unknown: string | undefined, opts: { collect: boolean; store?: 'sqlite' | 'sheets'; port?: number }) => {
+    if (unknown !== undefined) return unknownCommand(unknown);
     const config = withOverrides(load(), opts);
     const collect = opts.collect && config.collector.enabled;
     // Only a collecting process writes the store; read-only renderers may share a data directory.
@@ -40,6 +68,7 @@ program
   .description('run collection cycles without serving')
   .option('--once', 'run one cycle and exit')
   .option('--print', 'print the snapshot as JSON')
+  .addHelpText('after', '\nExample:\n  marquee collect --once --print > snapshot.json')
   .action(async (opts: { once?: boolean; print?: boolean }) => {
     const config = load();
     const lock = acquireInstanceLock(config.dataDir);
@@ -61,6 +90,7 @@ program
 program
   .command('check-config')
   .description('validate the configuration, templates and themes, then print it with secrets masked')
+  .addHelpText('after', '\nExample:\n  marquee check-config -c marquee.yaml')
   .action(async () => {
     const config = load();
     const logger = createLogger('silent');
@@ -76,8 +106,9 @@ program
   .description('render one image to a file from the latest stored snapshot')
   .argument('<template>', 'template name')
   .option('-t, --theme <theme>', 'theme name', 'dark')
-  .option('-s, --scale <scale>', '1 or 2', (v) => (v === '2' ? 2 : 1), 1)
+  .option('-s, --scale <scale>', '1 or 2', parseScale, 1)
   .option('-o, --out <file>', 'output PNG path', 'marquee.png')
+  .addHelpText('after', '\nExample:\n  marquee render og --theme light --scale 2 --out og.png')
   .action(async (template: string, opts: { theme: string; scale: 1 | 2; out: string }) => {
     const config = load();
     const logger = createLogger('warn', process.stderr);
@@ -102,6 +133,7 @@ program
   .command('privacy')
   .description('list every field Marquee collects, where it comes from, where it is stored and which images show it')
   .option('--json', 'print JSON instead of a table')
+  .addHelpText('after', '\nExample:\n  marquee privacy --json')
   .action(async (opts: { json?: boolean }) => {
     const config = load();
     const marquee = await createMarquee(config, createLogger('silent'));
@@ -150,8 +182,23 @@ function stopOnSignals(marquee: Marquee, logger: Logger, lock: InstanceLock | nu
   process.once('SIGINT', () => shutdown('SIGINT'));
 }
 
+/** The config, from `--config` when given (it wins over $MARQUEE_CONFIG), else as loadConfig finds it. */
 function load(): Config {
-  return loadConfig();
+  const file = program.opts<{ config?: string }>().config;
+  return loadConfig(file ? { ...process.env, MARQUEE_CONFIG: file } : process.env);
+}
+
+function unknownCommand(name: string): void {
+  const known = program.commands.map((c) => c.name());
+  program.error(`marquee: unknown command '${name}' (commands: ${known.join(', ')}; see marquee --help)`, {
+    code: 'marquee.unknownCommand',
+    exitCode: 2,
+  });
+}
+
+function parseScale(value: string): 1 | 2 {
+  if (value === '1' || value === '2') return Number(value) as 1 | 2;
+  throw new InvalidArgumentError('must be 1 or 2');
 }
 
 function withOverrides(config: Config, opts: { store?: 'sqlite' | 'sheets'; port?: number }): Config {
