@@ -184,8 +184,7 @@ function stopOnSignals(marquee: Marquee, logger: Logger, lock: InstanceLock | nu
 
 /** The config, from `--config` when given (it wins over $MARQUEE_CONFIG), else as loadConfig finds it. */
 function load(): Config {
-  const file = program.opts<{ config?: string }>().config;
-  return loadConfig(file ? { ...process.env, MARQUEE_CONFIG: file } : process.env);
+  return loadConfig(undefined, undefined, program.opts<{ config?: string }>().config);
 }
 
 function unknownCommand(name: string): void {

@@ -47,8 +47,9 @@ const envKeys: ReadonlyArray<{ env: string; key: string[]; type: 'string' | 'int
 export const DEMO_PLEX_DB = 'com.plexapp.plugins.library.db';
 export const DEMO_TAUTULLI_DB = 'tautulli.db';
 
-export function loadConfig(env: Env = process.env, cwd = process.cwd()): Config {
-  const file = env.MARQUEE_CONFIG ?? (existsSync(path.join(cwd, 'marquee.yaml')) ? 'marquee.yaml' : undefined);
+/** `configFile` (the CLI's --config) wins over $MARQUEE_CONFIG, which wins over ./marquee.yaml. */
+export function loadConfig(env: Env = process.env, cwd = process.cwd(), configFile?: string): Config {
+  const file = configFile ?? env.MARQUEE_CONFIG ?? (existsSync(path.join(cwd, 'marquee.yaml')) ? 'marquee.yaml' : undefined);
   const raw = file ? readConfigFile(path.resolve(cwd, file)) : {};
   const fromEnv = applyEnv(raw, env);
   const origin = file ? path.resolve(cwd, file) : 'defaults (no config file)';
