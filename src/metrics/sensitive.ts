@@ -20,18 +20,21 @@ export const neverRead: ReadonlyMap<string, string> = new Map([
   ),
   ['users.email', 'an e-mail address'],
   ...['sessions.ip_address', 'session_history.ip_address', 'user_login.ip_address'].map((c): [string, string] => [c, 'an IP address']),
-  ...['sessions.machine_id', 'session_history.machine_id', 'sessions_continued.machine_id', 'devices.identifier'].map(
-    (c): [string, string] => [c, 'a device id'],
-  ),
+  ...[
+    'sessions.machine_id',
+    'session_history.machine_id',
+    'sessions_continued.machine_id',
+    'devices.identifier',
+    'mobile_devices.device_id',
+  ].map((c): [string, string] => [c, 'a device id']),
   ...['media_parts.file', 'section_locations.root_path', 'directories.path', 'media_streams.url'].map((c): [string, string] => [
     c,
     'a file path',
   ]),
   // "Living Room TV", "Plex for Android": together with the platform they single out a household's device.
-  ...['sessions.player', 'session_history.player', 'sessions.product', 'session_history.product'].map((c): [string, string] => [
-    c,
-    'a player or device name',
-  ]),
+  ...['sessions.player', 'session_history.player', 'sessions.product', 'session_history.product', 'user_login.user_agent'].map(
+    (c): [string, string] => [c, 'a player or device name'],
+  ),
   // plex.tv avatar URLs carry the account's id: a person, whatever the name policy says.
   ...['users.thumb', 'users.custom_avatar_url', 'sessions.user_thumb', 'accounts.thumb', 'accounts.thumb_url'].map(
     (c): [string, string] => [c, "a user's avatar URL"],

@@ -141,6 +141,8 @@ describe('columns a metric may never read (issue 16: the blocklist had gaps)', (
       'sessions.raw_stream_info',
       'the whole session as JSON',
     ],
+    ['tautulli', 'SELECT COUNT(DISTINCT user_agent) FROM user_login', 'user_login.user_agent', 'a player or device name'],
+    ['tautulli', 'SELECT COUNT(DISTINCT device_id) FROM mobile_devices', 'mobile_devices.device_id', 'a device id'],
     ['tautulli', 'SELECT COUNT(*) FROM users WHERE thumb IS NOT NULL', 'users.thumb', "a user's avatar URL"],
     ['tautulli', 'SELECT COUNT(custom_avatar_url) FROM users', 'users.custom_avatar_url', "a user's avatar URL"],
     ['tautulli', 'SELECT COUNT(themoviedb_json) FROM themoviedb_lookup', 'themoviedb_lookup.themoviedb_json', 'a JSON blob'],
