@@ -53,7 +53,7 @@ program
     const collect = opts.collect && config.collector.enabled;
     // Only a collecting process writes the store; read-only renderers may share a data directory.
     const lock = collect ? acquireInstanceLock(config.dataDir) : null;
-    const logger = createLogger(config.logLevel);
+    const logger = createLogger(config.logLevel, undefined, { pretty: process.stdout.isTTY });
     const marquee = await createMarquee(config, logger);
     await startMarquee(marquee, logger, { collect });
     logger.info(
@@ -73,7 +73,9 @@ program
     const config = load();
     const lock = acquireInstanceLock(config.dataDir);
     // With --print, stdout carries only the JSON; logs go to stderr.
-    const logger = createLogger(config.logLevel, opts.print ? process.stderr : undefined);
+    const logger = opts.print
+      ? createLogger(config.logLevel, undefined, { pretty: process.stderr.isTTY, fd: 2 })
+      : createLogger(config.logLevel, undefined, { pretty: process.stdout.isTTY });
     const marquee = await createMarquee(config, logger);
     if (!opts.once) {
       await marquee.collector.collect();
