@@ -52,6 +52,8 @@ export interface FakeFault {
   plexDown?: boolean;
   /** Pad a successful answer's JSON to at least this many bytes. */
   padBytes?: number;
+  /** Answer success with this `data` instead (another Tautulli version, a broken one). */
+  data?: unknown;
   /** The commands the fault applies to (default: all). */
   cmds?: string[];
 }
@@ -70,6 +72,8 @@ export interface FakeTautulli {
   setFault(fault: FakeFault | null): Promise<void>;
   /** Every request so far, in arrival order. */
   calls(): Promise<FakeCall[]>;
+  /** The most requests open at once since the fake started or the fault was last set. */
+  maxInFlight(): Promise<number>;
   close(): Promise<void>;
 }
 
@@ -78,7 +82,7 @@ const ROOT = path.resolve(path.dirname(THIS_FILE), '../..');
 const ENV_KEY = 'FAKE_TAUTULLI_OPTIONS';
 
 type ToChild = { type: 'fault'; fault: FakeFault | null; id: number } | { type: 'sync'; id: number };
-type FromChild = { type: 'listening'; port: number } | { type: 'call'; call: FakeCall } | { type: 'ack'; id: number };
+type FromChild = { type: 'listening'; port: number } | { type: 'call'; call: FakeCall } | { type: 'ack'; id: number; maxInFlight: number };
 
 export async function startFakeTautulli(options: FakeTautulliOptions): Promise<FakeTautulli> {
   const child = spawn(process.execPath, ['--import', 'tsx', THIS_FILE], {
@@ -87,7 +91,7 @@ export async function startFakeTautulli(options: FakeTautulliOptions): Promise<F
     stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
   });
   const calls: FakeCall[] = [];
-  const acks = new Map<number, () => void>();
+  const acks = new Map<number, (maxInFlight: number) => void>();
   let nextId = 0;
   const port = await new Promise<number>((resolve, reject) => {
     const timer = setTimeout(() => reject(new Error('fake Tautulli did not start within 20 s')), 20_000);
@@ -97,11 +101,11 @@ export async function startFakeTautulli(options: FakeTautulliOptions): Promise<F
         clearTimeout(timer);
         resolve(m.port);
       } else if (m.type === 'call') calls.push(m.call);
-      else if (m.type === 'ack') acks.get(m.id)?.();
+      else if (m.type === 'ack') acks.get(m.id)?.(m.maxInFlight);
     });
   });
   const roundTrip = (message: ToChild) =>
-    new Promise<void>((resolve) => {
+    new Promise<number>((resolve) => {
       acks.set(message.id, resolve);
       child.send(message);
     });
@@ -109,12 +113,15 @@ export async function startFakeTautulli(options: FakeTautulliOptions): Promise<F
   return {
     url: `${options.tls ? 'https' : 'http'}://127.0.0.1:${port}${root}`,
     port,
-    setFault: (fault) => roundTrip({ type: 'fault', fault, id: nextId++ }),
+    setFault: async (fault) => {
+      await roundTrip({ type: 'fault', fault, id: nextId++ });
+    },
     // IPC keeps order: once the ack is back, every earlier call message has arrived.
     calls: async () => {
       await roundTrip({ type: 'sync', id: nextId++ });
       return [...calls];
     },
+    maxInFlight: () => roundTrip({ type: 'sync', id: nextId++ }),
     close: () => stopChild(child),
   };
 }
@@ -139,6 +146,8 @@ type Command = (params: Params) => unknown;
 class FakeTautulliProcess {
   private readonly db: Database.Database;
   private fault: FakeFault | null = null;
+  private inFlight = 0;
+  private maxInFlight = 0;
 
   constructor(private readonly o: FakeTautulliOptions) {
     this.db = new Database(o.dbPath, { readonly: true, fileMustExist: true });
@@ -151,8 +160,11 @@ class FakeTautulliProcess {
       process.send?.({ type: 'listening', port: (server.address() as AddressInfo).port } satisfies FromChild),
     );
     process.on('message', (m: ToChild) => {
-      if (m.type === 'fault') this.fault = m.fault;
-      process.send?.({ type: 'ack', id: m.id } satisfies FromChild);
+      if (m.type === 'fault') {
+        this.fault = m.fault;
+        this.maxInFlight = this.inFlight;
+      }
+      process.send?.({ type: 'ack', id: m.id, maxInFlight: this.maxInFlight } satisfies FromChild);
     });
     process.on('disconnect', () => process.exit(0));
   }
@@ -161,6 +173,8 @@ class FakeTautulliProcess {
     const url = new URL(req.url ?? '/', 'http://fake');
     const query = Object.fromEntries(url.searchParams);
     process.send?.({ type: 'call', call: { method: req.method ?? '', path: url.pathname, query } } satisfies FromChild);
+    this.maxInFlight = Math.max(this.maxInFlight, ++this.inFlight);
+    res.once('close', () => this.inFlight--);
     const fault = this.fault && (!this.fault.cmds || this.fault.cmds.includes(query.cmd ?? '')) ? this.fault : null;
     if (fault?.delayMs) await new Promise((r) => setTimeout(r, fault.delayMs));
     if (res.destroyed) return;
@@ -211,7 +225,7 @@ class FakeTautulliProcess {
     if (msg) return { status: 400, body: envelope('error', msg, {}) };
     const { apikey: _key, cmd, ...params } = kwargs;
     if (fault?.resultError === 'exception') return { status: 500, body: envelope('error', 'Check the logs for errors', {}) };
-    const result = fault?.resultError === 'none' ? undefined : commands[cmd!]!(params);
+    const result = fault?.resultError === 'none' ? undefined : fault?.data !== undefined ? fault.data : commands[cmd!]!(params);
     if (result === undefined || result === null) return { status: 400, body: envelope('error', null, {}) };
     return { status: 200, body: envelope('success', null, result) };
   }

@@ -93,6 +93,8 @@ export function createTautulliClient(options: TautulliClientOptions): TautulliCl
     url.searchParams.set('apikey', key);
     url.searchParams.set('cmd', cmd);
     const where = `${cmd} at ${shown.origin}${shown.pathname}`;
+    // A call queued behind one that failed never opens a socket.
+    if (signal.aborted) throw fail(...transportError(signal.reason, where, signal));
     const answer = await get(url, { agent, secure, maxBytes, signal, ...(options.lookup ? { lookup: options.lookup } : {}) }).catch(
       (err: unknown) => {
         throw fail(...transportError(err, where, signal));

@@ -115,6 +115,8 @@ export function playGraphs(graphs: {
   weekday: Graph;
 }): Pick<History, 'playsByHour' | 'playsByDay' | 'playsByWeekday'> {
   const byDate = perCategory(graphs.date, 'get_plays_by_date');
+  if (![...byDate.keys()].every((d) => /^\d{4}-\d{2}-\d{2}$/.test(d)))
+    throw new Error('get_plays_by_date: a category is not a YYYY-MM-DD date');
   return {
     playsByHour: byNames(graphs.hour, HOURS, 'get_plays_by_hourofday'),
     // Tautulli's own calendar dates, oldest first (date.today() - timedelta(days=x) in its zone).

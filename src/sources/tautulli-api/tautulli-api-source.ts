@@ -110,7 +110,11 @@ async function collect(client: TautulliClient, options: TautulliApiSourceOptions
   const activity = ask('get_activity', {}, readSessions);
   const stats = Promise.all(
     STATS.map((stat) =>
-      ask('get_home_stats', { stat_id: stat, time_range: 30, stats_count: statsCount, ...grouping }, parseWith(homeStatsSchema, stat)),
+      ask(
+        'get_home_stats',
+        { stat_id: stat, time_range: 30, stats_count: statsCount, ...grouping },
+        parseWith(homeStatsSchema, `get_home_stats (${stat})`),
+      ),
     ),
   );
   const graph = (cmd: string) => ask(cmd, { time_range: 30, y_axis: 'plays', ...grouping }, parseWith(graphSchema, cmd));
