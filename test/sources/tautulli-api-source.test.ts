@@ -9,7 +9,7 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { DEMO_EMAILS, DEMO_IPS, DEMO_PLAYERS, generateFixtures } from '../../fixtures/generator/index.js';
 import { SOURCE_ERROR_MESSAGES, type SourceResult } from '../../src/sources/result.js';
 import { redactKey } from '../../src/sources/tautulli-api/client.js';
-import { readTautulliApi, type TautulliApiSourceOptions } from '../../src/sources/tautulli-api/tautulli-api-source.js';
+import { checkTautulliApi, readTautulliApi, type TautulliApiSourceOptions } from '../../src/sources/tautulli-api/tautulli-api-source.js';
 import { readTautulli, type TautulliData } from '../../src/sources/tautulli/tautulli-source.js';
 import { startFakeTautulli, type FakeTautulli, type FakeTautulliOptions } from '../support/fake-tautulli.js';
 
@@ -319,6 +319,14 @@ describe('faults are a typed error, never a throw, and the next read recovers', 
   it('a URL Marquee cannot use is unconfigured', async () => {
     expect((await failure({ url: 'ftp://127.0.0.1/' })).code).toBe('unconfigured');
     expect((await failure({ url: 'not a url' })).code).toBe('unconfigured');
+  });
+
+  it("check-config's probe: one call that checks reachability and the key, and reads the version", async () => {
+    const good = await checkTautulliApi({ url: server.url, apiKey: API_KEY, timeoutMs: 5_000 });
+    const bad = await checkTautulliApi({ url: server.url, apiKey: 'e'.repeat(32), timeoutMs: 5_000 });
+    outputs.push(good, bad);
+    expect(good).toMatchObject({ ok: true, data: { version: 'v2.17.2' } });
+    expect(!bad.ok && bad.error.detail).toContain('tautulli.apiKey was rejected');
   });
 
   it('recovers on the next read once the fault is gone', async () => {

@@ -233,6 +233,19 @@ class FakeTautulliProcess {
   private commands(): Record<string, Command> {
     return {
       get_activity: () => (this.fault?.plexDown ? {} : this.getActivity()),
+      // plexpy.get_tautulli_info
+      get_tautulli_info: () => ({
+        tautulli_install_type: 'docker',
+        tautulli_version: 'v2.17.2',
+        tautulli_branch: 'master',
+        tautulli_commit: 'c7153deb6e3017b8dda46c8448fe548a61c5a47a',
+        tautulli_platform: 'Linux',
+        tautulli_platform_release: '6.1.0',
+        tautulli_platform_version: '#1 SMP',
+        tautulli_platform_linux_distro: 'Debian GNU/Linux 12 bookworm',
+        tautulli_platform_device_name: 'tautulli',
+        tautulli_python_version: '3.11.2',
+      }),
       get_library_names: () =>
         this.all('SELECT section_id, section_name, section_type, agent FROM library_sections WHERE deleted_section = 0'),
       get_library_watch_time_stats: (p) => this.getWatchTimeStats(p),

@@ -2,7 +2,7 @@ import type { LookupFunction } from 'node:net';
 import pLimit from 'p-limit';
 import type { z } from 'zod';
 import type { History } from '../../snapshot/schema.js';
-import { sourceError, type SourceResult } from '../result.js';
+import { sourceError, type SourceError, type SourceResult } from '../result.js';
 import type { TautulliData } from '../tautulli/tautulli-source.js';
 import {
   activitySchema,
@@ -80,11 +80,7 @@ export async function readTautulliApi(options: TautulliApiSourceOptions): Promis
     const data = await collect(client, options);
     return { ok: true, data, durationMs: performance.now() - started };
   } catch (err) {
-    const error =
-      err instanceof TautulliApiError
-        ? sourceError(err.code, err.message)
-        : sourceError('unavailable', client ? client.redact(String((err as Error).message ?? err)) : 'Tautulli API source failed');
-    return { ok: false, error, durationMs: performance.now() - started };
+    return { ok: false, error: toError(err, client), durationMs: performance.now() - started };
   } finally {
     client?.close();
   }
@@ -224,4 +220,36 @@ function homeStats(answers: readonly StatAnswer[], topLimit: number, hidden: Rea
       .map((r) => ({ platform: r.platform ?? 'Unknown', plays: r.total_plays, watchTimeS: r.total_duration })),
     mostConcurrent: { streams: concurrent?.count ?? 0, at: Number.isFinite(at) ? at * 1000 : null },
   };
+}
+
+/**
+ * check-config's probe of a configured Tautulli: one call (get_tautulli_info) that needs the key and
+ * touches neither Plex nor the history, so reachability, TLS and the key are checked in one line.
+ */
+export async function checkTautulliApi(
+  options: Pick<TautulliApiSourceOptions, 'url' | 'apiKey' | 'caFile' | 'timeoutMs' | 'lookup'>,
+): Promise<SourceResult<{ version: string | null }>> {
+  const started = performance.now();
+  let client: TautulliClient | undefined;
+  try {
+    client = createTautulliClient(options);
+    const data = await client.call('get_tautulli_info', {}, AbortSignal.timeout(options.timeoutMs));
+    const version = (data as { tautulli_version?: unknown } | null)?.tautulli_version;
+    return {
+      ok: true,
+      data: { version: typeof version === 'string' ? version.slice(0, 64) : null },
+      durationMs: performance.now() - started,
+    };
+  } catch (err) {
+    return { ok: false, error: toError(err, client), durationMs: performance.now() - started };
+  } finally {
+    client?.close();
+  }
+}
+
+/** A thrown error as the section's error; anything not already a TautulliApiError is redacted here. */
+function toError(err: unknown, client: TautulliClient | undefined): SourceError {
+  if (err instanceof TautulliApiError) return sourceError(err.code, err.message);
+  const text = String((err as Error | undefined)?.message ?? err);
+  return sourceError('unavailable', client ? client.redact(text) : 'the Tautulli API client could not be created');
 }
