@@ -140,7 +140,7 @@ export async function createMarquee(
   const renders = new RenderService(renderer, {
     posters: (template, snapshot) => posterCache.getMany(renderer.postersFor(template, snapshot)),
     cacheBytes: config.server.renderCacheBytes,
-    etagSecret: loadOrCreateSecret(config.dataDir, undefined, 'etag'),
+    etagSecret: loadOrCreateSecret(config.dataDir, config.server.etagSecret, 'etag'),
     concurrency: Math.max(1, availableParallelism()),
     timeoutMs: config.server.renderTimeoutMs,
     staleAfterMs: config.render.staleAfterS * 1000,

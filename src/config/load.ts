@@ -163,5 +163,6 @@ export function redactConfig(c: Config): Record<string, unknown> {
   if (copy.plex?.token) copy.plex.token = '***';
   if (copy.sheets?.credentialsJson) copy.sheets.credentialsJson = '***';
   if (copy.privacy?.pseudonymSecret) copy.privacy.pseudonymSecret = '***';
+  if (copy.server?.etagSecret) copy.server.etagSecret = '***';
   return copy;
 }

@@ -172,6 +172,11 @@ export const configSchema = z
          * count, or the proxies' addresses/subnets (`loopback`, `10.0.0.0/8`, ...). Set it behind a
          * reverse proxy, or every visitor shares the proxy's budget. Off: X-Forwarded-For is ignored.
          */
+        /**
+         * Key for ETags and versioned URLs; without it a random one is kept in `data/etag.secret`.
+         * Give every renderer behind one address the same value, so each knows the others' `/v/` URLs.
+         */
+        etagSecret: z.string().min(16).optional(),
         trustProxy: z
           .union([z.boolean(), z.number().int().min(0), z.string(), z.array(z.string())])
           .refine(validTrustProxy, 'must be true/false, a hop count, or addresses/subnets and loopback, linklocal, uniquelocal')

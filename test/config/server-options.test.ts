@@ -3,7 +3,7 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { ConfigError, loadConfig } from '../../src/config/load.js';
+import { ConfigError, loadConfig, redactConfig } from '../../src/config/load.js';
 
 function load(yaml: string) {
   const dir = mkdtempSync(path.join(tmpdir(), 'marquee-config-'));
@@ -52,6 +52,12 @@ describe('server options', () => {
     const yaml = `server:\n  trustProxy: ${JSON.stringify(value)}\n`;
     if (expressAccepts(value)) expect(load(yaml).server.trustProxy).toEqual(value);
     else expect(() => load(yaml)).toThrow(/server\.trustProxy/);
+  });
+
+  it('takes the ETag key from the config when set, and masks it when printed', () => {
+    const config = load('server:\n  etagSecret: shared-by-every-renderer\n');
+    expect(config.server.etagSecret).toBe('shared-by-every-renderer');
+    expect(JSON.stringify(redactConfig(config))).not.toContain('shared-by-every-renderer');
   });
 
   it('refuses a headers timeout longer than the request timeout', () => {

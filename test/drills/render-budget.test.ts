@@ -90,6 +90,12 @@ describe('drill: ETags are keyed with a secret of the install', () => {
     running.splice(running.indexOf(a), 1);
     const again = await start({ dbs, dataDir: a.dataDir, clock: () => NOW });
     expect(await etag(again)).toBe(ea);
+
+    // Renderers behind one address share `server.etagSecret`, and with it their versioned URLs.
+    const shared = 'server:\n  etagSecret: one-key-for-every-renderer\n';
+    const [c, d] = [await start({ dbs, clock: () => NOW, yaml: shared }), await start({ dbs, clock: () => NOW, yaml: shared })];
+    expect(await etag(c)).toBe(await etag(d));
+    expect(await etag(c)).not.toBe(ea);
   });
 });
 
