@@ -74,7 +74,9 @@ program
     const lock = acquireInstanceLock(config.dataDir);
     // With --print, stdout carries only the JSON; logs go to stderr.
     const logger = opts.print
-      ? createLogger(config.logLevel, undefined, { pretty: process.stderr.isTTY, fd: 2 })
+      ? process.stderr.isTTY
+        ? createLogger(config.logLevel, undefined, { pretty: true, fd: 2 })
+        : createLogger(config.logLevel, process.stderr)
       : createLogger(config.logLevel, undefined, { pretty: process.stdout.isTTY });
     const marquee = await createMarquee(config, logger);
     if (!opts.once) {

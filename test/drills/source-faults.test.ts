@@ -10,7 +10,6 @@ import {
   rmSync,
   statSync,
   truncateSync,
-  utimesSync,
   writeFileSync,
   writeSync,
 } from 'node:fs';
@@ -18,7 +17,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { SourceName } from '../../src/snapshot/schema.js';
-import { copyFixtureDbs, fixtureDbs } from '../support/fixtures.js';
+import { copyFixtureDbs, fixtureDbs, stampSessions } from '../support/fixtures.js';
 import { decodePng } from '../support/png.js';
 import { configFile, runCli } from './support/cli.js';
 import { hashDb, httpClient } from './support/http.js';
@@ -62,6 +61,8 @@ function restore(source: 'plex' | 'tautulli'): void {
   const to = fileOf(source);
   for (const suffix of ['-wal', '-shm']) rmSync(`${to}${suffix}`, { force: true });
   copyFileSync(source === 'plex' ? pristine.plexDb : pristine.tautulliDb, to);
+  // A restored Tautulli file is as a running Tautulli keeps it: its live rows freshly written.
+  if (source === 'tautulli') stampSessions(to, Date.now());
 }
 const check = async () => {
   const res = await client.get('/health');
@@ -217,14 +218,14 @@ describe('drill 2: live writers, WAL and directory permissions', () => {
     expect((await m.collector.collect()).sources.plex.status).toBe('ok');
   });
 
-  it('treats "playing" rows in a Tautulli DB nobody has written for an hour as Tautulli down, and heals when it writes again', async () => {
-    const hourAgo = new Date(Date.now() - 3_600_000);
+  it('treats "playing" rows Tautulli last wrote an hour ago as Tautulli down, and heals when it writes again', async () => {
     await drill(
       'tautulli',
-      'unavailable',
-      () => utimesSync(m.dbs.tautulliDb, hourAgo, hourAgo),
-      // Tautulli is back: its next timeline event rewrites a playing row.
-      () => alter(m.dbs.tautulliDb, "UPDATE sessions SET view_offset = view_offset + 10000 WHERE state = 'playing'"),
+      'stale',
+      // Every live row's last write (`stopped`) an hour old: no running Tautulli leaves that.
+      () => stampSessions(m.dbs.tautulliDb, Date.now() - 3_600_000),
+      // Tautulli is back: its next timeline event rewrites a playing row, stamping `stopped`.
+      () => alter(m.dbs.tautulliDb, `UPDATE sessions SET stopped = ${Math.floor(Date.now() / 1000)} WHERE state = 'playing'`),
     );
     const health = await check();
     expect(health.status).toBe(200);

@@ -43,13 +43,19 @@ export function copyFixtureDbs(
     if (existsSync(`${from}-wal`)) copyFileSync(`${from}-wal`, `${to}-wal`);
   }
   const writtenAt = options.sessionsWrittenAt === undefined ? Date.now() : options.sessionsWrittenAt;
-  if (writtenAt !== null) {
-    const db = new Database(out.tautulliDb);
-    try {
-      db.prepare('UPDATE sessions SET stopped = stopped + (? - (SELECT MAX(stopped) FROM sessions))').run(Math.floor(writtenAt / 1000));
-    } finally {
-      db.close();
-    }
-  }
+  if (writtenAt !== null) stampSessions(out.tautulliDb, writtenAt);
   return out;
+}
+
+/**
+ * Moves every live Tautulli row's last write (`stopped`) so that the newest is at `writtenAt` (epoch
+ * ms), keeping their spacing: what a running Tautulli's timeline events would have left.
+ */
+export function stampSessions(tautulliDb: string, writtenAt: number): void {
+  const db = new Database(tautulliDb);
+  try {
+    db.prepare('UPDATE sessions SET stopped = stopped + (? - (SELECT MAX(stopped) FROM sessions))').run(Math.floor(writtenAt / 1000));
+  } finally {
+    db.close();
+  }
 }
