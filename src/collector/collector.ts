@@ -1,5 +1,6 @@
 import cron, { type ScheduledTask } from 'node-cron';
 import type { Logger } from 'pino';
+import { madeUnder } from '../privacy/policy.js';
 import type { Snapshot } from '../snapshot/schema.js';
 import { runCycle, type CycleDeps } from './cycle.js';
 
@@ -16,7 +17,10 @@ export class Collector {
     private readonly deps: CycleDeps,
     initial: Snapshot | null = null,
   ) {
-    this.current = initial;
+    // A snapshot stored under another privacy policy is never served, not even before the first
+    // cycle, nor carried over (see runCycle).
+    this.current = initial && madeUnder(initial, deps.privacy, deps.pseudonymSecret) ? initial : null;
+    if (initial && !this.current) deps.logger.info('the stored snapshot was made under another privacy policy: not carried over');
   }
 
   get latest(): Snapshot | null {

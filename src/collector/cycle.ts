@@ -1,6 +1,6 @@
 import type { Logger } from 'pino';
-import { applyPrivacy, minimise, type PrivacyPolicy } from '../privacy/policy.js';
-import { historyPointOf, mergeSnapshot, type SourceResults, type Thresholds } from '../snapshot/merge.js';
+import { applyPrivacy, madeUnder, minimise, type PrivacyPolicy } from '../privacy/policy.js';
+import { deriveState, historyPointOf, mergeSnapshot, type SourceResults, type Thresholds } from '../snapshot/merge.js';
 import type { Snapshot } from '../snapshot/schema.js';
 import type { SnapshotStore } from '../stores/store.js';
 
@@ -23,12 +23,20 @@ export interface CycleDeps {
  * One collection cycle: read sources, merge with the previous snapshot (stale carry-over), apply the
  * privacy policy, write every store. Never throws: a failing store is logged and the snapshot still
  * returned so the server can show it.
+ *
+ * Only a previous snapshot made under the current policy is carried over. One made under another
+ * (names shown then, hidden now; a section made private since; an older build's store) is not
+ * re-masked but dropped: its titles cannot be traced back to their sections, and a pseudonym
+ * cannot be masked again. Until its source answers, that section shows no data.
  */
 export async function runCycle(deps: CycleDeps, previous: Snapshot | null): Promise<Snapshot> {
   const takenAt = deps.clock();
   const [results, metrics] = await Promise.all([deps.readSources(takenAt), deps.readMetrics?.(takenAt) ?? Promise.resolve({})]);
-  const merged = mergeSnapshot({ takenAt, results, previous, thresholds: deps.thresholds, metrics });
-  const snapshot = minimise(applyPrivacy(merged, deps.privacy, deps.pseudonymSecret), deps.unneededFields);
+  const carried = previous && madeUnder(previous, deps.privacy, deps.pseudonymSecret) ? previous : null;
+  const merged = mergeSnapshot({ takenAt, results, previous: carried, thresholds: deps.thresholds, metrics });
+  const masked = minimise(applyPrivacy(merged, deps.privacy, deps.pseudonymSecret), deps.unneededFields);
+  // The policy can take streams out of the counts (nowPlayingDelayS): the state follows what is shown.
+  const snapshot = { ...masked, state: deriveState(masked, deps.thresholds) };
   const point = historyPointOf(snapshot);
   const storeErrors: Record<string, string> = {};
   await Promise.all(

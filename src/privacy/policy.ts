@@ -1,5 +1,5 @@
 import { createHmac } from 'node:crypto';
-import type { MediaKind, Snapshot, Viewer, Watching } from '../snapshot/schema.js';
+import type { Activity, MediaKind, Snapshot, Stream, Viewer, Watching } from '../snapshot/schema.js';
 
 export interface PrivacyPolicy {
   userNames: 'hidden' | 'initials' | 'pseudonym' | 'shown';
@@ -8,6 +8,33 @@ export interface PrivacyPolicy {
   roundCounts: boolean;
   roundBandwidthKbps: number;
   nowPlayingDelayS: number;
+  /** Applied by the sources (they drop or mask the rows); part of the policy's stamp. */
+  privateSections?: ReadonlyArray<string | number>;
+}
+
+/**
+ * Bump when what applyPrivacy or the snapshot sanitiser removes changes: snapshots stamped by an
+ * older build are then never carried over into a newer one's.
+ */
+const STAMP_VERSION = 2;
+
+/**
+ * A keyed hash of everything that decides what a snapshot may hold: the policy, the private
+ * sections (which the sources apply) and the pseudonym secret. It is public (in every .json), so
+ * it is an HMAC: it tells whether two snapshots were made under the same policy, and nothing else.
+ */
+export function policyStamp(policy: PrivacyPolicy, secret: string): string {
+  const canonical = JSON.stringify([
+    STAMP_VERSION,
+    policy.userNames,
+    policy.watching,
+    policy.thumbnails,
+    policy.roundCounts,
+    policy.roundBandwidthKbps,
+    policy.nowPlayingDelayS,
+    [...(policy.privateSections ?? [])].map((s) => `${typeof s}:${s}`).sort(),
+  ]);
+  return createHmac('sha256', secret).update(canonical).digest('base64url').slice(0, 22);
 }
 
 const PSEUDONYM_ADJECTIVES = [
@@ -50,28 +77,16 @@ const PSEUDONYM_NOUNS = [
 /**
  * Applies the privacy policy to a snapshot before it reaches any store, the renderer or a JSON
  * route: what the policy hides is removed here, not merely not drawn. Pure: the pseudonym secret
- * is an argument.
+ * is an argument. The result carries the policy's stamp.
+ *
+ * Sections carried over from the previous cycle (stale) are left as they are: the collector only
+ * carries data from a snapshot with the same stamp (`madeUnder`), which this step already masked;
+ * masking twice would, for example, turn a pseudonym into a pseudonym of a pseudonym. What no
+ * policy setting can change (host disk names) is applied to every section.
  */
 export function applyPrivacy(snapshot: Snapshot, policy: PrivacyPolicy, secret: string): Snapshot {
-  // Sections carried over from the previous cycle were masked then; masking twice would, for
-  // example, turn a pseudonym into a pseudonym of a pseudonym.
   const fresh = (source: 'plex' | 'tautulli') => snapshot.sources[source].status === 'ok';
-  const viewer = (v: Viewer | null): Viewer | null => maskViewer(v, policy.userNames, secret);
-  const watching = (w: Watching | null): Watching | null => maskWatching(w, policy);
-  const activity = snapshot.activity &&
-    fresh('tautulli') && {
-      ...snapshot.activity,
-      bandwidthKbps: mapValues(snapshot.activity.bandwidthKbps, (n) => roundTo(n, policy.roundBandwidthKbps)),
-      streams: snapshot.activity.streams
-        .filter((s) => s.progress * s.durationMs >= policy.nowPlayingDelayS * 1000 || policy.nowPlayingDelayS === 0)
-        .map((s) => ({
-          ...s,
-          kind: policy.watching === 'hidden' ? ('other' as const) : s.kind,
-          bandwidthKbps: roundTo(s.bandwidthKbps, policy.roundBandwidthKbps),
-          viewer: viewer(s.viewer),
-          watching: watching(s.watching),
-        })),
-    };
+  const activity = snapshot.activity && fresh('tautulli') ? maskActivity(snapshot.activity, snapshot.takenAt, policy, secret) : null;
   const library = snapshot.library &&
     fresh('plex') && {
       ...snapshot.library,
@@ -80,20 +95,71 @@ export function applyPrivacy(snapshot: Snapshot, policy: PrivacyPolicy, secret: 
         .filter((s) => !s.private)
         .map((s) => ({ ...s, items: count(s.items, policy), counts: mapValues(s.counts, (n) => count(n, policy)) })),
       totals: mapValues(snapshot.library.totals, (n) => count(n, policy)),
-      recentlyAdded: snapshot.library.recentlyAdded.map((r) => ({ ...r, watching: watching(r.watching) })),
+      recentlyAdded: snapshot.library.recentlyAdded.map((r) => ({ ...r, watching: maskWatching(r.watching, policy) })),
     };
   const history = snapshot.history &&
     fresh('tautulli') && {
       ...snapshot.history,
-      topUsers: snapshot.history.topUsers.map((u) => ({ ...u, viewer: viewer(u.viewer) })),
+      topUsers: snapshot.history.topUsers.map((u) => ({ ...u, viewer: maskViewer(u.viewer, policy.userNames, secret) })),
       topMovies: policy.watching === 'shown' ? snapshot.history.topMovies : [],
       topShows: policy.watching === 'shown' ? snapshot.history.topShows : [],
     };
   return {
     ...snapshot,
-    activity: activity || snapshot.activity,
+    activity: activity ?? snapshot.activity,
     library: library || snapshot.library,
     history: history || snapshot.history,
+    // A mount point is a host path (/mnt/user/…, a user's home); no image draws it.
+    host: snapshot.host && { ...snapshot.host, disks: snapshot.host.disks.map((d, i) => ({ ...d, mount: `disk ${i + 1}` })) },
+    privacy: policyStamp(policy, secret),
+  };
+}
+
+/** True when `snapshot` was produced under this policy and secret, so its data may be carried over. */
+export function madeUnder(snapshot: Snapshot, policy: PrivacyPolicy, secret: string): boolean {
+  return snapshot.privacy === policyStamp(policy, secret);
+}
+
+/**
+ * Streams younger than nowPlayingDelayS (by when they started, not by playback position: a resumed
+ * film starts at its old position) are removed and taken out of every count, so "1 stream" never
+ * shows beside an empty list. A stream whose start the source does not know is treated as just
+ * started. The start time itself goes no further.
+ */
+function maskActivity(a: Activity, now: number, policy: PrivacyPolicy, secret: string): Activity {
+  const delayMs = policy.nowPlayingDelayS * 1000;
+  const old = (s: Stream) => delayMs === 0 || (s.startedAt != null && now - s.startedAt >= delayMs);
+  const hidden = a.streams.filter((s) => !old(s));
+  const minus = (pick: (s: Stream) => boolean) => hidden.filter(pick).length;
+  const kbps = (pick: (s: Stream) => boolean) => hidden.filter(pick).reduce((n, s) => n + s.bandwidthKbps, 0);
+  const bandwidth = {
+    total: a.bandwidthKbps.total - kbps(() => true),
+    lan: a.bandwidthKbps.lan - kbps((s) => s.location === 'lan'),
+    wan: a.bandwidthKbps.wan - kbps((s) => s.location === 'wan'),
+  };
+  return {
+    ...a,
+    streamCount: a.streamCount - hidden.length,
+    directPlay: a.directPlay - minus((s) => s.decision === 'direct play'),
+    directStream: a.directStream - minus((s) => s.decision === 'copy'),
+    transcode: a.transcode - minus((s) => s.decision === 'transcode'),
+    playing: a.playing - minus((s) => s.state !== 'paused'),
+    paused: a.paused - minus((s) => s.state === 'paused'),
+    bandwidthKbps: mapValues(bandwidth, (n) => roundTo(n, policy.roundBandwidthKbps)),
+    streams: a.streams.filter(old).map((s) => {
+      const { startedAt: _startedAt, ...rest } = s;
+      const watching = maskWatching(s.watching, policy);
+      return {
+        ...rest,
+        kind: policy.watching === 'hidden' ? ('other' as const) : s.kind,
+        bandwidthKbps: roundTo(s.bandwidthKbps, policy.roundBandwidthKbps),
+        viewer: maskViewer(s.viewer, policy.userNames, secret),
+        watching,
+        // The runtime goes where the title goes: with the title hidden (by the policy, or by a
+        // private section, whose streams the source sends without one) it could name the film.
+        durationMs: watching === null ? null : s.durationMs,
+      };
+    }),
   };
 }
 
@@ -172,7 +238,7 @@ export function minimise(snapshot: Snapshot, unneeded: ReadonlySet<string>): Sna
     activity: snapshot.activity && {
       ...snapshot.activity,
       streams: drop('activity.streams')
-        ? snapshot.activity.streams.map((s) => ({ ...s, viewer: null, watching: null }))
+        ? snapshot.activity.streams.map((s) => ({ ...s, viewer: null, watching: null, durationMs: null }))
         : snapshot.activity.streams,
     },
     history: snapshot.history && {

@@ -1,5 +1,6 @@
 import type { SourceResult } from '../sources/result.js';
 import type { TautulliData } from '../sources/tautulli/tautulli-source.js';
+import { sanitiseData } from './sanitise.js';
 import { SNAPSHOT_VERSION, type Host, type Library, type ServerState, type Snapshot, type SourceStatus } from './schema.js';
 
 export interface Thresholds {
@@ -21,6 +22,10 @@ export interface SourceResults {
  * Merges one cycle's source results into a snapshot. A source that failed this cycle keeps the
  * previous snapshot's data for its section, marked `stale` with the time that data was read, so an
  * image keeps showing the last good numbers (with a stale marker) instead of going blank.
+ *
+ * Every result and metric passes `sanitiseData` here, the one door into a snapshot: strings are
+ * capped and stripped of invisible controls whatever source produced them. Carried data passed it
+ * in the cycle that read it.
  */
 export function mergeSnapshot(input: {
   takenAt: number;
@@ -29,7 +34,8 @@ export function mergeSnapshot(input: {
   thresholds: Thresholds;
   metrics?: Snapshot['metrics'];
 }): Snapshot {
-  const { results, previous, takenAt } = input;
+  const { previous, takenAt } = input;
+  const results = sanitiseData(input.results);
   const plex = section(results.plex, takenAt, previous?.sources.plex, previous?.library ?? null);
   const tautulli = section(results.tautulli, takenAt, previous?.sources.tautulli, previousTautulli(previous));
   const host = section(results.host, takenAt, previous?.sources.host, previous?.host ?? null);
@@ -42,7 +48,7 @@ export function mergeSnapshot(input: {
     activity: tautulli.data?.activity ?? null,
     history: tautulli.data?.history ?? null,
     host: host.data,
-    metrics: input.metrics ?? {},
+    metrics: sanitiseData(input.metrics ?? {}),
   };
   return { ...snapshot, state: deriveState(snapshot, input.thresholds) };
 }

@@ -76,8 +76,12 @@ export const recentItemSchema = z.object({
 export const librarySchema = z.object({
   sections: z.array(librarySectionSchema),
   totals: mediaCountsSchema,
-  totalBytes: z.number(),
-  totalDurationMs: z.number(),
+  /**
+   * Size and running time of the public media files. Null where the source cannot give them cheaply:
+   * over Plex's API they are Plex's own per-library totals, which some servers do not report.
+   */
+  totalBytes: z.number().nullable(),
+  totalDurationMs: z.number().nullable(),
   recentlyAdded: z.array(recentItemSchema),
 });
 export type Library = z.infer<typeof librarySchema>;
@@ -90,7 +94,13 @@ export const streamSchema = z.object({
   decision: z.enum(streamDecisions),
   /** 0..1 */
   progress: z.number(),
-  durationMs: z.number(),
+  /** Null once the privacy policy hides what is watched: a runtime can name the film. */
+  durationMs: z.number().nullable(),
+  /**
+   * Epoch ms the stream started, when the source knows it. Read by the privacy step (nowPlayingDelayS)
+   * and then removed: it never leaves the collector.
+   */
+  startedAt: z.number().nullable().optional(),
   bandwidthKbps: z.number(),
   location: z.enum(['lan', 'wan']),
   watching: watchingSchema.nullable(),
@@ -164,6 +174,11 @@ export const snapshotSchema = z.object({
   history: historySchema.nullable(),
   host: hostSchema.nullable(),
   metrics: z.record(z.string(), metricValueSchema),
+  /**
+   * Which privacy policy produced this snapshot: a keyed hash of it (policyStamp), not the policy.
+   * A later cycle carries a failed source's data over only from a snapshot with the same stamp.
+   */
+  privacy: z.string().optional(),
 });
 export type Snapshot = z.infer<typeof snapshotSchema>;
 

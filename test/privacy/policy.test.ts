@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DEMO_USERS } from '../../fixtures/generator/index.js';
-import { applyPrivacy, initialsOf, minimise, pseudonymOf, type PrivacyPolicy } from '../../src/privacy/policy.js';
-import type { Snapshot } from '../../src/snapshot/schema.js';
+import { applyPrivacy, initialsOf, madeUnder, minimise, policyStamp, pseudonymOf, type PrivacyPolicy } from '../../src/privacy/policy.js';
+import type { Snapshot, Stream } from '../../src/snapshot/schema.js';
 import { FIXTURE_NOW_MS } from '../support/fixtures.js';
 import { startTestMarquee } from '../support/marquee-instance.js';
 import { sampleSnapshot } from '../support/sample-snapshot.js';
@@ -79,10 +79,16 @@ describe('privacy policy: generalisation', () => {
     const a = apply({ roundBandwidthKbps: 5000 }).activity!;
     expect([a.bandwidthKbps.total, ...a.streams.map((s) => s.bandwidthKbps)].every((n) => n % 5000 === 0)).toBe(true);
   });
-  it('delays streams until they have played long enough', () => {
-    const s = apply({ nowPlayingDelayS: 10 ** 9 });
-    expect(s.activity!.streams).toEqual([]);
-    expect(s.activity!.streamCount).toBe(fresh().activity!.streamCount);
+  it('replaces host mount paths with neutral disk names', () => {
+    const s = fresh();
+    s.host!.disks = [
+      { mount: '/mnt/user/Family Videos', usedBytes: 1, totalBytes: 2 },
+      { mount: 'C:\\Users\\alice', usedBytes: 3, totalBytes: 4 },
+    ];
+    expect(apply({ watching: 'shown', userNames: 'shown' }, s).host!.disks).toEqual([
+      { mount: 'disk 1', usedBytes: 1, totalBytes: 2 },
+      { mount: 'disk 2', usedBytes: 3, totalBytes: 4 },
+    ]);
   });
   it('removes private sections entirely', () => {
     const s = fresh();
@@ -93,6 +99,119 @@ describe('privacy policy: generalisation', () => {
     const s = minimise(apply({ userNames: 'shown', watching: 'shown' }), new Set(['history.topUsers', 'activity.streams']));
     expect(s.history!.topUsers).toEqual([]);
     expect(s.activity!.streams.every((x) => x.viewer === null && x.watching === null)).toBe(true);
+  });
+});
+
+describe('privacy policy: a delay before a stream shows', () => {
+  const T = fresh().takenAt;
+  const st = (over: Partial<Stream>): Stream => ({
+    kind: 'movie',
+    state: 'playing',
+    decision: 'direct play',
+    progress: 0.5,
+    durationMs: 6_000_000,
+    bandwidthKbps: 1000,
+    location: 'lan',
+    watching: { title: 'A Film', grandparentTitle: null, year: 2000, thumb: null },
+    viewer: { name: 'alice' },
+    ...over,
+  });
+  // A film resumed 10 s ago at 90% (position 90 min), and an episode started an hour ago at 1%.
+  const resumed = st({ startedAt: T - 10_000, progress: 0.9, decision: 'transcode', location: 'wan', bandwidthKbps: 4000 });
+  const longRunning = st({ startedAt: T - 3_600_000, progress: 0.01, state: 'paused', bandwidthKbps: 2000 });
+  const withStreams = (...streams: Stream[]): Snapshot => {
+    const s = fresh();
+    s.activity = {
+      streamCount: 2,
+      directPlay: 1,
+      directStream: 0,
+      transcode: 1,
+      playing: 1,
+      paused: 1,
+      bandwidthKbps: { total: 6000, lan: 2000, wan: 4000 },
+      streams,
+    };
+    return s;
+  };
+
+  it('counts time since the stream started, not the playback position, and leaves hidden streams out of every count', () => {
+    const a = apply({ nowPlayingDelayS: 60, watching: 'shown' }, withStreams(resumed, longRunning)).activity!;
+    expect(a.streams.map((x) => x.progress)).toEqual([0.01]);
+    expect(a).toMatchObject({
+      streamCount: 1,
+      directPlay: 1,
+      directStream: 0,
+      transcode: 0,
+      playing: 0,
+      paused: 1,
+      bandwidthKbps: { total: 2000, lan: 2000, wan: 0 },
+    });
+  });
+
+  it('shows a stream once the delay has passed, and never publishes when it started', () => {
+    const a = apply({ nowPlayingDelayS: 10, watching: 'shown' }, withStreams(resumed, longRunning)).activity!;
+    expect(a.streams).toHaveLength(2);
+    expect(a.streams.every((x) => !('startedAt' in x))).toBe(true);
+  });
+
+  it('holds back a stream whose start the source does not know', () => {
+    const a = apply({ nowPlayingDelayS: 60 }, withStreams(st({}), longRunning)).activity!;
+    expect(a.streamCount).toBe(1);
+  });
+});
+
+describe('privacy policy: stream runtimes', () => {
+  const durations = (s: Snapshot) => s.activity!.streams.map((x) => x.durationMs);
+  const exact = durations(fresh());
+
+  it('keeps the exact runtime only beside a shown title', () => {
+    expect(exact.every((d) => typeof d === 'number' && d > 0)).toBe(true);
+    expect(durations(apply({ watching: 'shown' }))).toEqual(exact);
+    expect(durations(apply({ watching: 'type-only' })).every((d) => d === null)).toBe(true);
+    expect(durations(apply({ watching: 'hidden' })).every((d) => d === null)).toBe(true);
+  });
+
+  it('drops the runtime of a stream from a private section (the source sends it without a title)', () => {
+    const s = fresh();
+    s.activity!.streams[0] = { ...s.activity!.streams[0]!, watching: null };
+    expect(durations(apply({ watching: 'shown' }, s))[0]).toBeNull();
+  });
+
+  it('drops the runtime with the title when no image draws streams', () => {
+    const s = minimise(apply({ watching: 'shown' }), new Set(['activity.streams']));
+    expect(durations(s).every((d) => d === null)).toBe(true);
+  });
+});
+
+describe('privacy policy: the stamp on what it produced', () => {
+  const full: PrivacyPolicy = { ...base, privateSections: ['Home videos', 7] };
+  const changes: [string, Partial<PrivacyPolicy>][] = [
+    ['user names', { userNames: 'shown' }],
+    ['what is watched', { watching: 'shown' }],
+    ['thumbnails', { thumbnails: 'hide' }],
+    ['rounded counts', { roundCounts: true }],
+    ['rounded bandwidth', { roundBandwidthKbps: 1000 }],
+    ['the delay', { nowPlayingDelayS: 30 }],
+    ['a section made private', { privateSections: ['Home videos', 7, 'Movies'] }],
+    ['a section id given as a string', { privateSections: ['Home videos', '7'] }],
+  ];
+
+  it.each(changes)('changes with %s', (_what, change) => {
+    expect(policyStamp({ ...full, ...change }, SECRET)).not.toBe(policyStamp(full, SECRET));
+  });
+
+  it('changes with the pseudonym secret, and not with the order of private sections', () => {
+    expect(policyStamp(full, 'another-secret-of-enough-length')).not.toBe(policyStamp(full, SECRET));
+    expect(policyStamp({ ...full, privateSections: [7, 'Home videos'] }, SECRET)).toBe(policyStamp(full, SECRET));
+  });
+
+  it('is what the masked snapshot carries, and says nothing readable about the policy', () => {
+    const s = applyPrivacy(fresh(), full, SECRET);
+    expect(madeUnder(s, full, SECRET)).toBe(true);
+    expect(madeUnder(s, { ...full, userNames: 'initials' }, SECRET)).toBe(false);
+    expect(madeUnder(fresh(), full, SECRET)).toBe(false);
+    expect(s.privacy).toMatch(/^[A-Za-z0-9_-]{16,}$/);
+    expect(s.privacy).not.toMatch(/hidden|Home|type/);
   });
 });
 

@@ -49,6 +49,39 @@ describe('merging source results into a snapshot', () => {
   });
 });
 
+describe('hostile strings from a source', () => {
+  /** Every string in a value, found by walking it here rather than by the sanitiser. */
+  const strings = (v: unknown): string[] =>
+    typeof v === 'string' ? [v] : v && typeof v === 'object' ? Object.values(v).flatMap(strings) : [];
+
+  it('caps every string of every source result and metric at 256 code units and strips controls', () => {
+    const huge = 'x'.repeat(200_000);
+    const results = structuredClone(okResults());
+    const tautulli = results.tautulli.ok ? results.tautulli.data : null;
+    tautulli!.activity = {
+      ...tautulli!.activity,
+      streams: tautulli!.activity.streams.map((st) => ({
+        ...st,
+        watching: { title: huge, grandparentTitle: 'Show\u202egnp.exe', year: 2020, thumb: null },
+        viewer: { name: `\u202e${huge}` },
+      })),
+    };
+    const plex = results.plex.ok ? results.plex.data : null;
+    plex!.sections = plex!.sections.map((sec) => ({ ...sec, name: `${sec.name}\u2066${huge}` }));
+    const host = results.host.ok ? results.host.data : null;
+    host!.disks = [{ mount: `/mnt/${huge}`, usedBytes: 1, totalBytes: 2 }];
+    const metrics = { titles: { status: 'ok' as const, value: [{ title: huge }, 'tab\there'] } };
+    const s = mergeSnapshot({ takenAt: 1000, results, previous: null, thresholds, metrics });
+    const all = strings(s);
+    expect(all.length).toBeGreaterThan(20);
+    expect(Math.max(...all.map((x) => x.length))).toBeLessThanOrEqual(256);
+    expect(all.filter((x) => /[\u202e\u2066\t]/.test(x))).toEqual([]);
+    expect(s.activity!.streams[0]!.watching!.title).toBe(`${'x'.repeat(255)}…`);
+    expect(s.activity!.streams[0]!.watching!.grandparentTitle).toBe('Showgnp.exe');
+    expect((s.metrics.titles!.value as unknown[])[1]).toBe('tab here');
+  });
+});
+
 describe('server state', () => {
   const withLoad = (streams: number, transcode: number, cpu: number) => ({
     ...base,

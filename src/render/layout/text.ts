@@ -1,18 +1,32 @@
 import type { Rgba } from '../colour.js';
 import type { FontSpec, TextOp } from '../drawlist.js';
+import { cleanText, clipText } from '../../snapshot/sanitise.js';
 import type { LayoutCtx, Measurer } from './context.js';
 
 const ELLIPSIS = '…';
 const graphemes = new Intl.Segmenter('en', { granularity: 'grapheme' });
 
 /**
+ * The narrowest advance a drawn grapheme has, in em: Inter's hair space (U+200A) is 0.09 em, 'i'
+ * and 'l' 0.24 em. Only zero-width marks are narrower, and they ride on a grapheme that is not.
+ */
+const MIN_ADVANCE_EM = 0.08;
+/** However wide the box, no text op carries more than this (a 1200 px og line holds ~250 at 8 px). */
+const MAX_DRAWN = 1024;
+
+/**
  * Cuts `text` to fit `maxWidth` with an ellipsis. Cuts on grapheme boundaries so an emoji or a
- * combining accent is never split into a box. Binary search: titles can be long.
+ * combining accent is never split into a box.
+ *
+ * Bounded by the box, not the input: the text is first cut to the most code units the box could
+ * hold at MIN_ADVANCE_EM (and stripped of invisible controls, as the collector does), and only then
+ * measured, with a binary search over that head. A 200,000-character title costs what a 200 one does.
  */
 export function fitText(text: string, font: FontSpec, maxWidth: number, m: Measurer): { text: string; truncated: boolean } {
-  const clean = text.replace(/[\r\n\t]+/g, ' ');
-  if (m.width(clean, font) <= maxWidth) return { text: clean, truncated: false };
-  const parts = Array.from(graphemes.segment(clean), (s) => s.segment);
+  const room = Math.max(1, Math.min(MAX_DRAWN, Math.ceil(maxWidth / (font.size * MIN_ADVANCE_EM)) + 1));
+  const { text: body, cut } = clipText(text, room);
+  if (!cut && m.width(body, font) <= maxWidth) return { text: body, truncated: false };
+  const parts = Array.from(graphemes.segment(body), (s) => s.segment);
   let lo = 0;
   let hi = parts.length;
   while (lo < hi) {
@@ -21,8 +35,8 @@ export function fitText(text: string, font: FontSpec, maxWidth: number, m: Measu
     if (m.width(candidate, font) <= maxWidth) lo = mid;
     else hi = mid - 1;
   }
-  const cut = parts.slice(0, lo).join('').trimEnd();
-  return { text: lo === 0 ? (m.width(ELLIPSIS, font) <= maxWidth ? ELLIPSIS : '') : cut + ELLIPSIS, truncated: true };
+  const head = parts.slice(0, lo).join('').trimEnd();
+  return { text: lo === 0 ? (m.width(ELLIPSIS, font) <= maxWidth ? ELLIPSIS : '') : head + ELLIPSIS, truncated: true };
 }
 
 export interface TextBox {
@@ -58,7 +72,7 @@ export function text(
     colour,
     align,
     truncated: fitted.truncated,
-    full: content,
+    full: cleanText(content, MAX_DRAWN),
   };
   if (tag !== undefined) op.tag = tag;
   ctx.ops.push(op);
