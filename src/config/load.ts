@@ -32,6 +32,9 @@ const envKeys: ReadonlyArray<{ env: string; key: string[]; type: 'string' | 'int
   { env: 'MARQUEE_PLEX_URL', key: ['plex', 'url'], type: 'string' },
   { env: 'MARQUEE_PLEX_TOKEN', key: ['plex', 'token'], type: 'string' },
   { env: 'MARQUEE_TAUTULLI_DB', key: ['tautulli', 'db'], type: 'string' },
+  { env: 'MARQUEE_TAUTULLI_URL', key: ['tautulli', 'url'], type: 'string' },
+  { env: 'MARQUEE_TAUTULLI_API_KEY', key: ['tautulli', 'apiKey'], type: 'string' },
+  { env: 'MARQUEE_HOST_METRICS_URL', key: ['host', 'url'], type: 'string' },
   { env: 'MARQUEE_DATA_DIR', key: ['dataDir'], type: 'string' },
   { env: 'MARQUEE_HOST', key: ['server', 'host'], type: 'string' },
   { env: 'MARQUEE_PORT', key: ['server', 'port'], type: 'int' },
@@ -138,7 +141,8 @@ function toConfigError(error: z.ZodError, origin: string, sources: ReadonlyMap<s
 
 function resolve(c: ParsedConfig, origin: string, cwd: string): Config {
   const dataDir = path.resolve(cwd, c.dataDir);
-  const demo = !c.plex.db && !c.tautulli.db;
+  // Demo data only when no source of Plex or Tautulli is configured at all, database or URL.
+  const demo = !c.plex.db && !c.tautulli.db && !c.tautulli.url && !(c.plex.url && c.plex.token);
   const demoDir = path.join(dataDir, 'demo');
   const plexDb = c.plex.db ? path.resolve(cwd, c.plex.db) : demo ? path.join(demoDir, DEMO_PLEX_DB) : '';
   const tautulliDb = c.tautulli.db ? path.resolve(cwd, c.tautulli.db) : demo ? path.join(demoDir, DEMO_TAUTULLI_DB) : '';
@@ -161,6 +165,8 @@ function resolve(c: ParsedConfig, origin: string, cwd: string): Config {
 export function redactConfig(c: Config): Record<string, unknown> {
   const copy = structuredClone(c) as unknown as Record<string, Record<string, unknown>>;
   if (copy.plex?.token) copy.plex.token = '***';
+  if (copy.tautulli?.apiKey) copy.tautulli.apiKey = '***';
+  if (copy.host?.password) copy.host.password = '***';
   if (copy.sheets?.credentialsJson) copy.sheets.credentialsJson = '***';
   if (copy.privacy?.pseudonymSecret) copy.privacy.pseudonymSecret = '***';
   if (copy.server?.etagSecret) copy.server.etagSecret = '***';

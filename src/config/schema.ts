@@ -123,9 +123,12 @@ export const configSchema = z
   .object({
     plex: z
       .object({
+        /** The library database; where it is set it is read, else the HTTP API at `url` (issue 14). */
         db: z.string().optional(),
         url: z.url().optional(),
         token: z.string().optional(),
+        /** A CA certificate (PEM) for a Plex with a self-signed certificate (*.plex.direct ones are valid). */
+        caFile: z.string().optional(),
         /** Report "offline" when no Plex Media Server process runs on this host. */
         processCheck: z.boolean().default(false),
       })
@@ -133,7 +136,11 @@ export const configSchema = z
       .default({ processCheck: false }),
     tautulli: z
       .object({
+        /** The database; where it is set it is read, else Tautulli's API v2 at `url` with `apiKey`. */
         db: z.string().optional(),
+        url: z.url().optional(),
+        apiKey: z.string().min(1).optional(),
+        caFile: z.string().optional(),
         /**
          * Tautulli rewrites a playing session's row every few seconds; "playing" rows in a database
          * nobody has written for this long mean Tautulli is down, and the section goes stale instead
@@ -147,7 +154,26 @@ export const configSchema = z
         groupHistory: z.boolean().default(true),
       })
       .strict()
+      .refine((t) => t.db || !t.url || t.apiKey, {
+        message: 'tautulli.url needs tautulli.apiKey (Settings > Web Interface > API)',
+        path: ['apiKey'],
+      })
       .default({ sessionsStaleAfterS: 600, groupHistory: true }),
+    /**
+     * The Plex host's hardware. Unset: this machine's (Marquee runs beside Plex). With `url`: a
+     * Prometheus node_exporter on the Plex host (Marquee runs elsewhere), read over HTTP.
+     */
+    host: z
+      .object({
+        url: z.url().optional(),
+        /** node_exporter's own basic auth (its --web.config.file), if set. */
+        username: z.string().optional(),
+        password: z.string().optional(),
+        caFile: z.string().optional(),
+      })
+      .strict()
+      .refine((h) => !h.password || h.username, { message: 'host.password needs host.username', path: ['username'] })
+      .default({}),
     dataDir: z.string().default('./data'),
     server: z
       .object({
@@ -162,6 +188,16 @@ export const configSchema = z
           // A render-minute of 64 image variants is about 3 MB of PNGs, and entries of past minutes are
           // never asked for again: 16 MB holds several minutes of that without pinning dead bytes.
           .default(16 * 1024 * 1024),
+        /**
+         * Bytes of renders kept for versioned URLs (what `/embed` and Discord posts link), in the
+         * data directory's database, least recently fetched out first. A pin is 20-80 kB, so the
+         * default keeps several thousand posted images across restarts.
+         */
+        pinCacheBytes: z
+          .number()
+          .int()
+          .min(1024 * 1024)
+          .default(200 * 1024 * 1024),
         /**
          * Each client's render budget per minute, in 1x signatures (600x200 pixels): a render costs
          * the pixels it draws (an og@2x about 25). Cached answers cost nothing.
@@ -199,6 +235,7 @@ export const configSchema = z
         port: 8080,
         renderTimeoutMs: 4000,
         renderCacheBytes: 16 * 1024 * 1024,
+        pinCacheBytes: 200 * 1024 * 1024,
         rateLimitPerMinute: 600,
         trustProxy: false,
         maxConnections: 1024,

@@ -44,7 +44,7 @@ export function buildHealth(input: {
   const checks: Record<string, HealthCheck[]> = {};
   if (snapshot) {
     for (const [name, status] of Object.entries(snapshot.sources) as [SourceName, SourceStatus][]) {
-      checks[checkNames[name]] = [sourceCheck(status)];
+      checks[checkNames[name]] = [sourceCheck(status, name)];
     }
   }
   for (const store of input.stores) {
@@ -75,8 +75,11 @@ export function buildHealth(input: {
   return { status, version: input.version, description: 'Marquee: Plex status images', checks };
 }
 
+/** The setting a rejected credential comes from, named (never shown) so the admin knows what to fix. */
+const CREDENTIAL_SETTING: Readonly<Record<string, string>> = { plex: 'plex.token', tautulli: 'tautulli.apiKey', host: 'host.password' };
+
 /** A source that failed this cycle is failing now, even if its last good data is still shown. */
-function sourceCheck(s: SourceStatus): HealthCheck {
+function sourceCheck(s: SourceStatus, source?: string): HealthCheck {
   return {
     status: s.status === 'ok' ? 'pass' : 'fail',
     componentType: 'component',
@@ -84,7 +87,11 @@ function sourceCheck(s: SourceStatus): HealthCheck {
     observedUnit: 'ms',
     ...(s.updatedAt ? { time: new Date(s.updatedAt).toISOString() } : {}),
     ...(s.error
-      ? { output: `${s.status === 'stale' ? 'serving last good data; ' : ''}${publicText(s.error.code, SOURCE_ERROR_MESSAGES)}` }
+      ? {
+          output: `${s.status === 'stale' ? 'serving last good data; ' : ''}${publicText(s.error.code, SOURCE_ERROR_MESSAGES)}${
+            s.error.code === 'auth' && source && CREDENTIAL_SETTING[source] ? ` (${CREDENTIAL_SETTING[source]} was rejected)` : ''
+          }`,
+        }
       : {}),
   };
 }

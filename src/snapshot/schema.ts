@@ -76,8 +76,12 @@ export const recentItemSchema = z.object({
 export const librarySchema = z.object({
   sections: z.array(librarySectionSchema),
   totals: mediaCountsSchema,
-  totalBytes: z.number(),
-  totalDurationMs: z.number(),
+  /**
+   * Size and running time of the public media files. Null where the source cannot give them cheaply:
+   * over Plex's API they are Plex's own per-library totals, which some servers do not report.
+   */
+  totalBytes: z.number().nullable(),
+  totalDurationMs: z.number().nullable(),
   recentlyAdded: z.array(recentItemSchema),
 });
 export type Library = z.infer<typeof librarySchema>;

@@ -3,14 +3,46 @@ import type { Config } from '../config/load.js';
 import type { SourceResults } from '../snapshot/merge.js';
 import type { Library } from '../snapshot/schema.js';
 import { createHostReader, type SystemInfo } from './host/host-source.js';
+import { createNodeExporterReader } from './host-metrics/node-exporter-source.js';
+import { readPlexApi, readPlexSessions } from './plex-api/index.js';
 import type { PlexSourceOptions } from './plex/plex-source.js';
 import { ReaderThread } from './reader-thread.js';
-import { publicError, type SourceResult } from './result.js';
+import { publicError, sourceError, type SourceResult } from './result.js';
+import { readTautulliApi } from './tautulli-api/tautulli-api-source.js';
 import type { TautulliData, TautulliSourceOptions } from './tautulli/tautulli-source.js';
 
+/** Plex's HTTP API, used for the library where no `plex.db` is set (issue 14). */
+export interface PlexApiConfig {
+  url: string;
+  token: string;
+  caFile?: string;
+}
+
+/** Tautulli's API v2, used where no `tautulli.db` is set. */
+export interface TautulliApiConfig {
+  url: string;
+  apiKey: string;
+  caFile?: string;
+}
+
+/** A Prometheus node_exporter on the Plex host, read instead of this machine's hardware. */
+export interface HostMetricsConfig {
+  url: string;
+  basicAuth?: { username: string; password: string };
+  caFile?: string;
+}
+
+/**
+ * One Plex server's sources. Each of Plex and Tautulli is read from its database where a path is
+ * set, else over its HTTP API where a URL is set, else reported `unconfigured`; the host is this
+ * machine unless a node_exporter URL is set.
+ */
 export interface SourcesConfig {
   plexDb: string;
   tautulliDb: string;
+  plexApi?: PlexApiConfig;
+  tautulliApi?: TautulliApiConfig;
+  hostMetrics?: HostMetricsConfig;
   privateSections: ReadonlyArray<string | number>;
   timeZone: string;
   hostTimeoutMs: number;
@@ -43,6 +75,27 @@ export function sourcesConfig(config: Config): SourcesConfig {
     // The demo databases never change, yet show live streams.
     tautulliSessionsStaleAfterMs: config.demo ? 0 : config.tautulli.sessionsStaleAfterS * 1000,
     tautulliGroupHistory: config.tautulli.groupHistory,
+    ...(config.plex.url && config.plex.token
+      ? { plexApi: { url: config.plex.url, token: config.plex.token, ...(config.plex.caFile ? { caFile: config.plex.caFile } : {}) } }
+      : {}),
+    ...(config.tautulli.url && config.tautulli.apiKey
+      ? {
+          tautulliApi: {
+            url: config.tautulli.url,
+            apiKey: config.tautulli.apiKey,
+            ...(config.tautulli.caFile ? { caFile: config.tautulli.caFile } : {}),
+          },
+        }
+      : {}),
+    ...(config.host.url
+      ? {
+          hostMetrics: {
+            url: config.host.url,
+            ...(config.host.username ? { basicAuth: { username: config.host.username, password: config.host.password ?? '' } } : {}),
+            ...(config.host.caFile ? { caFile: config.host.caFile } : {}),
+          },
+        }
+      : {}),
   };
 }
 
@@ -59,7 +112,10 @@ export type SourceReader = ((now: number) => Promise<SourceResults>) & { close()
  * and leaves with only its code and that code's fixed message.
  */
 export function createSourceReader(c: SourcesConfig, options: { logger?: Logger } = {}): SourceReader {
-  const readHost = createHostReader({ timeoutMs: c.hostTimeoutMs, ...(c.systemInfo ? { systemInfo: c.systemInfo } : {}) });
+  // The node_exporter reader keeps the previous scrape's counters (rates over the cycle): one per host.
+  const readHost = c.hostMetrics
+    ? createNodeExporterReader({ ...c.hostMetrics, timeoutMs: c.hostTimeoutMs })
+    : createHostReader({ timeoutMs: c.hostTimeoutMs, ...(c.systemInfo ? { systemInfo: c.systemInfo } : {}) });
   const timeoutMs = c.dbTimeoutMs ?? DEFAULT_DB_TIMEOUT_MS;
   const busyTimeoutMs = c.busyTimeoutMs ?? Math.min(MAX_BUSY_TIMEOUT_MS, Math.floor(timeoutMs / 2));
   const thread = new ReaderThread({ timeoutMs, onRecycle: (why) => options.logger?.warn({ why }, 'database reader thread replaced') });
@@ -68,20 +124,40 @@ export function createSourceReader(c: SourcesConfig, options: { logger?: Logger 
     options.logger?.warn({ source, db, code: result.error.code, cause: result.error.detail }, 'source read failed');
     return { ...result, error: publicError(result.error) };
   };
+  const apiTimeoutMs = c.hostTimeoutMs;
+  // Database reads go to the reader thread; HTTP reads are I/O and run here, concurrently with it.
+  const readPlex = (): Promise<SourceResult<Library>> => {
+    if (c.plexDb) return thread.read<Library>({ source: 'plex', options: plexOptions(c, busyTimeoutMs) });
+    if (c.plexApi) return readPlexApi({ ...c.plexApi, timeoutMs: apiTimeoutMs, privateSections: c.privateSections });
+    return Promise.resolve(unconfigured('plex.db or plex.url with plex.token'));
+  };
+  const readTautulli = (now: number): Promise<SourceResult<TautulliData>> => {
+    if (c.tautulliDb) return thread.read<TautulliData>({ source: 'tautulli', options: tautulliOptions(c, now, busyTimeoutMs) });
+    if (c.tautulliApi)
+      return readTautulliApi({
+        ...c.tautulliApi,
+        timeoutMs: apiTimeoutMs,
+        privateSections: c.privateSections,
+        ...(c.tautulliGroupHistory === undefined ? {} : { groupHistory: c.tautulliGroupHistory }),
+      });
+    // No Tautulli at all: Plex's own /status/sessions still tells what plays now (no history).
+    if (c.plexApi)
+      return readPlexSessions({ ...c.plexApi, timeoutMs: apiTimeoutMs, privateSections: c.privateSections }).then((r) =>
+        r.ok ? { ...r, data: { activity: r.data, history: null } } : r,
+      );
+    return Promise.resolve(unconfigured('tautulli.db or tautulli.url with tautulli.apiKey'));
+  };
   const read = async (now: number): Promise<SourceResults> => {
     const host = readHost();
-    const plex = await thread.read<Library>({
-      source: 'plex',
-      options: plexOptions(c, busyTimeoutMs),
-    });
-    const tautulli = await thread.read<TautulliData>({
-      source: 'tautulli',
-      options: tautulliOptions(c, now, busyTimeoutMs),
-    });
+    const plex = readPlex();
+    // Both on the reader thread: Tautulli waits its turn, so a Plex read the thread gives up on (and
+    // the thread with it) does not take Tautulli's read down too. An HTTP read never waits.
+    const tautulli = c.plexDb && c.tautulliDb ? plex.then(() => readTautulli(now)) : readTautulli(now);
+    const [hostResult, plexResult, tautulliResult] = await Promise.all([host, plex, tautulli]);
     return {
-      plex: published('plex', plex, c.plexDb),
-      tautulli: published('tautulli', tautulli, c.tautulliDb),
-      host: published('host', await host),
+      plex: published('plex', plexResult, c.plexDb || c.plexApi?.url),
+      tautulli: published('tautulli', tautulliResult, c.tautulliDb || c.tautulliApi?.url),
+      host: published('host', hostResult, c.hostMetrics?.url),
     };
   };
   return Object.assign(read, { close: () => thread.close() });
@@ -102,4 +178,8 @@ function tautulliOptions(c: SourcesConfig, now: number, busyTimeoutMs: number): 
     ...(c.tautulliGroupHistory === undefined ? {} : { groupHistory: c.tautulliGroupHistory }),
     busyTimeoutMs,
   };
+}
+
+function unconfigured<T>(what: string): SourceResult<T> {
+  return { ok: false, error: sourceError('unconfigured', `set ${what}`), durationMs: 0 };
 }

@@ -1,7 +1,7 @@
 /** What every source returns: data or a typed error, never a throw at the caller. */
 export type SourceResult<T> = { ok: true; data: T; durationMs: number } | { ok: false; error: SourceError; durationMs: number };
 
-export type SourceErrorCode = 'missing' | 'locked' | 'corrupt' | 'schema' | 'timeout' | 'stale' | 'unavailable' | 'unconfigured';
+export type SourceErrorCode = 'missing' | 'locked' | 'corrupt' | 'schema' | 'timeout' | 'stale' | 'auth' | 'unavailable' | 'unconfigured';
 
 export interface SourceError {
   /** Stable machine-readable cause. */
@@ -26,6 +26,7 @@ export const SOURCE_ERROR_MESSAGES: Readonly<Record<SourceErrorCode, string>> = 
   schema: 'the database does not have the expected tables or columns (an unsupported version?)',
   timeout: 'the read took longer than the source time limit',
   stale: 'the program that writes this database has stopped updating it (is it running?)',
+  auth: 'the server rejected the configured key or token',
   unavailable: 'the source could not be read; the server log has the cause',
   unconfigured: 'the source is not configured',
 };
@@ -46,6 +47,8 @@ export function toSourceError(err: unknown): SourceError {
   if (/no such (column|table)/i.test(detail)) return sourceError('schema', detail);
   if (code === 'ETIMEDOUT') return sourceError('timeout', detail);
   if (code === 'ESTALE') return sourceError('stale', detail);
+  // HTTP sources: a 401/403 (Plex's token, node_exporter's basic auth).
+  if (code === 'EAUTH' || code === 'EPLEX_AUTH') return sourceError('auth', detail);
   return sourceError('unavailable', detail);
 }
 

@@ -350,6 +350,7 @@ describe('node_exporter host source: faults are results, never throws', () => {
     expect(data(await reader(fake, { basicAuth: credentials }).read()).cpu.cores).toBe(4);
     const rejected = await reader(fake, { basicAuth: { username: 'marquee', password: 'wrong-3b9d' } }).read();
     const error = failure(rejected);
+    expect(error.code).toBe('auth');
     expect(error.detail).toMatch(/HTTP 401.*host\.username and host\.password/);
     expect(JSON.stringify(rejected)).not.toMatch(/pw-7c1f0e9b|wrong-3b9d/);
     expect(failure(await reader(fake).read()).detail).toMatch(/HTTP 401/);

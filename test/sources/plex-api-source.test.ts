@@ -287,7 +287,7 @@ describe('faults are a SourceResult error, never a throw, and the next read reco
       code: 'timeout',
       detail: /no answer within 300 ms/,
     },
-    { name: '401', extra: async () => ({ token: 'not-the-token' }), code: 'unavailable', detail: /plex\.token was rejected \(HTTP 401/ },
+    { name: '401', extra: async () => ({ token: 'not-the-token' }), code: 'auth', detail: /plex\.token was rejected \(HTTP 401/ },
     { name: '500', fault: { kind: 'status', status: 500 }, code: 'unavailable', detail: /HTTP 500/ },
     { name: '503', fault: { kind: 'status', status: 503 }, code: 'unavailable', detail: /HTTP 503/ },
     { name: 'HTML instead of JSON', fault: { kind: 'html' }, code: 'unavailable', detail: /expected JSON, got an HTML page/ },

@@ -181,7 +181,7 @@ describe('private sections over the API', () => {
   });
 
   it('the windows leave the private section out, as in database mode (per-library watch time)', () => {
-    expect(api.history.windows).toEqual(db.history.windows);
+    expect(api.history!.windows).toEqual(db.history!.windows);
   });
 
   it("a private section's streams count but lose their titles, as in database mode", () => {
@@ -191,14 +191,15 @@ describe('private sections over the API', () => {
 
   it('no title from the private section reaches the top lists', () => {
     expect(privateTitles.size).toBeGreaterThan(0);
-    for (const row of [...api.history.topMovies, ...api.history.topShows]) expect(privateTitles.has(row.watching?.title ?? '')).toBe(false);
-    expect(api.history.topMovies.length).toBeGreaterThan(0);
+    for (const row of [...api.history!.topMovies, ...api.history!.topShows])
+      expect(privateTitles.has(row.watching?.title ?? '')).toBe(false);
+    expect(api.history!.topMovies.length).toBeGreaterThan(0);
   });
 
   it('documented: the graphs and most concurrent cannot leave a section out over the API', async () => {
     const all = ok(await read({ url: server.url }));
-    expect(api.history.playsByHour).toEqual(all.history.playsByHour);
-    expect(api.history.mostConcurrent).toEqual(all.history.mostConcurrent);
+    expect(api.history!.playsByHour).toEqual(all.history!.playsByHour);
+    expect(api.history!.mostConcurrent).toEqual(all.history!.mostConcurrent);
   });
 
   it('a section named by id is the same as by name', async () => {
@@ -239,7 +240,7 @@ describe('faults are a typed error, never a throw, and the next read recovers', 
 
   it('a wrong key: Tautulli answers 400 "Invalid apikey"; the error names tautulli.apiKey', async () => {
     const error = await failure({ apiKey: 'e'.repeat(32) });
-    expect(error.code).toBe('unavailable');
+    expect(error.code).toBe('auth');
     expect(error.detail).toContain('tautulli.apiKey was rejected');
     expect(error.detail).not.toContain('e'.repeat(32));
   });
@@ -247,6 +248,7 @@ describe('faults are a typed error, never a throw, and the next read recovers', 
   it.each([401, 403])('a proxy in front answers %i: the error names tautulli.apiKey', async (status) => {
     await server.setFault({ status });
     const error = await failure();
+    expect(error.code).toBe('auth');
     expect(error.detail).toContain(`tautulli.apiKey was rejected (HTTP ${status}`);
   });
 

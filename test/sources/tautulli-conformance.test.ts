@@ -72,17 +72,17 @@ describe.each(Object.keys(CLOCKS) as (keyof typeof CLOCKS)[])('Tautulli conforma
       });
 
       it('plays per local hour, calendar day and weekday equal graphs.py', () => {
-        expect(data.history.playsByHour).toEqual(expected.playsByHour);
-        expect(data.history.playsByDay).toEqual(expected.playsByDay);
-        expect(data.history.playsByWeekday).toEqual(expected.playsByWeekday);
+        expect(data.history!.playsByHour).toEqual(expected.playsByHour);
+        expect(data.history!.playsByDay).toEqual(expected.playsByDay);
+        expect(data.history!.playsByWeekday).toEqual(expected.playsByWeekday);
       });
 
       it("plays and watch time per window equal the libraries' watch-time stats summed", () => {
-        expect(data.history.windows).toEqual(expected.windows);
+        expect(data.history!.windows).toEqual(expected.windows);
       });
 
       it('top movies, shows, users and platforms equal get_home_stats', () => {
-        const h = data.history;
+        const h = data.history!;
         expect(
           h.topMovies.map((m) => ({ title: m.watching?.title, year: m.watching?.year, plays: m.plays, watchTimeS: m.watchTimeS })),
         ).toEqual(expected.topMovies.map((m) => ({ ...m, year: yearOf(m.year) })));
@@ -98,7 +98,7 @@ describe.each(Object.keys(CLOCKS) as (keyof typeof CLOCKS)[])('Tautulli conforma
       });
 
       it('most concurrent streams and the last moment they were reached equal calc_most_concurrent', () => {
-        expect(data.history.mostConcurrent).toEqual({
+        expect(data.history!.mostConcurrent).toEqual({
           streams: expected.mostConcurrent.streams,
           at: expected.mostConcurrent.at === null ? null : expected.mostConcurrent.at * 1000,
         });

@@ -69,34 +69,34 @@ describe('Tautulli source: history as Tautulli computes it', () => {
     ['30d', 30],
   ] as const)('counts plays and watch time for the last %s', (key, days) => {
     const expected = plays(FIXTURE_NOW_S - days * 86_400);
-    expect(data.history.windows[key]).toEqual({ plays: expected.length, watchTimeS: expected.reduce((n, p) => n + p.d, 0) });
+    expect(data.history!.windows[key]).toEqual({ plays: expected.length, watchTimeS: expected.reduce((n, p) => n + p.d, 0) });
   });
 
   it('groups resumed segments into one play', () => {
     expect(segments.some((s) => s.reference_id !== s.id)).toBe(true);
     const raw = segments.filter((s) => s.stopped >= FIXTURE_NOW_S - 30 * 86_400).length;
-    expect(data.history.windows['30d'].plays).toBeLessThan(raw);
+    expect(data.history!.windows['30d'].plays).toBeLessThan(raw);
   });
 
   it('ranks the top users by plays over 30 days, with their display names', () => {
     const byUser = new Map<number, number>();
     for (const p of plays(FIXTURE_NOW_S - 30 * 86_400)) byUser.set(p.first.user_id, (byUser.get(p.first.user_id) ?? 0) + 1);
     const top = [...byUser].sort((a, b) => b[1] - a[1])[0]!;
-    expect(data.history.topUsers[0]).toMatchObject({ viewer: { name: users.get(top[0]) }, plays: top[1] });
-    expect(data.history.topUsers.map((u) => u.plays)).toEqual([...data.history.topUsers.map((u) => u.plays)].sort((a, b) => b - a));
+    expect(data.history!.topUsers[0]).toMatchObject({ viewer: { name: users.get(top[0]) }, plays: top[1] });
+    expect(data.history!.topUsers.map((u) => u.plays)).toEqual([...data.history!.topUsers.map((u) => u.plays)].sort((a, b) => b - a));
   });
 
   it('ranks the top platforms over 30 days', () => {
     const byPlatform = new Map<string, number>();
     for (const p of plays(FIXTURE_NOW_S - 30 * 86_400)) byPlatform.set(p.first.platform, (byPlatform.get(p.first.platform) ?? 0) + 1);
     const best = Math.max(...byPlatform.values());
-    expect(data.history.topPlatforms[0]!.plays).toBe(best);
+    expect(data.history!.topPlatforms[0]!.plays).toBe(best);
   });
 
   it('lists 30 calendar days ending today, missing days as zero (values: see tautulli-conformance.test.ts)', () => {
-    expect(data.history.playsByDay).toHaveLength(30);
-    expect(data.history.playsByDay.at(-1)!.date).toBe(new Date(FIXTURE_NOW_MS).toISOString().slice(0, 10));
-    expect(data.history.playsByWeekday).toHaveLength(7);
+    expect(data.history!.playsByDay).toHaveLength(30);
+    expect(data.history!.playsByDay.at(-1)!.date).toBe(new Date(FIXTURE_NOW_MS).toISOString().slice(0, 10));
+    expect(data.history!.playsByWeekday).toHaveLength(7);
   });
 
   it('finds the most concurrent streams with a sweep (stops before starts at equal times)', () => {
@@ -111,7 +111,7 @@ describe('Tautulli source: history as Tautulli computes it', () => {
       const running = window.filter((o) => o.started <= s.started && o.stopped > s.started).length;
       best = Math.max(best, running);
     }
-    expect(data.history.mostConcurrent.streams).toBe(best);
+    expect(data.history!.mostConcurrent.streams).toBe(best);
     expect(best).toBeGreaterThan(1);
   });
 });
@@ -142,6 +142,8 @@ describe('Tautulli source: live streams', () => {
     const first = live[0]!;
     const stream = a.streams[0]!;
     expect(stream.progress).toBeCloseTo(Number(first.view_offset) / Number(first.duration), 6);
+    // When each stream began (privacy.nowPlayingDelayS counts from it): the row's first write.
+    expect(a.streams.map((s) => s.startedAt)).toEqual(live.map((s) => Number(s.started) * 1000));
   });
 
   it('with the stale check on, counts rows written within the limit as live', async () => {
@@ -172,8 +174,8 @@ describe('Tautulli source: private sections', () => {
     if (!result.ok) throw new Error(result.error.message);
     const expected = plays(FIXTURE_NOW_S - 30 * 86_400, (s) => sectionOf.get(s.id) !== movies.section_id);
     expect(expected.length).toBeLessThan(plays(FIXTURE_NOW_S - 30 * 86_400).length);
-    expect(result.data.history.windows['30d'].plays).toBe(expected.length);
-    expect(result.data.history.topMovies.every((m) => m.plays > 0)).toBe(true);
+    expect(result.data.history!.windows['30d'].plays).toBe(expected.length);
+    expect(result.data.history!.topMovies.every((m) => m.plays > 0)).toBe(true);
     expect(result.data.activity.streamCount).toBe(data.activity.streamCount);
   });
 });
@@ -225,15 +227,15 @@ describe('Tautulli source: the windowed history read', () => {
     const inWindow = rows.filter(([, , , stopped]) => stopped >= now - days * DAY);
     const plays = new Set(inWindow.map(([, referenceId]) => referenceId));
     const watchTimeS = inWindow.reduce((n, [, , started, stopped]) => n + stopped - started - 60, 0);
-    expect(result.data.history.windows[key]).toEqual({ plays: plays.size, watchTimeS });
+    expect(result.data.history!.windows[key]).toEqual({ plays: plays.size, watchTimeS });
   });
 
   it('draws no graph series without session_history_metadata or a library of its type, as graphs.py', async () => {
     const result = await readTautulli({ dbPath, now: now * 1000, timeZone: 'UTC' });
     if (!result.ok) throw new Error(result.error.message);
-    expect(result.data.history.playsByHour.every((n) => n === 0)).toBe(true);
+    expect(result.data.history!.playsByHour.every((n) => n === 0)).toBe(true);
     // Rows 4 and 5 meet at one instant; none of the others overlap.
-    expect(result.data.history.mostConcurrent.streams).toBe(1);
+    expect(result.data.history!.mostConcurrent.streams).toBe(1);
   });
 });
 
@@ -333,7 +335,7 @@ describe('Tautulli source: rows no running Tautulli would leave', () => {
     exec(insert, 1, t, t + 600, 0, 'podcast');
     const after = await readTautulli({ dbPath: copy.tautulliDb, now: FIXTURE_NOW_MS, timeZone: 'UTC' });
     if (!after.ok) throw new Error(after.error.message);
-    expect(after.data.history.windows).toEqual(before.data.history.windows);
+    expect(after.data.history!.windows).toEqual(before.data.history!.windows);
     expect(after.data.skipped?.malformedHistory).toBe(4);
   });
 
@@ -370,6 +372,6 @@ describe("Tautulli's Group History setting", () => {
     const result = await readTautulli({ dbPath: tautulliDb, now: FIXTURE_NOW_MS, timeZone: 'UTC', groupHistory: false });
     if (!result.ok) throw new Error(result.error.message);
     const raw = segments.filter((s) => s.stopped >= FIXTURE_NOW_S - 30 * 86_400).length;
-    expect(result.data.history.windows['30d'].plays).toBe(raw);
+    expect(result.data.history!.windows['30d'].plays).toBe(raw);
   });
 });

@@ -94,7 +94,9 @@ function checkResponse(res: IncomingMessage): void {
   if (status === 200) return;
   res.resume();
   if (status === 401 || status === 403)
-    throw new Error(`node_exporter refused the request (HTTP ${status}): check host.username and host.password`);
+    throw Object.assign(new Error(`node_exporter refused the request (HTTP ${status}): check host.username and host.password`), {
+      code: 'EAUTH',
+    });
   // Never followed: credentials must not go to an address nobody configured.
   if (status >= 300 && status < 400)
     throw new Error(`node_exporter answered with a redirect (HTTP ${status}): set host.url to the final address`);

@@ -207,7 +207,7 @@ const MESSAGE_CAP = 200;
 function unwrap(answer: Answer, where: string, fail: Fail): unknown {
   // Tautulli itself never answers 401/403 (see KEY_REJECTED_MESSAGES); a reverse proxy in front does.
   if (answer.status === 401 || answer.status === 403) {
-    return failWith(fail('unavailable', `${API_KEY_NAME} was rejected (HTTP ${answer.status} for ${where})`));
+    return failWith(fail('auth', `${API_KEY_NAME} was rejected (HTTP ${answer.status} for ${where})`));
   }
   let envelope: unknown;
   try {
@@ -231,8 +231,7 @@ function unwrap(answer: Answer, where: string, fail: Fail): unknown {
   }
   const message = typeof response.message === 'string' ? response.message.slice(0, MESSAGE_CAP) : '';
   if (response.result === 'error') {
-    if (KEY_REJECTED_MESSAGES.includes(message))
-      return failWith(fail('unavailable', `${API_KEY_NAME} was rejected: Tautulli says "${message}"`));
+    if (KEY_REJECTED_MESSAGES.includes(message)) return failWith(fail('auth', `${API_KEY_NAME} was rejected: Tautulli says "${message}"`));
     if (message === 'API not enabled')
       return failWith(fail('unavailable', `Tautulli's API is turned off (Settings > Web Interface > Enable API), for ${where}`));
     return failWith(fail('unavailable', `Tautulli answered ${where} with an error (HTTP ${answer.status}): ${message || 'no message'}`));

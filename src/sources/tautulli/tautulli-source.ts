@@ -35,7 +35,8 @@ export interface TautulliSourceOptions {
 
 export interface TautulliData {
   activity: Activity;
-  history: History;
+  /** Null when only live activity is known (Plex's /status/sessions, no Tautulli configured). */
+  history: History | null;
   /** Rows read but not trusted, for the cycle log (never part of the snapshot). */
   skipped?: { ghostSessions: number; malformedSessions: number; malformedHistory: number };
 }
@@ -175,6 +176,8 @@ function toStream(row: SessionRow): Stream {
       thumb: (hasParent ? row.grandparent_thumb : row.thumb) || row.thumb || null,
     },
     viewer: { name: row.friendly_name?.trim() || row.user || 'unknown' },
+    // write_session stamps `started` on the row's first write: when the stream began (privacy.nowPlayingDelayS).
+    startedAt: row.started != null && num(row.started) > 0 ? num(row.started) * 1000 : null,
   };
 }
 

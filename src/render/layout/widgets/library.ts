@@ -1,6 +1,6 @@
 import type { WidgetSpec } from '../../template/schema.js';
 import { MISSING } from '../../format.js';
-import { role, type LayoutCtx } from '../context.js';
+import { MIN_TEXT, role, type LayoutCtx } from '../context.js';
 import { text } from '../text.js';
 
 type Spec = Extract<WidgetSpec, { type: 'library' }>;
@@ -15,8 +15,9 @@ interface Entry {
 function entries(ctx: LayoutCtx, items: readonly Item[]): Entry[] {
   const lib = ctx.snapshot?.library ?? null;
   return items.map((item) => {
-    if (item === 'size') return { item, value: lib ? ctx.fmt.bytes(lib.totalBytes) : MISSING, label: 'on disk' };
-    if (item === 'duration') return { item, value: lib ? ctx.fmt.duration(lib.totalDurationMs / 1000) : MISSING, label: 'of media' };
+    if (item === 'size') return { item, value: lib?.totalBytes != null ? ctx.fmt.bytes(lib.totalBytes) : MISSING, label: 'on disk' };
+    if (item === 'duration')
+      return { item, value: lib?.totalDurationMs != null ? ctx.fmt.duration(lib.totalDurationMs / 1000) : MISSING, label: 'of media' };
     const n = lib ? lib.totals[item] : null;
     // Compact keeps a big music library from pushing the movies off the line.
     return { item, value: n === null ? MISSING : n >= 10_000 ? ctx.fmt.compact(n) : ctx.fmt.num(n), label: item };
@@ -33,7 +34,7 @@ export function libraryWidget(s: Spec, ctx: LayoutCtx): void {
     return;
   }
   const tw = s.w / list.length;
-  const labelSize = Math.max(8, Math.round(s.size * 0.62));
+  const labelSize = Math.max(MIN_TEXT, Math.round(s.size * 0.62));
   const total = s.size + labelSize * 1.3;
   const top = s.y + (s.h - total) / 2;
   list.forEach((e, i) => {
