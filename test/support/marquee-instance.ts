@@ -25,6 +25,8 @@ export async function startTestMarquee(
     /** Where log lines go (default: nowhere). */
     logTo?: { write(line: string): void };
     dbs?: ReturnType<typeof copyFixtureDbs>;
+    /** Leave MARQUEE_PLEX_DB / MARQUEE_TAUTULLI_DB unset (the sources come from `yaml`, e.g. their APIs). */
+    noDatabases?: boolean;
     /** Reuse a data directory (a restart, a second instance); default: a fresh one. */
     dataDir?: string;
   } = {},
@@ -37,8 +39,7 @@ export async function startTestMarquee(
   const config = loadConfig(
     {
       MARQUEE_CONFIG: configFile,
-      MARQUEE_PLEX_DB: dbs.plexDb,
-      MARQUEE_TAUTULLI_DB: dbs.tautulliDb,
+      ...(options.noDatabases ? {} : { MARQUEE_PLEX_DB: dbs.plexDb, MARQUEE_TAUTULLI_DB: dbs.tautulliDb }),
       MARQUEE_DATA_DIR: dataDir,
       MARQUEE_HOST: '127.0.0.1',
       MARQUEE_PORT: '0',
