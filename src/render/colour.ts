@@ -79,6 +79,31 @@ export function luminance(c: Rgba): number {
   return 0.2126 * ch(c.r) + 0.7152 * ch(c.g) + 0.0722 * ch(c.b);
 }
 
+/** WCAG contrast ratio of two opaque colours, 1..21. */
+export function contrastRatio(a: Rgba, b: Rgba): number {
+  const [hi, lo] = [luminance(a), luminance(b)].sort((x, y) => y - x) as [number, number];
+  return (hi + 0.05) / (lo + 0.05);
+}
+
+/** `top` painted over `under` (source-over); the result is as opaque as the two together. */
+export function over(top: Rgba, under: Rgba): Rgba {
+  const a = top.a + under.a * (1 - top.a);
+  if (a === 0) return { r: 0, g: 0, b: 0, a: 0 };
+  const ch = (t: number, u: number): number => Math.round((t * top.a + u * under.a * (1 - top.a)) / a);
+  return { r: ch(top.r, under.r), g: ch(top.g, under.g), b: ch(top.b, under.b), a };
+}
+
+const INK_DARK: Rgba = { r: 0, g: 0, b: 0, a: 1 };
+const INK_LIGHT: Rgba = { r: 255, g: 255, b: 255, a: 1 };
+
+/**
+ * Black or white, whichever reads better on `bg`. One of the two always reaches 4.58:1 (the worst
+ * case is a background of luminance 0.18, where both tie); a near-black ink would fall to 4.35:1.
+ */
+export function readableInk(bg: Rgba): Rgba {
+  return contrastRatio(INK_DARK, bg) >= contrastRatio(INK_LIGHT, bg) ? INK_DARK : INK_LIGHT;
+}
+
 /** A representative solid colour of a fill (for contrast decisions). */
 export function solidOf(f: Fill): Rgba {
   return isGradient(f) ? sampleGradient(f, 0.5) : f;

@@ -7,6 +7,9 @@ import type { Segment } from '../template/bindings.js';
 import type { ColourRole, Theme } from '../theme/schema.js';
 import { resolveMetricPath } from '../../metrics/catalogue.js';
 
+/** The smallest text any widget draws at 1x, in px: below it, glyphs blur into each other. */
+export const MIN_TEXT = 9;
+
 /** Measures text in logical pixels with the renderer's registered fonts (pure computation). */
 export interface Measurer {
   width(text: string, font: FontSpec): number;

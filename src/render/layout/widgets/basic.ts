@@ -1,6 +1,6 @@
 import type { CompiledWidget } from '../../template/load.js';
 import type { WidgetSpec } from '../../template/schema.js';
-import { colour, fill, role, weightOf, type LayoutCtx } from '../context.js';
+import { colour, fill, MIN_TEXT, role, weightOf, type LayoutCtx } from '../context.js';
 import { icon, rect } from '../ops.js';
 import { text } from '../text.js';
 
@@ -14,7 +14,7 @@ export function textWidget(w: CompiledWidget, s: Spec<'text'>, ctx: LayoutCtx): 
 /** Label over value, with an optional icon on the left; collapses to one line when short. */
 export function statWidget(w: CompiledWidget, s: Spec<'stat'>, ctx: LayoutCtx): void {
   const tag = s.id ?? 'stat';
-  const labelSize = Math.max(8, Math.round(s.size * 0.6));
+  const labelSize = Math.max(MIN_TEXT, Math.round(s.size * 0.6));
   let x = s.x;
   let width = s.w;
   if (s.icon) {

@@ -3,7 +3,7 @@ import { withAlpha } from '../../colour.js';
 import type { IconName } from '../../icons.js';
 import type { CompiledWidget } from '../../template/load.js';
 import type { WidgetSpec } from '../../template/schema.js';
-import { fill, role, type LayoutCtx } from '../context.js';
+import { fill, MIN_TEXT, role, type LayoutCtx } from '../context.js';
 import { icon, progress, rect } from '../ops.js';
 import { text } from '../text.js';
 
@@ -61,9 +61,9 @@ function poster(ctx: LayoutCtx, st: Stream, x: number, y: number, w: number, h: 
 function marker(ctx: LayoutCtx, st: Stream, right: number, y: number, size: number, words: boolean, tag: string): number {
   const mark = words ? decisionWord[st.decision] : decisionMark[st.decision];
   const c = st.decision === 'transcode' ? role(ctx, 'warn') : role(ctx, 'ok');
-  const font = { size: Math.round(size * 0.8), weight: 700 as const };
+  const font = { size: Math.max(MIN_TEXT, Math.round(size * 0.8)), weight: 700 as const };
   const w = words ? Math.round(ctx.measure.width(mark, font) + size * 0.9) : Math.round(size * 1.35);
-  rect(ctx, right - w, y, w, size + 2, withAlpha(c, 0.2), { radius: 3, tag: `${tag}.decision` });
+  rect(ctx, right - w, y, w, size + 2, withAlpha(c, 0.1), { radius: 3, tag: `${tag}.decision` });
   text(ctx, { x: right - w, y, w, h: size + 2 }, mark, font, c, 'center', `${tag}.decision.${st.decision}`);
   return w;
 }
@@ -71,7 +71,7 @@ function marker(ctx: LayoutCtx, st: Stream, right: number, y: number, size: numb
 /** Vertical metrics of one row, scaled from the font size so big templates stay balanced. */
 function rowMetrics(s: Spec): { h: number; small: number; barH: number; gap: number; twoLines: boolean } {
   const h = s.rowHeight - Math.max(4, Math.round(s.rowHeight * 0.12));
-  const small = Math.max(8, Math.round(s.size * 0.8));
+  const small = Math.max(MIN_TEXT, Math.round(s.size * 0.8));
   const barH = Math.max(2, Math.round(s.size * 0.22));
   const gap = Math.max(3, Math.round(s.size * 0.3));
   return { h, small, barH, gap, twoLines: h >= s.size * 1.2 + small * 1.25 + gap + barH };

@@ -1,5 +1,5 @@
 import type { ServerState } from '../../../snapshot/schema.js';
-import { luminance, withAlpha, type Rgba } from '../../colour.js';
+import { over, readableInk, solidOf, withAlpha, type Rgba } from '../../colour.js';
 import type { CompiledWidget } from '../../template/load.js';
 import type { WidgetSpec } from '../../template/schema.js';
 import { fill, role, type LayoutCtx } from '../context.js';
@@ -27,6 +27,9 @@ function currentState(ctx: LayoutCtx): ServerState | 'none' {
   return ctx.snapshot?.state ?? 'none';
 }
 
+/** Light enough that the state colour, as text, keeps its contrast on its own tint. */
+const PILL_TINT = 0.1;
+
 /** Coloured dot + state word in a tinted capsule, sized to its text and aligned in its box. */
 export function pillWidget(s: Spec<'pill'>, ctx: LayoutCtx): void {
   const st = currentState(ctx);
@@ -39,7 +42,7 @@ export function pillWidget(s: Spec<'pill'>, ctx: LayoutCtx): void {
   const w = Math.min(s.w, tw + dot + pad * 2 + 5);
   const x = s.align === 'left' ? s.x : s.align === 'center' ? s.x + (s.w - w) / 2 : s.x + s.w - w;
   const tag = s.id ?? 'pill';
-  rect(ctx, x, s.y, w, s.h, withAlpha(c, 0.16), { radius: s.h / 2, stroke: withAlpha(c, 0.45), tag: `${tag}.${st}` });
+  rect(ctx, x, s.y, w, s.h, withAlpha(c, PILL_TINT), { radius: s.h / 2, stroke: withAlpha(c, 0.45), tag: `${tag}.${st}` });
   ctx.ops.push({ op: 'circle', cx: x + pad + dot / 2, cy: s.y + s.h / 2, r: dot / 2, fill: c, tag: `${tag}.dot` });
   text(ctx, { x: x + pad + dot + 5, y: s.y, w: tw + 1, h: s.h }, label, font, c, 'left', `${tag}.label`);
 }
@@ -52,9 +55,11 @@ export function badgeWidget(w: CompiledWidget, s: Spec<'badge'>, ctx: LayoutCtx)
   const label = fill(ctx, w.texts.label);
   const lw = Math.min(Math.round(ctx.measure.width(label, font)) + 12, Math.round(s.w * 0.5));
   const right = stale(ctx) ? role(ctx, 'stale') : stateColour(ctx, st);
-  const ink = luminance(right) > 0.45 ? { r: 17, g: 17, b: 17, a: 1 } : { r: 255, g: 255, b: 255, a: 1 };
+  const ink = readableInk(right);
   const r = Math.min(4, s.h / 4);
-  rect(ctx, s.x, s.y, lw, s.h, role(ctx, 'panel'), { radius: [r, 0, 0, r], tag: `${tag}.label-bg` });
+  // A badge has no panel behind it: a translucent theme panel would take the page's colour.
+  const labelBg = over(role(ctx, 'panel'), solidOf(ctx.theme.background));
+  rect(ctx, s.x, s.y, lw, s.h, labelBg, { radius: [r, 0, 0, r], tag: `${tag}.label-bg` });
   rect(ctx, s.x + lw, s.y, s.w - lw, s.h, right, { radius: [0, r, r, 0], tag: `${tag}.${st}` });
   text(ctx, { x: s.x, y: s.y, w: lw, h: s.h }, label, font, role(ctx, 'title'), 'center', `${tag}.label`);
   // A 20 px badge has no room for both words; "stale" matters more than a state that may be old.
