@@ -4,6 +4,8 @@ import { writeFileSync } from 'node:fs';
 import { ConfigError, loadConfig, redactConfig, type Config } from './config/load.js';
 import { createLogger } from './logging/logger.js';
 import { createMarquee, startMarquee, type Marquee } from './main.js';
+import { sourcesConfig } from './sources/read-all.js';
+import { checkRemoteSources } from './sources/remote-check.js';
 import { acquireInstanceLock, type InstanceLock } from './stores/sqlite/instance-lock.js';
 import { VERSION } from './version.js';
 import type { Logger } from 'pino';
@@ -99,10 +101,15 @@ program
     const config = load();
     const logger = createLogger('silent');
     const marquee = await createMarquee(config, logger);
+    // One line per remote source (reachable? key accepted?) on stderr; the JSON keeps them too.
+    const remote = await checkRemoteSources(sourcesConfig(config), config.collector.sourceTimeoutMs);
+    for (const r of remote) process.stderr.write(`${r.source}: ${r.ok ? 'ok' : 'FAILED'} ${r.target}: ${r.detail}\n`);
+    const ok = remote.every((r) => r.ok);
     process.stdout.write(
-      `${JSON.stringify({ ok: true, config: redactConfig(config), templates: [...marquee.renderer.templates.keys()], themes: [...marquee.renderer.themes.keys()] }, null, 2)}\n`,
+      `${JSON.stringify({ ok, config: redactConfig(config), templates: [...marquee.renderer.templates.keys()], themes: [...marquee.renderer.themes.keys()], remote }, null, 2)}\n`,
     );
     await marquee.stop();
+    if (!ok) process.exitCode = 1;
   });
 
 program

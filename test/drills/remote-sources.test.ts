@@ -4,6 +4,7 @@ import { startFakeNodeExporter, plexHost, type FakeNodeExporter } from '../suppo
 import { startFakePlex, type FakePlex } from '../support/fake-plex.js';
 import { startFakeTautulli, type FakeTautulli } from '../support/fake-tautulli.js';
 import { copyFixtureDbs, FIXTURE_NOW_MS, FIXTURE_NOW_S } from '../support/fixtures.js';
+import { configFile, runCli } from './support/cli.js';
 import { startTestMarquee, type TestMarquee } from '../support/marquee-instance.js';
 
 /**
@@ -121,4 +122,25 @@ describe('remote sources (issue 14)', () => {
     snapshot = await apiMode.collector.collect();
     expect(snapshot.sources.tautulli.status).toBe('ok');
   }, 60_000);
+
+  it('are each checked by check-config on one line: reachable, key accepted, or why not', async () => {
+    const run = async (apiKey: string) => {
+      const yaml = `plex:\n  url: ${plex.url}\n  token: ${TOKEN}\ntautulli:\n  url: ${tautulli.url}\n  apiKey: ${apiKey}\nhost:\n  url: ${nodeExporter.origin}\n`;
+      const cli = runCli(['check-config'], { MARQUEE_CONFIG: configFile(yaml), MARQUEE_DATA_DIR: apiMode.dataDir });
+      return { ...(await cli.exited), stderr: cli.stderr(), stdout: cli.stdout() };
+    };
+    const good = await run(API_KEY);
+    expect(good.code, good.stderr).toBe(0);
+    expect(good.stderr).toMatch(/^plex: ok http:\/\/127\.0\.0\.1:\d+: Plex Media Server/m);
+    expect(good.stderr).toMatch(/^tautulli: ok http:\/\/127\.0\.0\.1:\d+: Tautulli /m);
+    expect(good.stderr).toMatch(/^host: ok http:\/\/127\.0\.0\.1:\d+: node_exporter: \d+ cores/m);
+    const bad = await run('b'.repeat(32));
+    expect(bad.code).toBe(1);
+    expect(bad.stderr).toMatch(/^tautulli: FAILED .*auth: tautulli\.apiKey was rejected/m);
+    for (const text of [good.stdout, good.stderr, bad.stdout, bad.stderr]) {
+      expect(text).not.toContain(API_KEY);
+      expect(text).not.toContain('b'.repeat(32));
+      expect(text).not.toContain(TOKEN);
+    }
+  }, 120_000);
 });
