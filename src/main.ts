@@ -17,6 +17,8 @@ import { createApp, type AppDeps, type SnapshotProvider } from './server/app.js'
 import { buildHealth } from './server/health.js';
 import { createHttpServer } from './server/http-server.js';
 import { ResponseMicroCache } from './server/micro-cache.js';
+import { PinnedVersions } from './server/pins.js';
+import { publicBase } from './server/public-url.js';
 import { RenderBudget } from './server/render-budget.js';
 import { RenderService } from './server/render-service.js';
 import { versionedPath, type ImageDefinition } from './server/routes/images.js';
@@ -24,6 +26,7 @@ import { pageRoutes } from './server/routes/pages.js';
 import { privacyRoutes } from './server/routes/privacy.js';
 import { builtinFields, extendCatalogue } from './snapshot/fields.js';
 import { formatProblem, metricFields, MetricsRunner, validateMetrics } from './metrics/index.js';
+import { SqlitePinStore } from './stores/sqlite/pin-store.js';
 import { STORE_FILE } from './stores/sqlite/sqlite-store.js';
 import type { HistoryPoint, Snapshot } from './snapshot/schema.js';
 import { readBackfill } from './sources/backfill.js';
@@ -70,7 +73,13 @@ export function defaultImages(templates: Iterable<string>): Map<string, ImageDef
 export async function createMarquee(
   config: Config,
   logger: Logger,
-  options: { clock?: () => number; extraRoutes?: (deps: { renders: RenderService }) => Router[]; sheetsAuth?: SheetsAuth } = {},
+  options: {
+    clock?: () => number;
+    extraRoutes?: (deps: { renders: RenderService }) => Router[];
+    sheetsAuth?: SheetsAuth;
+    /** false: no one-second replay in front of Express (the benchmark's comparison). */
+    replay?: boolean;
+  } = {},
 ): Promise<Marquee> {
   const clock = options.clock ?? Date.now;
   if (config.demo) {
@@ -153,11 +162,13 @@ export async function createMarquee(
     clock,
     generation: () => collector.latest,
   });
+  const replay = options.replay !== false;
   const appDeps: AppDeps = {
     snapshots,
-    microCache,
+    ...(replay ? { microCache } : {}),
     renderer,
     renders,
+    pins: new PinnedVersions({ store: new SqlitePinStore(stores.sqlite.db, config.server.pinCacheBytes), clock }),
     images,
     logger: logger.child({ component: 'http' }),
     clock,
@@ -190,7 +201,7 @@ export async function createMarquee(
           };
         }),
       themes: [...renderer.themes.keys()],
-      publicUrl: (req) => (config.server.publicUrl ?? `${req.protocol}://${req.get('host')}`).replace(/\/+$/, ''),
+      publicBase: (req) => publicBase({ publicUrl: config.server.publicUrl, host: config.server.host }, req),
       versionedPath: (name) => versionedPath(appDeps, name),
       staticDir: PUBLIC_DIR,
     }),
@@ -215,9 +226,11 @@ export async function createMarquee(
     stores,
     inventory,
     app,
-    handler: (req, res) => {
-      if (!microCache.serve(req, res)) app(req, res);
-    },
+    handler: replay
+      ? (req, res) => {
+          if (!microCache.serve(req, res)) app(req, res);
+        }
+      : app,
     microCache,
     ...(discord ? { discord } : {}),
     startJobs: () => {

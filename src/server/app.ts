@@ -8,6 +8,7 @@ import { errorHandler } from './errors.js';
 import { fairQueue } from './fair-queue.js';
 import type { HealthReport } from './health.js';
 import type { ResponseMicroCache } from './micro-cache.js';
+import type { PinnedVersions } from './pins.js';
 import { budgetKey, type RenderBudget } from './render-budget.js';
 import type { RenderService } from './render-service.js';
 import { imageRoutes, type ImageDefinition } from './routes/images.js';
@@ -21,6 +22,8 @@ export interface AppDeps {
   snapshots: SnapshotProvider;
   renderer: Renderer;
   renders: RenderService;
+  /** The renders behind versioned URLs: /embed adds, /v/ serves. */
+  pins: Pick<PinnedVersions, 'get' | 'pin'>;
   images: ReadonlyMap<string, ImageDefinition>;
   health(): Promise<HealthReport>;
   logger: Logger;
@@ -37,7 +40,7 @@ export interface AppDeps {
   /** Extra routers (pages, privacy inventory) mounted before the 404 handler. */
   extraRoutes?: ReadonlyArray<express.Router>;
   accessLog?: boolean;
-  /** Records image answers for the replay in front of Express (see micro-cache.ts). */
+  /** The replay in front of Express (micro-cache.ts): image routes record their answers in it. */
   microCache?: ResponseMicroCache;
 }
 
@@ -58,7 +61,6 @@ export function createApp(deps: AppDeps): Express {
       refuse: (_req, _res, next) => next(Object.assign(new Error('too many requests waiting'), { status: 429 })),
     }),
   );
-  if (deps.microCache) app.use(deps.microCache.record);
   app.use(
     helmet({
       contentSecurityPolicy: {
@@ -76,6 +78,9 @@ export function createApp(deps: AppDeps): Express {
       // Images exist to be embedded on other sites: a same-origin CORP would block them.
       crossOriginResourcePolicy: { policy: 'cross-origin' },
       crossOriginEmbedderPolicy: false,
+      // HSTS is for whoever terminates TLS (the reverse proxy): sent from a plain-HTTP server it
+      // would be ignored at best, and pin a whole domain to HTTPS from a port it does not own.
+      strictTransportSecurity: false,
     }),
   );
   // Access lines are debug lines, and pino-http costs ~10% of a cheap answer's CPU even when they

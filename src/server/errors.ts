@@ -34,6 +34,29 @@ export class ImageError extends Error {
   }
 }
 
+/** The kinds of failure an image request can meet, after shields.io's: each fixes its status. */
+export class NotFound extends ImageError {
+  constructor(message: string, look: ErrorLook = {}) {
+    super(404, message, look);
+  }
+}
+export class InvalidParameter extends ImageError {
+  constructor(message: string, look: ErrorLook = {}) {
+    super(400, message, look);
+  }
+}
+export class RateLimited extends ImageError {
+  constructor(retryAfterS: number, look: ErrorLook = {}) {
+    super(429, 'too many requests', look, { 'Retry-After': String(retryAfterS) });
+  }
+}
+/** A render that could not be drawn in time or at all: the request was fine, try again. */
+export class RenderFailed extends ImageError {
+  constructor(message: 'render timed out' | 'render failed', look: ErrorLook = {}) {
+    super(503, message, look);
+  }
+}
+
 const ERROR_MAX_AGE_S = 15;
 const IMAGE_PATH = /^\/[iv]\//;
 

@@ -1,5 +1,7 @@
 import { z } from 'zod';
+import type { RenderParams } from '../render/index.js';
 import { colourOverridesSchema } from '../render/theme/overrides.js';
+import { InvalidParameter, NotFound, type ErrorLook, type ImageError } from './errors.js';
 
 /**
  * Parses an image path into (name, theme variant, scale, format). Forum software often strips or
@@ -71,3 +73,101 @@ export type ImageQuery = z.infer<typeof imageQuerySchema>;
 export function lastValues(query: Record<string, unknown>): Record<string, unknown> {
   return Object.fromEntries(Object.entries(query).map(([k, v]) => [k, Array.isArray(v) ? v.at(-1) : v]));
 }
+
+/** A named image from the config: what to draw and how long caches may keep it. */
+export interface ImageDefinition {
+  template: string;
+  theme: string;
+  maxAgeS: number;
+  minMaxAgeS: number;
+  cacheMode: 'max-age' | 'no-cache';
+  alt?: string;
+}
+
+/** What a request may name: the configured images and the loaded templates and themes. */
+export interface ImageCatalogue {
+  images: ReadonlyMap<string, ImageDefinition>;
+  templates: { has(name: string): boolean };
+  themes: { has(name: string): boolean };
+  /** The owner's defaults, used when the request names none. */
+  locale: string;
+  timeZone: string;
+}
+
+/** One image request, fully resolved: everything the route needs to answer it. */
+export interface ImageRequest {
+  /**
+   * Which Plex server the image is of. '' is the only one; issue 20 (several servers) fills it
+   * from `/i/<server>/<name>.png`, and it is already part of every pin's key.
+   */
+  server: string;
+  name: string;
+  format: ImageFormat;
+  image: ImageDefinition;
+  template: string;
+  theme: string;
+  params: RenderParams;
+  /** Longer caching asked for by the request, if any. */
+  cacheSeconds?: number;
+  /** How an error answering this request looks. */
+  look: ErrorLook;
+}
+
+export type ParsedImageRequest = { ok: true; request: ImageRequest } | { ok: false; error: ImageError };
+
+const SERVER_ID = /^[a-z0-9][a-z0-9_-]{0,31}$/;
+
+/**
+ * Route parameters and query -> an image request, or the typed error that answers it. Pure: no
+ * request object, no clock, no I/O, so every route (`/i/`, `/v/`, and the per-server routes of
+ * issue 20) resolves a URL the same way, and tests table it.
+ */
+export function parseImageRequest(
+  params: { file: string; server?: string },
+  rawQuery: Record<string, unknown>,
+  catalogue: ImageCatalogue,
+): ParsedImageRequest {
+  const path = parseImagePath(params.file);
+  const image = path ? catalogue.images.get(path.name) : undefined;
+  const server = params.server ?? '';
+  if (!path || !image || (server !== '' && !SERVER_ID.test(server))) {
+    return { ok: false, error: new NotFound('unknown image', { format: path?.format ?? 'png', scale: path?.scale ?? 1 }) };
+  }
+  const query = imageQuerySchema.safeParse(lastValues(rawQuery));
+  const theme = path.theme ?? (query.success ? query.data.theme : undefined) ?? image.theme;
+  const scale = path.scale ?? (query.success ? (query.data.scale as 1 | 2 | undefined) : undefined) ?? 1;
+  const look: ErrorLook = {
+    format: path.format,
+    template: image.template,
+    theme: catalogue.themes.has(theme) ? theme : image.theme,
+    scale,
+  };
+  const invalid = (message: string): ParsedImageRequest => ({ ok: false, error: new InvalidParameter(message, look) });
+  if (!query.success) return invalid(`bad ${query.error.issues[0]?.path.join('.') || 'parameter'}`);
+  if (!catalogue.themes.has(theme)) return invalid('unknown theme');
+  const template = query.data.size ?? image.template;
+  if (!catalogue.templates.has(template)) return invalid('unknown size');
+  const { theme: _t, scale: _s, size: _z, locale, cache_seconds: cacheSeconds, ...overrides } = query.data;
+  return {
+    ok: true,
+    request: {
+      server,
+      name: path.name,
+      format: path.format,
+      image,
+      template,
+      theme,
+      params: {
+        scale,
+        locale: locale ?? catalogue.locale,
+        timeZone: catalogue.timeZone,
+        ...(Object.keys(overrides).length ? { overrides } : {}),
+      },
+      ...(cacheSeconds !== undefined ? { cacheSeconds } : {}),
+      look,
+    },
+  };
+}
+
+/** The ETag part of a versioned URL: what RenderService.etagFor writes between the quotes. */
+export const VERSION_PATTERN = /^[A-Za-z0-9_-]{27}$/;

@@ -1,5 +1,5 @@
 import type { IncomingMessage, OutgoingHttpHeaders, ServerResponse } from 'node:http';
-import type { NextFunction, Request, Response } from 'express';
+import type { Request, Response } from 'express';
 import { LRUCache } from 'lru-cache';
 
 export interface MicroCacheOptions {
@@ -14,6 +14,9 @@ export interface MicroCacheOptions {
    */
   generation: () => unknown;
 }
+
+/** Records an answer the route is about to send. */
+export type Recorder = (res: Response, body?: Buffer) => void;
 
 interface Recorded {
   generation: unknown;
@@ -77,27 +80,26 @@ export class ResponseMicroCache {
     return true;
   }
 
-  /** Express middleware, mounted first: records the answers of image routes as they are sent. */
-  readonly record = (req: Request, res: Response, next: NextFunction): void => {
-    if (req.method !== 'GET' || !RECORDED_PATH.test(req.originalUrl)) return next();
-    // Taken on arrival: a snapshot that lands mid-render must not be credited with older bytes.
+  /**
+   * Called by an image route as a request arrives: the snapshot generation is read now, so a
+   * snapshot that lands mid-render is never credited with older bytes. The route hands the result
+   * the response it is about to end and the body it sends (none for a 304): the route says what it
+   * answered, and nothing wraps `res.end`.
+   */
+  recorder(req: Request): Recorder | undefined {
+    if (req.method !== 'GET' || !RECORDED_PATH.test(req.originalUrl)) return undefined;
     const generation = this.o.generation();
     const key = req.originalUrl;
-    const end = res.end.bind(res) as (...args: unknown[]) => Response;
-    res.end = ((...args: unknown[]) => {
-      this.capture(key, generation, res, args[0]);
-      return end(...args);
-    }) as Response['end'];
-    next();
-  };
+    return (res, body) => this.capture(key, generation, res, body);
+  }
 
-  private capture(key: string, generation: unknown, res: Response, chunk: unknown): void {
+  private capture(key: string, generation: unknown, res: Response, body: Buffer | undefined): void {
     const etag = res.getHeader('etag');
     if (typeof etag !== 'string' || res.getHeader('set-cookie') !== undefined) return;
     const headers = res.getHeaders();
     const lists = { headers: flat(headers), notModifiedHeaders: flat(stripBodyHeaders(headers)) };
-    if (res.statusCode === 200 && Buffer.isBuffer(chunk) && headers['content-type'] === 'image/png') {
-      this.entries.set(key, { generation, etag, ...lists, body: chunk });
+    if (res.statusCode === 200 && body && headers['content-type'] === 'image/png') {
+      this.entries.set(key, { generation, etag, ...lists, body });
     } else if (res.statusCode === 304 && !this.entries.get(key)?.body) {
       // Keep a recorded 200 (it answers both kinds); otherwise remember that this ETag is current.
       this.entries.set(key, { generation, etag, ...lists });

@@ -72,9 +72,6 @@ const ERROR_CACHE_BYTES = 8 * 1024 * 1024;
  */
 export class RenderService {
   private readonly cache: LRUCache<string, RenderedEntry, RenderInput>;
-  /** Renders behind versioned URLs (/v/<etag>/...) outlive the render cache: a posted embed must
-   *  keep showing the data of its moment for as long as a platform may re-fetch it. */
-  private readonly pinned = new LRUCache<string, RenderedEntry>({ max: 512, ttl: 7 * 86_400_000 });
   private readonly queue: ReturnType<typeof pLimit>;
   private readonly largeLane = pLimit(1);
   private readonly errors: LRUCache<string, RenderedImage, ErrorImageRequest>;
@@ -161,13 +158,9 @@ export class RenderService {
     return `"${hash}"`;
   }
 
+  /** The cached render for an ETag, if any. Renders behind versioned URLs are PinnedVersions' (pins.ts). */
   peek(etag: string): RenderedEntry | undefined {
-    return this.cache.get(etag) ?? this.pinned.get(etag);
-  }
-
-  /** Keeps a rendered version addressable by its ETag for the versioned-URL routes. */
-  pin(entry: RenderedEntry): void {
-    this.pinned.set(entry.etag, entry);
+    return this.cache.get(etag);
   }
 
   /** `etag`, when the caller has already computed it for the same inputs and `now`, is not hashed again. */

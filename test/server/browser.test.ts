@@ -61,7 +61,8 @@ beforeAll(async () => {
     pageRoutes({
       images: () => images,
       themes: THEMES,
-      publicUrl: (req) => `${req.protocol}://${req.get('host')}`,
+      // The address the browser reached (a test on 127.0.0.1 has no other).
+      publicBase: (req) => ({ url: `http://127.0.0.1:${req.socket.localPort}` }),
       versionedPath: async (name) => (images.some((i) => i.name === name) ? `/v/test-etag/${name}.png` : null),
       staticDir: path.join(ROOT, 'public'),
     }),

@@ -154,12 +154,36 @@ describe('data routes', () => {
 });
 
 describe('versioned URLs', () => {
-  it('serve the render of their moment with an immutable cache policy', async () => {
-    const current = (await get('/i/signature.png')).headers.get('etag')!;
-    const res = await get(`/v/${current.slice(1, -1)}/signature.png`);
+  const embedded = async (name: string) => {
+    const html = await (await get(`/embed/${name}`)).text();
+    return /<meta property="og:image" content="http:\/\/127\.0\.0\.1:\d+(\/v\/([\w-]+)\/[\w.]+)"/.exec(html);
+  };
+
+  it('serve what /embed pinned, with an immutable cache policy and the ETag of /i/ at that moment', async () => {
+    const current = (await get('/i/og.png')).headers.get('etag')!;
+    const [, path, etag] = (await embedded('og'))!;
+    expect(`"${etag}"`).toBe(current);
+    const res = await get(path!);
     expect(res.status).toBe(200);
     expect(res.headers.get('cache-control')).toBe('public, max-age=31536000, immutable');
     expect(res.headers.get('etag')).toBe(current);
+    const again = await get(path!, { 'If-None-Match': current });
+    expect(again.status).toBe(304);
+  });
+
+  it('serve a pin only under the file it was pinned for', async () => {
+    const [, , etag] = (await embedded('og'))!;
+    expect((await get(`/v/${etag}/signature.png`)).status).toBe(404);
+    expect((await get(`/v/${etag}/og@2x.png`)).status).toBe(404);
+  });
+
+  it('refuse the current version of an image nobody pinned, and draw nothing for it', async () => {
+    const current = (await get('/i/banner.png?bg_color=123456')).headers.get('etag')!;
+    const renders = marquee.renders.renderCount;
+    const res = await get(`/v/${current.slice(1, -1)}/banner.png`);
+    expect(res.status).toBe(404);
+    expect((await png(res)).width).toBe(468);
+    expect(marquee.renders.renderCount).toBe(renders);
   });
 
   it('refuse versions that were never rendered', async () => {

@@ -16,18 +16,30 @@ describe('response micro-cache', () => {
     const state = { now: 1_000, generation: 1, hits: 0, etag: '"v1"' };
     const cache = new ResponseMicroCache({ ttlMs: 1_000, maxBytes: 1 << 20, clock: () => state.now, generation: () => state.generation });
     const app = express();
-    app.use(cache.record);
+    // Shaped like the image routes: take a recorder on arrival, hand it what is sent.
     app.get('/i/:file', (req, res) => {
+      const record = cache.recorder(req);
       state.hits++;
       res.set({ ETag: state.etag, 'Cache-Control': 'public, max-age=60' });
-      if (req.headers['if-none-match'] === state.etag) return void res.status(304).end();
-      if (req.params.file === 'broken.png') return void res.status(500).type('image/png').end(Buffer.from('x'));
-      res
-        .status(200)
-        .type('image/png')
-        .end(Buffer.from(`png of ${req.originalUrl} #${state.hits}`));
+      if (req.headers['if-none-match'] === state.etag) {
+        res.status(304);
+        record?.(res);
+        return void res.end();
+      }
+      if (req.params.file === 'broken.png') {
+        const body = Buffer.from('x');
+        res.status(500).type('image/png');
+        record?.(res, body);
+        return void res.end(body);
+      }
+      const body = Buffer.from(`png of ${req.originalUrl} #${state.hits}`);
+      res.status(200).type('image/png');
+      record?.(res, body);
+      res.end(body);
     });
-    app.get('/health', (_req, res) => {
+    app.get('/health', (req, res) => {
+      // Not an image path: no recorder is handed out.
+      expect(cache.recorder(req)).toBeUndefined();
       state.hits++;
       res.json({ hits: state.hits });
     });

@@ -25,7 +25,7 @@ beforeAll(async () => {
     pageRoutes({
       images: () => images,
       themes: THEMES,
-      publicUrl: () => BASE,
+      publicBase: () => ({ url: BASE }),
       versionedPath: async (name) => {
         if (renderFails) throw new Error('render failed');
         return images.some((i) => i.name === name) ? `/v/abc123/${name}.png` : null;

@@ -154,3 +154,9 @@ export const notFoundPage = (name: string) => messagePage('Not found', html`Ther
 
 export const unavailablePage = (name: string) =>
   messagePage('Try again shortly', html`The image <code>${name}</code> could not be drawn just now. The server log says why.`);
+
+export const noPublicUrlPage = (reason: string) =>
+  messagePage(
+    'No public address',
+    html`An embed must name an address others can reach, and Marquee never takes one from the request's Host header. ${reason}.`,
+  );

@@ -1,5 +1,6 @@
 import express, { Router, type Request, type Response } from 'express';
-import { embedPage, galleryPage, notFoundPage, unavailablePage, type GalleryImage } from '../pages/templates.js';
+import { embedPage, galleryPage, noPublicUrlPage, notFoundPage, unavailablePage, type GalleryImage } from '../pages/templates.js';
+import type { PublicBase } from '../public-url.js';
 
 export type PageImage = GalleryImage;
 
@@ -8,8 +9,8 @@ export interface PageDeps {
   images: () => PageImage[];
   /** Theme names; the dark/light `<picture>` snippet picks a pair from them. */
   themes: readonly string[];
-  /** Absolute base URL without a trailing slash (config publicUrl, else derived from the request). */
-  publicUrl: (req: Request) => string;
+  /** Where absolute links point (public-url.ts): never derived from the Host header. */
+  publicBase: (req: Request) => PublicBase;
   /** `/v/<etag>/<name>.png` for the current snapshot, null for an unknown name. */
   versionedPath: (name: string) => Promise<string | null>;
   /** Absolute path of public/. */
@@ -42,12 +43,15 @@ export function pageRoutes(deps: PageDeps): Router {
 
   router.get('/', (req, res) => {
     // no-cache: the list of images and the base URL can change with the config.
-    sendPage(res, 200, galleryPage(deps.images(), deps.publicUrl(req), deps.themes), 'no-cache');
+    sendPage(res, 200, galleryPage(deps.images(), deps.publicBase(req).url, deps.themes), 'no-cache');
   });
 
   router.get('/embed/:name', async (req, res) => {
     const name = req.params.name ?? '';
     const image = deps.images().find((i) => i.name === name);
+    const base = deps.publicBase(req);
+    // Checked before anything is drawn or pinned: a crawler would keep whatever address it is given.
+    if (image && base.unknown) return sendPage(res, 503, noPublicUrlPage(base.unknown), 'no-store');
     let versioned: string | null = null;
     try {
       versioned = image ? await deps.versionedPath(name) : null;
@@ -56,10 +60,9 @@ export function pageRoutes(deps: PageDeps): Router {
       return sendPage(res, 503, unavailablePage(name), 'no-store');
     }
     if (!image || !versioned) return sendPage(res, 404, notFoundPage(name), 'no-cache');
-    const base = deps.publicUrl(req);
     // no-cache: each fetch of the page (a new Discord post) must name the image of that moment;
     // the versioned image itself is immutable.
-    sendPage(res, 200, embedPage({ image, base, versionedPath: versioned }), 'no-cache');
+    sendPage(res, 200, embedPage({ image, base: base.url, versionedPath: versioned }), 'no-cache');
   });
 
   router.use(
