@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
-import { mkdir, readFile, readdir, rename, writeFile } from 'node:fs/promises';
+import { mkdir, readFile, readdir, rename, stat, unlink, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import { LRUCache } from 'lru-cache';
 import { processPoster, type PosterMode } from './process.js';
 
 export type { PosterMode } from './process.js';
@@ -20,8 +21,14 @@ export interface PosterCacheOptions {
   timeoutMs?: number;
   /** Upper bound of a poster download; larger answers are dropped. */
   maxBytes?: number;
-  /** Processed posters kept in memory (default 128). */
-  memoryEntries?: number;
+  /** Bytes of processed posters kept in memory (default 4 MB: a poster is ~5-15 kB). */
+  memoryBytes?: number;
+  /**
+   * Bytes of processed posters kept on disk (default 64 MB), least recently used out first. A big
+   * library scrolls thousands of different posters through "recently added" and now-playing over
+   * the months; without a bound the folder only grew.
+   */
+  diskBytes?: number;
   /** Told about failures (the cache itself never throws at its caller). */
   onError?: (thumb: string, err: unknown) => void;
 }
@@ -85,9 +92,9 @@ export function createPosterCache(o: PosterCacheOptions): PosterCache {
   const source = live ? `plex:${o.plexUrl}` : 'demo';
   const inflight = new Map<string, Promise<Buffer | null>>();
   // Hot posters stay in memory: every render of a busy server asks for the same few.
-  const memory = new Map<string, Buffer>();
+  const memory = new LRUCache<string, Buffer>({ maxSize: o.memoryBytes ?? 4 * 1024 * 1024, sizeCalculation: (b) => b.length + 64 });
+  const disk = diskIndex(o.dir, o.diskBytes ?? 64 * 1024 * 1024);
   const remember = (thumb: string, b: Buffer): Buffer => {
-    if (memory.size >= (o.memoryEntries ?? 128)) memory.delete(memory.keys().next().value as string);
     memory.set(thumb, b);
     return b;
   };
@@ -112,9 +119,14 @@ export function createPosterCache(o: PosterCacheOptions): PosterCache {
   };
 
   const load = async (thumb: string): Promise<Buffer | null> => {
-    const file = join(o.dir, `${key(thumb, o, source)}.jpg`);
+    const name = `${key(thumb, o, source)}.jpg`;
+    const file = join(o.dir, name);
+    const index = await disk;
     const cached = await readIfExists(file);
-    if (cached) return remember(thumb, cached);
+    if (cached) {
+      index.set(name, cached.length);
+      return remember(thumb, cached);
+    }
     const raw = await original(thumb);
     if (!raw || o.mode === 'hide') return null;
     const out = await processPoster(raw, o.mode, o.blurSigma);
@@ -123,13 +135,18 @@ export function createPosterCache(o: PosterCacheOptions): PosterCache {
     const tmp = `${file}.${process.pid}.${Date.now()}.tmp`;
     await writeFile(tmp, out);
     await rename(tmp, file);
+    index.set(name, out.length);
     return remember(thumb, out);
   };
 
   const get = (thumb: string): Promise<Buffer | null> => {
     if (o.mode === 'hide' || !isThumbPath(thumb)) return Promise.resolve(null);
     const hot = memory.get(thumb);
-    if (hot) return Promise.resolve(hot);
+    if (hot) {
+      // A poster drawn from memory is still in use: keep its file from being the next one evicted.
+      void disk.then((index) => index.get(`${key(thumb, o, source)}.jpg`));
+      return Promise.resolve(hot);
+    }
     const pending = inflight.get(thumb);
     if (pending) return pending;
     const p = load(thumb)
@@ -150,4 +167,35 @@ export function createPosterCache(o: PosterCacheOptions): PosterCache {
       return new Map(got.filter((e): e is readonly [string, Buffer] => e[1] !== null));
     },
   };
+}
+
+/**
+ * The files in the poster folder, by name, least recently used first out once their bytes pass
+ * `maxBytes` (the evicted file is deleted). Built once from the folder, oldest modification first,
+ * so a restart keeps the bound and roughly the order.
+ */
+async function diskIndex(dir: string, maxBytes: number): Promise<LRUCache<string, number>> {
+  const index = new LRUCache<string, number>({
+    maxSize: maxBytes,
+    sizeCalculation: (bytes) => Math.max(1, bytes),
+    dispose: (_bytes, name, reason) => {
+      if (reason === 'evict') void unlink(join(dir, name)).catch(() => undefined);
+    },
+  });
+  const names = await readdir(dir).catch(() => [] as string[]);
+  const files = await Promise.all(
+    names.map(async (name) => {
+      const path = join(dir, name);
+      const s = await stat(path).catch(() => null);
+      if (!s?.isFile()) return null;
+      // A write interrupted by a crash: never renamed into place, never read.
+      if (name.endsWith('.tmp')) {
+        await unlink(path).catch(() => undefined);
+        return null;
+      }
+      return { name, bytes: s.size, mtime: s.mtimeMs };
+    }),
+  );
+  for (const f of files.filter((f) => f !== null).sort((a, b) => a.mtime - b.mtime)) index.set(f.name, f.bytes);
+  return index;
 }

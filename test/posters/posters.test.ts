@@ -1,4 +1,4 @@
-import { mkdtempSync, readdirSync } from 'node:fs';
+import { mkdtempSync, readdirSync, statSync, writeFileSync } from 'node:fs';
 import { createServer, type IncomingMessage, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -120,5 +120,49 @@ describe('demo posters', () => {
     const img = await cache.get(thumb);
     expect((await sharp(img!).metadata()).width).toBe(POSTER_WIDTH);
     expect(requests).toHaveLength(0);
+  });
+});
+
+describe('the poster folder is bounded in bytes', () => {
+  const jpgs = (dir: string) => readdirSync(dir).filter((f) => f.endsWith('.jpg'));
+  const bytesIn = (dir: string) => jpgs(dir).reduce((n, f) => n + statSync(join(dir, f)).size, 0);
+  const thumbOf = (i: number) => `/library/metadata/${100 + i}/thumb/1`;
+
+  it('keeps the least recently used posters out once their bytes pass diskBytes', async () => {
+    // Every thumb gets the same test card, so every processed file has one size: measure it.
+    const probe = tmp();
+    await createPosterCache({ dir: probe, plexUrl, plexToken: TOKEN, mode: 'show', blurSigma: 0 }).get(thumbOf(0));
+    const size = bytesIn(probe);
+    expect(size).toBeGreaterThan(0);
+
+    const dir = tmp();
+    const cache = createPosterCache({ dir, plexUrl, plexToken: TOKEN, mode: 'show', blurSigma: 0, diskBytes: Math.floor(3.5 * size) });
+    for (const i of [0, 1, 2]) await cache.get(thumbOf(i));
+    // Poster 0 is drawn again (from memory): the least recently used is now poster 1.
+    await cache.get(thumbOf(0));
+    await cache.get(thumbOf(3));
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    expect(jpgs(dir)).toHaveLength(3);
+    expect(bytesIn(dir)).toBeLessThanOrEqual(3.5 * size);
+    // Poster 1's file is the one that went: a new cache over the folder fetches it again, not 0.
+    requests = [];
+    const fresh = createPosterCache({ dir, plexUrl, plexToken: TOKEN, mode: 'show', blurSigma: 0, diskBytes: 10 * size });
+    await fresh.get(thumbOf(0));
+    expect(requests).toHaveLength(0);
+    await fresh.get(thumbOf(1));
+    expect(requests).toHaveLength(1);
+  });
+
+  it('trims a folder left larger than the bound, and its interrupted writes, when it starts', async () => {
+    const dir = tmp();
+    const big = createPosterCache({ dir, plexUrl, plexToken: TOKEN, mode: 'show', blurSigma: 0 });
+    for (const i of [0, 1, 2, 3]) await big.get(thumbOf(i));
+    const size = bytesIn(dir) / 4;
+    writeFileSync(join(dir, 'x.jpg.123.456.tmp'), 'half a poster');
+    const small = createPosterCache({ dir, plexUrl, plexToken: TOKEN, mode: 'show', blurSigma: 0, diskBytes: Math.floor(2.5 * size) });
+    await small.get(thumbOf(9));
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    expect(readdirSync(dir).filter((f) => f.endsWith('.tmp'))).toEqual([]);
+    expect(bytesIn(dir)).toBeLessThanOrEqual(2.5 * size);
   });
 });
