@@ -27,6 +27,10 @@ export interface CollectJob {
   cycles: number;
   /** When set, one extra cycle after the measured ones runs under the CPU profiler, written here. */
   profileFile?: string;
+  /** Config file content; with `overApi`, the sources' URLs and keys instead of the database paths. */
+  yaml?: string;
+  /** Read Plex and Tautulli over their APIs (from `yaml`), not from plexDb/tautulliDb. */
+  overApi?: boolean;
 }
 
 export interface CollectResult {
@@ -41,12 +45,11 @@ export interface CollectResult {
 
 async function main(job: CollectJob): Promise<CollectResult> {
   const dataDir = mkdtempSync(path.join(tmpdir(), 'marquee-bench-collect-'));
-  writeFileSync(path.join(dataDir, 'marquee.yaml'), '');
+  writeFileSync(path.join(dataDir, 'marquee.yaml'), job.yaml ?? '');
   const config = loadConfig(
     {
       MARQUEE_CONFIG: path.join(dataDir, 'marquee.yaml'),
-      MARQUEE_PLEX_DB: job.plexDb,
-      MARQUEE_TAUTULLI_DB: job.tautulliDb,
+      ...(job.overApi ? {} : { MARQUEE_PLEX_DB: job.plexDb, MARQUEE_TAUTULLI_DB: job.tautulliDb }),
       MARQUEE_DATA_DIR: dataDir,
     },
     dataDir,
