@@ -1,5 +1,6 @@
 import type { Host } from '../../snapshot/schema.js';
 import type { Families, Sample } from './exposition.js';
+import { REAL_FS } from '../host/filesystems.js';
 
 /*
  * What one node_exporter answer says about its host, before any rate is taken. Metric names,
@@ -44,9 +45,6 @@ const COLLECTOR: Partial<Record<string, string>> = {
  * busy nor the total time there, and the same host reads the same load either way.
  */
 const BUSY_MODES: ReadonlySet<string> = new Set(['user', 'nice', 'system', 'irq']);
-
-/** Same list as the local reader's REAL_FS (host-source.ts): real file systems only. */
-const REAL_FS = /^(ext[234]|xfs|btrfs|zfs|f2fs|ntfs|ntfs3|fuseblk|vfat|exfat|apfs|hfs|nfs4?|cifs|smb3|fuse\.mergerfs|fuse\.shfs)$/i;
 
 /**
  * Interfaces whose bytes also cross a physical one, or never leave the host: loopback, container

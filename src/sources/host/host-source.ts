@@ -2,6 +2,7 @@ import { uptime } from 'node:os';
 import si from 'systeminformation';
 import type { Host } from '../../snapshot/schema.js';
 import { runSource, type SourceResult } from '../result.js';
+import { REAL_FS } from './filesystems.js';
 import { lastGood } from './last-good.js';
 import { cpuLoadMeter, processRunning } from './native.js';
 
@@ -18,9 +19,6 @@ export interface HostSourceOptions {
   /** Monotonic milliseconds, for the age of reused slow readings; tests pin it. */
   clock?: () => number;
 }
-
-/** Real file systems only: containers and snaps mount dozens of overlays and squashfs images. */
-const REAL_FS = /^(ext[234]|xfs|btrfs|zfs|f2fs|ntfs|ntfs3|fuseblk|vfat|exfat|apfs|hfs|nfs4?|cifs|smb3|fuse\.mergerfs|fuse\.shfs)$/i;
 
 const TRANSCODER = 'Plex Transcoder';
 
