@@ -3,7 +3,7 @@ import { Command, InvalidArgumentError, Option } from 'commander';
 import { writeFileSync } from 'node:fs';
 import { ConfigError, loadConfig, redactConfig, type Config } from './config/load.js';
 import { createLogger } from './logging/logger.js';
-import { createMarquee, startMarquee, type Marquee } from './main.js';
+import { createMarquee, startMarquee, type Marquee, type ReadOnlyMarquee } from './main.js';
 import { sourcesConfig } from './sources/read-all.js';
 import { checkRemoteSources } from './sources/remote-check.js';
 import { acquireInstanceLock, type InstanceLock } from './stores/sqlite/instance-lock.js';
@@ -56,7 +56,8 @@ program
     // Only a collecting process writes the store; read-only renderers may share a data directory.
     const lock = collect ? acquireInstanceLock(config.dataDir) : null;
     const logger = createLogger(config.logLevel, undefined, { pretty: process.stdout.isTTY });
-    const marquee = await createMarquee(config, logger);
+    // Without collecting, the images follow the store another process writes (read mode).
+    const marquee = await createMarquee(config, logger, { readOnly: !collect });
     await startMarquee(marquee, logger, { collect });
     logger.info(
       { url: marquee.url, demo: config.demo, store: config.store },
@@ -178,7 +179,7 @@ program
  * hangs (a Sheets write retrying) is cut at 10 s: every cycle is one transaction and the outbox
  * is durable, so abandoning it loses nothing.
  */
-function stopOnSignals(marquee: Marquee, logger: Logger, lock: InstanceLock | null): void {
+function stopOnSignals(marquee: Marquee | ReadOnlyMarquee, logger: Logger, lock: InstanceLock | null): void {
   const shutdown = (signal: string) => {
     logger.info({ signal }, 'shutting down');
     const force = setTimeout(() => process.exit(1), 10_000).unref();

@@ -13,7 +13,7 @@ import { buildInventory, unneededIdentifyingFields, type Inventory } from './pri
 import { createRenderer, type Renderer } from './render/index.js';
 import { DiscordPoster } from './publish/discord.js';
 import { loadOrCreateSecret } from './secret.js';
-import { createApp, type AppDeps, type SnapshotProvider } from './server/app.js';
+import { createApp, type AppDeps } from './server/app.js';
 import { buildHealth } from './server/health.js';
 import { createHttpServer } from './server/http-server.js';
 import { ResponseMicroCache } from './server/micro-cache.js';
@@ -28,16 +28,17 @@ import { builtinFields, extendCatalogue } from './snapshot/fields.js';
 import { formatProblem, metricFields, MetricsRunner, validateMetrics } from './metrics/index.js';
 import { SqlitePinStore } from './stores/sqlite/pin-store.js';
 import { STORE_FILE } from './stores/sqlite/sqlite-store.js';
-import type { HistoryPoint, Snapshot } from './snapshot/schema.js';
 import { readBackfill } from './sources/backfill.js';
 import { checkPrivateSections } from './sources/private-sections.js';
 import { createSourceReader, sourcesConfig } from './sources/read-all.js';
 import { createStores, type Stores } from './stores/create.js';
+import { collectorProvider, HISTORY_WINDOW_MS, sheetsProvider, sqliteProvider } from './stores/providers.js';
 import type { SheetsAuth } from './stores/sheets/client.js';
 import { VERSION } from './version.js';
 
 export interface Marquee {
   config: Config;
+  /** The collection schedule and the newest snapshot in memory; null in read mode (`serve --no-collect`). */
   collector: Collector;
   renderer: Renderer;
   renders: RenderService;
@@ -56,7 +57,22 @@ export interface Marquee {
   stop(): Promise<void>;
 }
 
-const HISTORY_WINDOW_MS = 24 * 3_600_000;
+/** A renderer that never collects (`serve --no-collect`): it draws what another process stores. */
+export type ReadOnlyMarquee = Omit<Marquee, 'collector'> & { collector: null };
+
+export interface MarqueeOptions {
+  clock?: () => number;
+  extraRoutes?: (deps: { renders: RenderService }) => Router[];
+  sheetsAuth?: SheetsAuth;
+  /** false: no one-second replay in front of Express (the benchmark's comparison). */
+  replay?: boolean;
+  /**
+   * Read mode (`serve --no-collect`): no collector, no sources; snapshots come from the store
+   * another process writes (store.read), looked at again on every request.
+   */
+  readOnly?: boolean;
+}
+
 /** Long enough to absorb a burst, short enough that no one could call the image out of date. */
 const MICRO_CACHE_TTL_MS = 1_000;
 /** A second of the busiest traffic seen in the benchmark (64 image variants, og@2x included) is ~4 MB. */
@@ -70,19 +86,12 @@ export function defaultImages(templates: Iterable<string>): Map<string, ImageDef
 }
 
 /** Wiring only: config -> renderer + stores -> collector -> server. Nothing listens yet. */
-export async function createMarquee(
-  config: Config,
-  logger: Logger,
-  options: {
-    clock?: () => number;
-    extraRoutes?: (deps: { renders: RenderService }) => Router[];
-    sheetsAuth?: SheetsAuth;
-    /** false: no one-second replay in front of Express (the benchmark's comparison). */
-    replay?: boolean;
-  } = {},
-): Promise<Marquee> {
+export async function createMarquee(config: Config, logger: Logger, options?: MarqueeOptions & { readOnly?: false }): Promise<Marquee>;
+export async function createMarquee(config: Config, logger: Logger, options: MarqueeOptions): Promise<Marquee | ReadOnlyMarquee>;
+export async function createMarquee(config: Config, logger: Logger, options: MarqueeOptions = {}): Promise<Marquee | ReadOnlyMarquee> {
   const clock = options.clock ?? Date.now;
-  if (config.demo) {
+  const readOnly = options.readOnly === true;
+  if (config.demo && !readOnly) {
     // About ten seconds on a first start: say how far it got, a line per quarter.
     let reported = -1;
     const generated = await ensureDemoDatabases(config.plex.db, config.tautulli.db, clock(), (fraction, step) => {
@@ -114,30 +123,33 @@ export async function createMarquee(
   }
   const inventory = buildInventory({ catalogue, templates: renderer.templates, images, sheets: config.store.write !== 'sqlite' });
   const stores = createStores(config, logger.child({ component: 'store' }), clock, options.sheetsAuth);
-  if (stores.sqlite.isHistoryEmpty()) seedHistory(config, stores, clock(), logger);
-  const metrics = Object.keys(config.metrics).length
-    ? new MetricsRunner({
-        defs: config.metrics,
-        dbPaths: metricDbs,
-        timeZone: config.render.timeZone,
-        cycleBudgetMs: config.collector.sourceTimeoutMs,
-      })
-    : null;
-  const readSources = createSourceReader(sourcesConfig(config), { logger: logger.child({ component: 'sources' }) });
-  const collector = new Collector(
-    {
-      ...(metrics ? { readMetrics: (now: number) => metrics.run(now) } : {}),
-      readSources,
-      stores: stores.write,
-      thresholds: config.thresholds,
-      privacy: config.privacy,
-      pseudonymSecret: loadOrCreateSecret(config.dataDir, config.privacy.pseudonymSecret),
-      unneededFields: unneededIdentifyingFields(inventory),
-      logger: logger.child({ component: 'collector' }),
-      clock,
-    },
-    config.store.read === 'sqlite' ? await stores.sqlite.latest().catch(() => null) : null,
-  );
+  if (!readOnly && stores.sqlite.isHistoryEmpty()) seedHistory(config, stores, clock(), logger);
+  const metrics =
+    !readOnly && Object.keys(config.metrics).length
+      ? new MetricsRunner({
+          defs: config.metrics,
+          dbPaths: metricDbs,
+          timeZone: config.render.timeZone,
+          cycleBudgetMs: config.collector.sourceTimeoutMs,
+        })
+      : null;
+  const readSources = readOnly ? null : createSourceReader(sourcesConfig(config), { logger: logger.child({ component: 'sources' }) });
+  const collector =
+    readSources &&
+    new Collector(
+      {
+        ...(metrics ? { readMetrics: (now: number) => metrics.run(now) } : {}),
+        readSources,
+        stores: stores.write,
+        thresholds: config.thresholds,
+        privacy: config.privacy,
+        pseudonymSecret: loadOrCreateSecret(config.dataDir, config.privacy.pseudonymSecret),
+        unneededFields: unneededIdentifyingFields(inventory),
+        logger: logger.child({ component: 'collector' }),
+        clock,
+      },
+      config.store.read === 'sqlite' ? await stores.sqlite.latest().catch(() => null) : null,
+    );
   const posterCache = createPosterCache({
     dir: path.join(config.dataDir, 'posters'),
     ...(config.plex.url && config.plex.token ? { plexUrl: config.plex.url, plexToken: config.plex.token } : {}),
@@ -155,12 +167,17 @@ export async function createMarquee(
     staleAfterMs: config.render.staleAfterS * 1000,
     clock,
   });
-  const snapshots = memoisedProvider(collector, stores.read, clock);
+  // One provider per read mode, chosen here once.
+  const snapshots = collector
+    ? collectorProvider(collector, stores.read, clock)
+    : config.store.read === 'sheets' && stores.sheets
+      ? sheetsProvider(stores.sheets, clock)
+      : sqliteProvider(stores.sqlite, clock);
   const microCache = new ResponseMicroCache({
     ttlMs: MICRO_CACHE_TTL_MS,
     maxBytes: MICRO_CACHE_BYTES,
     clock,
-    generation: () => collector.latest,
+    generation: () => snapshots.generation(),
   });
   const replay = options.replay !== false;
   const appDeps: AppDeps = {
@@ -218,7 +235,7 @@ export async function createMarquee(
       })
     : undefined;
   let discordTimer: NodeJS.Timeout | undefined;
-  const marquee: Marquee = {
+  const marquee: Marquee | ReadOnlyMarquee = {
     config,
     collector,
     renderer,
@@ -240,8 +257,8 @@ export async function createMarquee(
     },
     stop: async () => {
       clearInterval(discordTimer);
-      await collector.stop();
-      await readSources.close();
+      await collector?.stop();
+      await readSources?.close();
       await metrics?.close();
       if (marquee.server) {
         const server = marquee.server;
@@ -262,7 +279,11 @@ export async function createMarquee(
 }
 
 /** Starts collecting (one cycle at once, then on schedule) and serving. */
-export async function startMarquee(marquee: Marquee, logger: Logger, options: { collect: boolean }): Promise<Marquee> {
+export async function startMarquee<M extends Marquee | ReadOnlyMarquee>(
+  marquee: M,
+  logger: Logger,
+  options: { collect: boolean },
+): Promise<M> {
   const { config } = marquee;
   // V8 lets the old generation grow to up to ~4x what survived the last full collection before the
   // next. A server answering from caches promotes a steady trickle of short-lived garbage, so after
@@ -270,7 +291,7 @@ export async function startMarquee(marquee: Marquee, logger: Logger, options: { 
   // 1.2x keeps it near the live size, at the price of more (concurrent, incremental) collections.
   // A heuristic, not a limit: it cannot make the process run out of memory.
   setFlagsFromString('--heap-growing-percent=20');
-  if (options.collect) {
+  if (options.collect && marquee.collector) {
     await marquee.collector.collect();
     marquee.collector.start(config.collector.schedule, logger);
   }
@@ -303,23 +324,4 @@ function seedHistory(config: Config, stores: Stores, now: number, logger: Logger
   } catch (err) {
     logger.warn({ err: { message: (err as Error).message } }, 'could not seed graph history');
   }
-}
-
-/**
- * The latest snapshot comes from the collector's memory (or the read store after a restart or in a
- * remote renderer); the graph history is read once per snapshot, not once per request.
- */
-function memoisedProvider(collector: Collector, store: Stores['read'], clock: () => number): SnapshotProvider {
-  let cached: { takenAt: number; snapshot: Snapshot | null; history: HistoryPoint[] } | null = null;
-  return {
-    async current() {
-      const snapshot = collector.latest ?? (await store.latest().catch(() => null));
-      const takenAt = snapshot?.takenAt ?? -1;
-      if (cached?.takenAt !== takenAt) {
-        const history = await store.history(clock() - HISTORY_WINDOW_MS).catch(() => []);
-        cached = { takenAt, snapshot, history };
-      }
-      return { snapshot: cached.snapshot, history: cached.history };
-    },
-  };
 }

@@ -28,7 +28,7 @@ beforeAll(async () => {
   renderer = await startTestMarquee({
     clock: () => FIXTURE_NOW_MS,
     sheetsAuth: staticAuth(),
-    collect: false,
+    readOnly: true,
     // The renderer has no Plex data at all: only the Sheet.
     env: { MARQUEE_PLEX_DB: '/nonexistent/plex.db', MARQUEE_TAUTULLI_DB: '/nonexistent/tautulli.db' },
     yaml: `${yaml('')}store:\n  read: sheets\n  write: sqlite\n`,

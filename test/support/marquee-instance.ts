@@ -20,7 +20,10 @@ export async function startTestMarquee(
     /** Extra config file content (YAML), merged under the env overrides. */
     yaml?: string;
     clock?: () => number;
+    /** Run a cycle at start and schedule more (default true); false leaves cycles to the test. */
     collect?: boolean;
+    /** `serve --no-collect`: no collector at all, snapshots read from the store another instance writes. */
+    readOnly?: boolean;
     sheetsAuth?: SheetsAuth;
     /** Where log lines go (default: nowhere). */
     logTo?: { write(line: string): void };
@@ -53,7 +56,9 @@ export async function startTestMarquee(
   const marquee = await createMarquee(config, logger, {
     ...(options.clock ? { clock: options.clock } : {}),
     ...(options.sheetsAuth ? { sheetsAuth: options.sheetsAuth } : {}),
+    readOnly: options.readOnly === true,
   });
-  await startMarquee(marquee, logger, { collect: options.collect ?? true });
-  return Object.assign(marquee, { url: marquee.url!, dbs, config, dataDir });
+  await startMarquee(marquee, logger, { collect: !options.readOnly && (options.collect ?? true) });
+  // Tests of read mode never touch `collector` (it is null there); the others need not check.
+  return Object.assign(marquee as Marquee, { url: marquee.url!, dbs, config, dataDir });
 }

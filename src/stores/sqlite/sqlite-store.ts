@@ -42,6 +42,7 @@ export class SqliteStore implements SnapshotStore {
       ),
       prune: this.db.prepare('DELETE FROM history_points WHERE at < ?'),
       latest: this.db.prepare('SELECT version, json FROM latest_snapshot WHERE id = 1'),
+      latestTakenAt: this.db.prepare('SELECT taken_at FROM latest_snapshot WHERE id = 1').pluck(),
       history: this.db.prepare(
         `SELECT * FROM (
            SELECT at, streams, transcodes, bandwidth_kbps AS bandwidthKbps, cpu_pct AS cpuPct, mem_pct AS memPct,
@@ -85,6 +86,11 @@ export class SqliteStore implements SnapshotStore {
     const row = this.statements.latest.get() as { version: number; json: string } | undefined;
     if (!row || row.version !== SNAPSHOT_VERSION) return null;
     return snapshotSchema.parse(JSON.parse(row.json));
+  }
+
+  /** When the stored latest snapshot was taken (another process may have written it), or null. */
+  latestTakenAt(): number | null {
+    return (this.statements.latestTakenAt.get() as number | undefined) ?? null;
   }
 
   async history(since: number, limit = 10_000): Promise<HistoryPoint[]> {
