@@ -1,4 +1,5 @@
 import type { FieldInfo, FieldUnit } from '../snapshot/fields.js';
+import type { Messages } from './i18n/catalogue.js';
 
 /**
  * Format helpers for bound values. All locale and time-zone work goes through Intl with an
@@ -9,6 +10,8 @@ export const formatNames = [
   'int',
   'number',
   'compact',
+  /** `{path|count:movie}`: the number with its noun, from the catalogue's "count.movie". */
+  'count',
   'bytes',
   'rate',
   'bitrate',
@@ -45,16 +48,26 @@ function safeZone(tz: string | undefined): string {
   }
 }
 
+/** Binary multiples (what Plex and Tautulli show) with CLDR's unit names: KB, MB, GB; Ko, Mo, Go in French. */
+const BYTE_UNITS = ['byte', 'kilobyte', 'megabyte', 'gigabyte', 'terabyte', 'petabyte'] as const;
+
 export class Formatter {
   readonly locale: string;
   readonly timeZone: string;
-  private readonly nf = new Map<number, Intl.NumberFormat>();
+  private readonly nf = new Map<string, Intl.NumberFormat>();
   private readonly df: Intl.DateTimeFormat;
   private readonly dayf: Intl.DateTimeFormat;
   private readonly dtf: Intl.DateTimeFormat;
   private readonly rtf: Intl.RelativeTimeFormat;
+  private readonly lists: Intl.ListFormat;
+  private readonly unitLists: Intl.ListFormat;
 
-  constructor(locale?: string, timeZone?: string) {
+  /** `msg` supplies the words (plural nouns, yes/no); numbers, units, dates and lists come from Intl. */
+  constructor(
+    locale: string | undefined,
+    timeZone: string | undefined,
+    readonly msg: Messages,
+  ) {
     this.locale = safeLocale(locale);
     this.timeZone = safeZone(timeZone);
     const base = { timeZone: this.timeZone } as const;
@@ -62,63 +75,85 @@ export class Formatter {
     this.dayf = new Intl.DateTimeFormat(this.locale, { ...base, day: 'numeric', month: 'short' });
     this.dtf = new Intl.DateTimeFormat(this.locale, { ...base, day: 'numeric', month: 'short', hour: 'numeric', minute: '2-digit' });
     this.rtf = new Intl.RelativeTimeFormat(this.locale, { numeric: 'auto', style: 'short' });
+    this.lists = new Intl.ListFormat(this.locale, { type: 'unit', style: 'short' });
+    this.unitLists = new Intl.ListFormat(this.locale, { type: 'unit', style: 'narrow' });
+  }
+
+  private format(key: string, opts: Intl.NumberFormatOptions): Intl.NumberFormat {
+    let f = this.nf.get(key);
+    if (!f) {
+      f = new Intl.NumberFormat(this.locale, opts);
+      this.nf.set(key, f);
+    }
+    return f;
   }
 
   /** Locale number with grouping and at most `digits` fraction digits. */
   num(v: number, digits = 0): string {
-    let f = this.nf.get(digits);
-    if (!f) {
-      f = new Intl.NumberFormat(this.locale, { maximumFractionDigits: digits });
-      this.nf.set(digits, f);
-    }
-    return f.format(v);
+    return this.format(`n${digits}`, { maximumFractionDigits: digits }).format(v);
   }
 
+  /** CLDR's short compact form: 12.3K, 12,3 k, 1,2 万. */
   compact(v: number): string {
-    const units = ['', 'k', 'M', 'B', 'T'];
-    let i = 0;
-    let x = Math.abs(v);
-    while (x >= 999.95 && i < units.length - 1) {
-      x /= 1000;
-      i++;
-    }
-    return (v < 0 ? '-' : '') + (i === 0 ? this.num(Math.round(x)) : this.num(x, x < 100 ? 1 : 0) + units[i]);
+    return this.format('compact', { notation: 'compact', maximumFractionDigits: 1 }).format(v);
   }
 
-  /** Binary multiples labelled KB/MB/GB/TB, as Plex and Tautulli label them. */
-  bytes(v: number, suffix = ''): string {
-    const units = ['B', 'KB', 'MB', 'GB', 'TB', 'PB'];
+  /** A number with a CLDR unit ("megabit-per-second", "celsius"), short unless asked otherwise. */
+  unit(v: number, unit: string, digits: number, display: 'short' | 'narrow' = 'short'): string {
+    return this.format(`u${unit}${digits}${display}`, { style: 'unit', unit, unitDisplay: display, maximumFractionDigits: digits }).format(
+      v,
+    );
+  }
+
+  /** Binary multiples, as Plex and Tautulli count them; `perSecond` for a rate. */
+  bytes(v: number, perSecond = false): string {
     let i = 0;
     let x = Math.abs(v);
-    while (x >= 1024 && i < units.length - 1) {
+    while (x >= 1024 && i < BYTE_UNITS.length - 1) {
       x /= 1024;
       i++;
     }
-    return `${this.num(x, i === 0 || x >= 100 ? 0 : 1)} ${units[i]}${suffix}`;
+    const unit = `${BYTE_UNITS[i] ?? 'byte'}${perSecond ? '-per-second' : ''}`;
+    return this.unit(Math.sign(v) * x, unit, i === 0 || x >= 100 ? 0 : 1);
   }
 
   bitrate(kbps: number): string {
-    if (kbps >= 1_000_000) return `${this.num(kbps / 1_000_000, 1)} Gbps`;
-    if (kbps >= 1000) return `${this.num(kbps / 1000, 1)} Mbps`;
-    return `${this.num(kbps)} kbps`;
+    if (kbps >= 1_000_000) return this.unit(kbps / 1_000_000, 'gigabit-per-second', 1);
+    if (kbps >= 1000) return this.unit(kbps / 1000, 'megabit-per-second', 1);
+    return this.unit(kbps, 'kilobit-per-second', 0);
   }
 
-  /** Two largest units: "3d 4h", "1h 23m", "12m", "45s". */
+  /** The two largest units, CLDR's narrow forms: "3d 4h" in English, "3 j 4 h" in French. */
   duration(seconds: number): string {
     const s = Math.max(0, Math.round(seconds));
     const parts: [number, string][] = [
-      [Math.floor(s / 86400), 'd'],
-      [Math.floor((s % 86400) / 3600), 'h'],
-      [Math.floor((s % 3600) / 60), 'm'],
-      [s % 60, 's'],
+      [Math.floor(s / 86400), 'day'],
+      [Math.floor((s % 86400) / 3600), 'hour'],
+      [Math.floor((s % 3600) / 60), 'minute'],
+      [s % 60, 'second'],
     ];
     const first = parts.findIndex(([n]) => n > 0);
-    if (first < 0) return '0s';
-    return parts
-      .slice(first, first + 2)
-      .filter(([n], i) => i === 0 || n > 0)
-      .map(([n, u]) => `${n}${u}`)
-      .join(' ');
+    if (first < 0) return this.unit(0, 'second', 0, 'narrow');
+    return this.unitLists.format(
+      parts
+        .slice(first, first + 2)
+        .filter(([n], i) => i === 0 || n > 0)
+        .map(([n, u]) => this.unit(n, u, 0, 'narrow')),
+    );
+  }
+
+  /** "2 movies, 1 episode, 1 track": the language's own list of units. */
+  list(items: readonly string[]): string {
+    return this.lists.format(items);
+  }
+
+  /** A counted noun from the catalogue ("count.movie": "{n} movies"), the form chosen by plural rules. */
+  count(n: number, noun: string): string {
+    return this.msg.t(`count.${noun}`, { n: this.num(n) }, n);
+  }
+
+  percent(v: number, digits = 0): string {
+    return this.format(`p${digits}`, { style: 'percent', maximumFractionDigits: digits }).format(v);
   }
 
   time(ms: number): string {
@@ -145,7 +180,7 @@ export class Formatter {
   /** Formats one bound value; `unit` comes from the field catalogue. */
   value(v: unknown, format: FormatName | null, arg: string | null, unit: FieldUnit, now: number): string {
     if (v === null || v === undefined) return MISSING;
-    if (typeof v === 'boolean') return v ? 'yes' : 'no';
+    if (typeof v === 'boolean') return this.msg.t(v ? 'value.yes' : 'value.no');
     if (typeof v === 'string') return this.str(v, format);
     if (typeof v !== 'number' || !Number.isFinite(v)) return MISSING;
     return this.number(v, format ?? defaultFormat(unit), arg, unit, now);
@@ -166,18 +201,20 @@ export class Formatter {
         return this.num(v, digits ?? 1);
       case 'compact':
         return this.compact(v);
+      case 'count':
+        return this.count(Math.round(v), arg ?? '');
       case 'bytes':
         return this.bytes(v);
       case 'rate':
-        return this.bytes(v, '/s');
+        return this.bytes(v, true);
       case 'bitrate':
         return this.bitrate(unit === 'bytes/s' ? (v * 8) / 1000 : v);
       case 'duration':
         return this.duration(unit === 'ms' || unit === 'epoch-ms' ? v / 1000 : v);
       case 'percent':
-        return `${this.num(unit === 'ratio' ? v * 100 : v, digits ?? 0)}%`;
+        return this.percent((unit === 'ratio' ? v * 100 : v) / 100, digits ?? 0);
       case 'temp':
-        return `${this.num(v, digits ?? 0)}°C`;
+        return this.unit(v, 'celsius', digits ?? 0);
       case 'time':
         return this.time(v);
       case 'date':

@@ -1,9 +1,12 @@
+import { join } from 'node:path';
 import sharp from 'sharp';
+import { PACKAGE_ROOT } from '../paths.js';
 import { builtinFields, type FieldCatalogue } from '../snapshot/fields.js';
 import type { HistoryPoint, Snapshot } from '../snapshot/schema.js';
 import type { DrawList } from './drawlist.js';
 import { createMeasurer, registerFonts } from './fonts.js';
 import { Formatter } from './format.js';
+import { loadCatalogues, matchCatalogue, Messages, REFERENCE_LOCALE } from './i18n/catalogue.js';
 import { layoutError } from './layout/error.js';
 import { layout as layoutPure } from './layout/index.js';
 import { encodePng } from './paint/encode.js';
@@ -22,7 +25,10 @@ export { colourOverridesSchema, type ColourOverrides } from './theme/overrides.j
 
 export interface RenderParams {
   scale: 1 | 2;
-  /** BCP 47 tag for numbers and dates; invalid tags fall back to 'en'. */
+  /**
+   * BCP 47 tag: numbers, dates and lists follow it (Intl); words come from the closest message
+   * catalogue (fr-CA -> fr, anything unknown -> en). Invalid tags fall back to 'en'.
+   */
   locale?: string;
   /** IANA zone for absolute times; default 'UTC' (never the host's zone). */
   timeZone?: string;
@@ -56,6 +62,7 @@ export interface RenderErrorOptions {
   height?: number;
   theme?: string;
   scale?: 1 | 2;
+  locale?: string;
   message: string;
 }
 
@@ -63,6 +70,8 @@ export interface Renderer {
   templates: ReadonlyMap<string, Template>;
   themes: ReadonlyMap<string, Theme>;
   catalogue: FieldCatalogue;
+  /** Locales with a message catalogue (en, fr, pt-BR, ...), reference first. */
+  locales: string[];
   /** Pure: the draw list for an input. Throws RenderInputError for an unknown template/theme. */
   layout(input: RenderInput): DrawList;
   render(input: RenderInput): Promise<RenderedImage>;
@@ -76,6 +85,8 @@ export interface RendererOptions {
   templateDirs: string[];
   themeDirs: string[];
   fontsDir: string;
+  /** Message catalogues (locales/*.json); default: the package's own. */
+  localesDir?: string;
   /** Defaults to the built-in catalogue; pass an extended one to allow metrics.* fields. */
   fieldCatalogue?: FieldCatalogue;
 }
@@ -102,7 +113,9 @@ export function createRenderer(opts: RendererOptions): Renderer {
   // dead images at idle (`npm run bench`, phase 5).
   sharp.cache(false);
   const catalogue = opts.fieldCatalogue ?? builtinFields();
-  const templates = loadTemplates(opts.templateDirs, catalogue);
+  const catalogues = loadCatalogues([opts.localesDir ?? join(PACKAGE_ROOT, 'locales')]);
+  const messages = new Map([...catalogues].map(([k, c]) => [k, new Messages(c)]));
+  const templates = loadTemplates(opts.templateDirs, catalogue, catalogues.get(REFERENCE_LOCALE)!);
   const themes = loadThemes(opts.themeDirs);
   if (themes.size === 0) throw new RenderInputError('unknown-theme', `no themes found in ${opts.themeDirs.join(', ')}`);
   registerFonts(opts.fontsDir);
@@ -117,7 +130,7 @@ export function createRenderer(opts: RendererOptions): Renderer {
     let f = formatters.get(key);
     if (!f) {
       if (formatters.size > 64) formatters.clear();
-      f = new Formatter(locale, tz);
+      f = new Formatter(locale, tz, messages.get(matchCatalogue(catalogues, locale).locale)!);
       formatters.set(key, f);
     }
     return f;
@@ -162,7 +175,7 @@ export function createRenderer(opts: RendererOptions): Renderer {
     try {
       const theme = themes.get(o.theme ?? '') ?? themes.get(DEFAULT_THEME) ?? [...themes.values()][0];
       if (!theme) throw new Error('no theme');
-      return await draw(layoutError(theme, width, height, scale, o.message, measure));
+      return await draw(layoutError(theme, width, height, scale, o.message, measure, formatter(o.locale)));
     } catch {
       return plainError(width * scale, height * scale);
     }
@@ -180,6 +193,7 @@ export function createRenderer(opts: RendererOptions): Renderer {
     templates,
     themes,
     catalogue,
+    locales: [...catalogues.keys()].sort((a, b) => (a === REFERENCE_LOCALE ? -1 : b === REFERENCE_LOCALE ? 1 : a.localeCompare(b))),
     layout,
     render: async (input) => draw(layout(input), input.posters),
     renderError,

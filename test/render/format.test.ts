@@ -1,29 +1,29 @@
 import { describe, expect, it } from 'vitest';
 import { parseFill, parseHex } from '../../src/render/colour.js';
-import { Formatter, type FormatName } from '../../src/render/format.js';
+import type { FormatName } from '../../src/render/format.js';
 import type { FieldUnit } from '../../src/snapshot/fields.js';
 import { applyOverrides, colourOverridesSchema } from '../../src/render/theme/overrides.js';
 import { loadThemes } from '../../src/render/theme/load.js';
-import { root } from './helpers.js';
+import { formatter, root } from './helpers.js';
 
 const NOW = Date.UTC(2026, 10, 22, 14, 5, 0);
 
 describe('format helpers', () => {
-  const en = new Formatter('en', 'UTC');
+  const en = formatter('en', 'UTC');
   it.each<[unknown, FormatName | null, string | null, FieldUnit, string]>([
     [1234567, 'int', null, 'count', '1,234,567'],
     [12345, null, null, 'count', '12,345'],
     [999, 'compact', null, 'count', '999'],
-    [12_345, 'compact', null, 'count', '12.3k'],
+    [12_345, 'compact', null, 'count', '12.3K'],
     [1_250_000, 'compact', null, 'count', '1.3M'],
     [999_960, 'compact', null, 'count', '1M'],
     [53 * 1024 ** 4, null, null, 'bytes', '53 TB'],
     [48.2 * 1024 ** 4, null, null, 'bytes', '48.2 TB'],
     [512 * 1024 ** 3, 'bytes', null, 'bytes', '512 GB'],
     [1_600_000, null, null, 'bytes/s', '1.5 MB/s'],
-    [1_600_000, 'bitrate', null, 'bytes/s', '12.8 Mbps'],
-    [850, null, null, 'kbps', '850 kbps'],
-    [24_500, null, null, 'kbps', '24.5 Mbps'],
+    [1_600_000, 'bitrate', null, 'bytes/s', '12.8 Mb/s'],
+    [850, null, null, 'kbps', '850 kb/s'],
+    [24_500, null, null, 'kbps', '24.5 Mb/s'],
     [3 * 86400 + 4 * 3600 + 5, null, null, 's', '3d 4h'],
     [5_000_000, null, null, 'ms', '1h 23m'],
     [45, null, null, 's', '45s'],
@@ -45,15 +45,15 @@ describe('format helpers', () => {
   });
 
   it('uses the configured locale and zone, never the host', () => {
-    const de = new Formatter('de-DE', 'Europe/Berlin');
+    const de = formatter('de-DE', 'Europe/Berlin');
     expect(de.value(1234567, 'int', null, 'count', NOW)).toBe('1.234.567');
     expect(de.value(NOW, null, null, 'epoch-ms', NOW)).toBe('15:05');
-    const ja = new Formatter('ja-JP', 'Asia/Tokyo');
+    const ja = formatter('ja-JP', 'Asia/Tokyo');
     expect(ja.value(NOW, null, null, 'epoch-ms', NOW)).toBe('23:05');
   });
 
   it('falls back to en/UTC for a bad locale or zone', () => {
-    const f = new Formatter('not a locale!!', 'Mars/Olympus');
+    const f = formatter('not a locale!!', 'Mars/Olympus');
     expect([f.locale, f.timeZone]).toEqual(['en', 'UTC']);
   });
 });

@@ -1,4 +1,6 @@
 import { fileURLToPath } from 'node:url';
+import { loadCatalogues, Messages, type Catalogue } from '../../src/render/i18n/catalogue.js';
+import { Formatter } from '../../src/render/format.js';
 import { createRenderer, type RenderInput, type Renderer } from '../../src/render/index.js';
 import { NOW, STALE_AFTER, sampleHistory, sampleSnapshot } from './sample.js';
 
@@ -20,6 +22,16 @@ export function input(over: Partial<RenderInput> = {}): RenderInput {
     staleAfterMs: STALE_AFTER,
     ...over,
   };
+}
+
+/** The repository's message catalogues (locales/*.json). */
+export function catalogues(): Map<string, Catalogue> {
+  return loadCatalogues([`${root}locales`]);
+}
+
+/** A formatter with the words of the given catalogue. */
+export function formatter(locale: string, timeZone = 'UTC', catalogue = 'en'): Formatter {
+  return new Formatter(locale, timeZone, new Messages(catalogues().get(catalogue)!));
 }
 
 /** PNG chunk types in file order (to prove no metadata chunks are written). */

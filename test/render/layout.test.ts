@@ -3,7 +3,7 @@ import type { DrawOp, Renderer } from '../../src/render/index.js';
 import type { ArcOp, RectOp, TextOp } from '../../src/render/drawlist.js';
 import { createMeasurer, registerFonts } from '../../src/render/fonts.js';
 import { layoutError } from '../../src/render/layout/error.js';
-import { input, repoRenderer, root } from './helpers.js';
+import { formatter, input, repoRenderer, root } from './helpers.js';
 import { NOW, sampleSnapshot, stream } from './sample.js';
 
 /** Draw-list assertions: which texts, which bars at which values, for given snapshots. */
@@ -66,8 +66,9 @@ describe('now playing and privacy', () => {
   it('says only the kind when the title is withheld, and no name when the viewer is hidden', () => {
     const snap = withStreams(stream({ kind: 'episode', watching: null, viewer: null, state: 'paused' }));
     const ops = r.layout(input({ snapshot: snap })).ops;
-    expect(tagged<TextOp>(ops, 'nowplaying.0.title').text).toBe('An episode');
-    expect(tagged<TextOp>(ops, 'nowplaying.0.subtitle').text).toBe('paused');
+    expect(tagged<TextOp>(ops, 'nowplaying.kinds').text).toBe('1 episode');
+    expect(tagged<TextOp>(ops, 'nowplaying.how').text).toBe('1 Direct Play · 1 paused');
+
     expect(tagged<RectOp>(ops, 'nowplaying.0.placeholder')).toBeDefined();
   });
 
@@ -147,7 +148,7 @@ describe('error image layout', () => {
       [120, 20],
       [1200, 630],
     ] as const) {
-      const list = layoutError(theme, w, h, 1, 'Tautulli database locked', m);
+      const list = layoutError(theme, w, h, 1, 'Tautulli database locked', m, formatter('en'));
       expect(list.ops.find((o) => o.tag === 'panel')).toMatchObject({ fill: theme.background });
       expect(tagged<TextOp>(list.ops, 'error.message').full).toBe('Tautulli database locked');
     }

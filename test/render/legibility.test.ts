@@ -176,6 +176,12 @@ function states(): [string, Snapshot | null][] {
     ['no data', null],
     ['type-only', typeOnly],
     ['six streams', many],
+    [
+      'nine type-only',
+      sampleSnapshot({
+        activity: { ...typeOnly.activity!, streamCount: 9, streams: Array.from({ length: 9 }, () => typeOnly.activity!.streams[1]!) },
+      }),
+    ],
   ];
 }
 

@@ -7,7 +7,7 @@ import { createRenderer, TemplateError } from '../../src/render/index.js';
 import { loadTemplates } from '../../src/render/template/load.js';
 import { loadThemes } from '../../src/render/theme/load.js';
 import type { TextOp } from '../../src/render/drawlist.js';
-import { input, root } from './helpers.js';
+import { catalogues, input, root } from './helpers.js';
 import { sampleSnapshot } from './sample.js';
 
 /** Templates and themes are data: every mistake is caught at start-up and names file and field. */
@@ -23,7 +23,7 @@ const textWidget = (text: string) => ({ type: 'text', x: 0, y: 0, w: 100, h: 20,
 
 function loadError(tpl: unknown): TemplateError {
   try {
-    loadTemplates([dirWith({ 'mine.json': tpl })], builtinFields());
+    loadTemplates([dirWith({ 'mine.json': tpl })], builtinFields(), catalogues().get('en')!);
   } catch (e) {
     if (e instanceof TemplateError) return e;
     throw e;
@@ -61,7 +61,9 @@ describe('template validation', () => {
   });
 
   it('rejects a file that is not JSON', () => {
-    expect(() => loadTemplates([dirWith({ 'bad.json': '{ nope' })], builtinFields())).toThrow(/bad\.json: not valid JSON/);
+    expect(() => loadTemplates([dirWith({ 'bad.json': '{ nope' })], builtinFields(), catalogues().get('en')!)).toThrow(
+      /bad\.json: not valid JSON/,
+    );
   });
 
   // V8's JSON.parse message quotes the text around the error; a secret on that line would be printed.
@@ -74,7 +76,7 @@ describe('template validation', () => {
   ])('a syntax error (%s) names file, line and column, never the text', (_what, text, at) => {
     let message = '';
     try {
-      loadTemplates([dirWith({ 'bad.json': text })], builtinFields());
+      loadTemplates([dirWith({ 'bad.json': text })], builtinFields(), catalogues().get('en')!);
     } catch (e) {
       message = (e as Error).message;
     }
@@ -111,7 +113,7 @@ describe('template validation', () => {
       'sig.json': { ...base, name: 'signature', widgets: [textWidget('{title}')] },
       'extra.json': { ...base, name: 'extra', widgets: [textWidget('x')] },
     });
-    const all = loadTemplates([`${root}templates`, user], builtinFields());
+    const all = loadTemplates([`${root}templates`, user], builtinFields(), catalogues().get('en')!);
     expect(all.get('signature')?.width).toBe(200);
     expect(all.has('extra')).toBe(true);
     expect(all.has('og')).toBe(true);

@@ -51,14 +51,15 @@ describe('layout (signature)', () => {
     expect((byTag(ops, 'nowplaying.0.title') as TextOp).text).toBe('The Long Voyage Home');
     expect((byTag(ops, 'nowplaying.1.subtitle') as TextOp).text).toBe('Northern Lights · bob');
     expect(byTag(ops, 'nowplaying.1.decision.transcode')).toBeDefined();
-    expect(byTag(ops, 'nowplaying.0.decision.direct play')).toBeDefined();
+    expect(byTag(ops, 'nowplaying.0.decision.directPlay')).toBeDefined();
+    expect((byTag(ops, 'nowplaying.2.decision.directStream') as TextOp).text).toBe('Direct Stream');
     const bars = ops.filter((o): o is RectOp => o.op === 'rect' && /^nowplaying\.\d\.progress$/.test(o.tag ?? ''));
     expect(bars.map((b) => b.value)).toEqual([0.42, 0.8, 0.1]);
   });
 
   it('formats stats and the library line', () => {
     const ops = r.layout(input()).ops;
-    expect((byTag(ops, 'bandwidth.value') as TextOp).text).toBe('12.8 Mbps');
+    expect((byTag(ops, 'bandwidth.value') as TextOp).text).toBe('12.8 Mb/s');
     expect((byTag(ops, 'cpu.value') as TextOp).text).toBe('38%');
     expect((byTag(ops, 'library') as TextOp).text).toBe('1,234 movies · 156 shows · 8,765 episodes · 48.2 TB on disk');
     expect((byTag(ops, 'footer') as TextOp).text).toBe('updated 2:04 PM');
@@ -88,7 +89,7 @@ describe('layout (signature)', () => {
     const ops = r.layout(input({ snapshot: sampleSnapshot({ activity: null, host: null, library: null }) })).ops;
     expect((byTag(ops, 'cpu.value') as TextOp).text).toBe('—');
     expect((byTag(ops, 'streams.value') as TextOp).text).toBe('—');
-    expect((byTag(ops, 'nowplaying.empty') as TextOp).text).toBe('—');
+    expect((byTag(ops, 'nowplaying.empty') as TextOp).text).toBe('No current activity data');
     const none = r.layout(input({ snapshot: null, history: [] }));
     expect(none.stale).toBe(true);
     expect(texts(none.ops).some((t) => t.text.includes('no data'))).toBe(true);

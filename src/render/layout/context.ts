@@ -46,8 +46,34 @@ export function staleInfo(s: Snapshot | null, now: number, staleAfterMs: number)
   return { stale: anyStale, ageMs, reason: anyStale ? 'source' : null };
 }
 
-/** Walks a dotted path; metrics resolve to their value only when the metric is ok. */
-export function resolve(ctx: Pick<LayoutCtx, 'snapshot' | 'title'>, path: string): unknown {
+/** Sections that describe this moment, and the source that reads each. */
+const liveSections = { activity: 'tautulli', host: 'host' } as const;
+
+/**
+ * Whether a live section may be drawn as current: its source read it this cycle and the snapshot
+ * itself is fresh; activity also needs Plex up. Otherwise its numbers are the last ones known, and
+ * "4 streams" or "CPU 100%" beside "offline" would present them as now: they print as missing.
+ */
+export function isLive(ctx: Pick<LayoutCtx, 'snapshot' | 'stale'>, section: keyof typeof liveSections): boolean {
+  const s = ctx.snapshot;
+  if (!s || ctx.stale.reason === 'age' || ctx.stale.reason === 'nodata') return false;
+  if (s.sources[liveSections[section]].status !== 'ok') return false;
+  return section !== 'activity' || s.state !== 'offline';
+}
+
+/** Walks a dotted path; metrics resolve to their value only when the metric is ok; live sections only while live. */
+export function resolve(ctx: Pick<LayoutCtx, 'snapshot' | 'title' | 'stale'>, path: string): unknown {
+  const head = path.split('.', 1)[0];
+  if ((head === 'activity' || head === 'host') && !isLive(ctx, head)) return null;
+  return resolveStored(ctx, path);
+}
+
+/** Whether the snapshot holds a value at `path` at all, current or not (`requires` / `unless`). */
+export function present(ctx: Pick<LayoutCtx, 'snapshot' | 'title'>, path: string): boolean {
+  return resolveStored(ctx, path) !== null;
+}
+
+function resolveStored(ctx: Pick<LayoutCtx, 'snapshot' | 'title'>, path: string): unknown {
   if (path === 'title') return ctx.title;
   const s = ctx.snapshot;
   if (!s) return null;
@@ -67,18 +93,25 @@ export function num(ctx: LayoutCtx, pathOrNumber: string | number | undefined): 
   return typeof v === 'number' && Number.isFinite(v) ? v : null;
 }
 
-/** Fills a parsed text template with formatted values. */
+/** Fills a parsed text template with formatted values; `{#key}` messages in the render's language. */
 export function fill(ctx: LayoutCtx, segments: readonly Segment[] | undefined): string {
   if (!segments) return '';
   return segments
     .map((s) => {
       if (s.kind === 'lit') return s.text;
+      // Messages cannot nest (checked at load), so this recursion is one level deep.
+      if (s.kind === 'msg') return fill(ctx, ctx.fmt.msg.segments(s.key));
       const info = ctx.catalogue.get(s.path);
       const v = resolve(ctx, s.path);
       if (v === null) return MISSING;
       return ctx.fmt.value(v, s.format, s.arg, info?.unit ?? 'none', ctx.now);
     })
     .join('');
+}
+
+/** A widget's own words, from the catalogue: `t(ctx, 'state.online')`, `t(ctx, 'nowplaying.more', { n }, 3)`. */
+export function t(ctx: LayoutCtx, key: string, args?: Record<string, string>, count?: number): string {
+  return ctx.fmt.msg.t(key, args, count);
 }
 
 export function colour(ctx: LayoutCtx, ref: string): Rgba {

@@ -1,5 +1,5 @@
 import type { DrawList } from '../drawlist.js';
-import { Formatter } from '../format.js';
+import type { Formatter } from '../format.js';
 import type { Theme } from '../theme/schema.js';
 import type { LayoutCtx, Measurer } from './context.js';
 import { panel } from './index.js';
@@ -10,12 +10,20 @@ import { text } from './text.js';
  * The error image: the caller's theme and size, a warning icon and a short reason. Like a
  * shields badge turning grey, it replaces the picture instead of breaking the page it sits in.
  */
-export function layoutError(theme: Theme, width: number, height: number, scale: 1 | 2, message: string, measure: Measurer): DrawList {
+export function layoutError(
+  theme: Theme,
+  width: number,
+  height: number,
+  scale: 1 | 2,
+  message: string,
+  measure: Measurer,
+  fmt: Formatter,
+): DrawList {
   const ctx: LayoutCtx = {
     snapshot: null,
     history: [],
     theme,
-    fmt: new Formatter(),
+    fmt,
     now: 0,
     measure,
     catalogue: new Map(),
@@ -41,7 +49,15 @@ export function layoutError(theme: Theme, width: number, height: number, scale: 
     const block = title * 1.4 + body * 1.3;
     const top = (height - block) / 2;
     const w = width - x - pad;
-    text(ctx, { x, y: top, w, h: title }, 'Image unavailable', { size: title, weight: 700 }, theme.colours.title, 'left', 'error.title');
+    text(
+      ctx,
+      { x, y: top, w, h: title },
+      fmt.msg.t('error.title'),
+      { size: title, weight: 700 },
+      theme.colours.title,
+      'left',
+      'error.title',
+    );
     text(ctx, { x, y: top + title * 1.4, w, h: body }, message, { size: body, weight: 400 }, theme.colours.text, 'left', 'error.message');
   }
   ctx.ops.push({ op: 'restore' });

@@ -5,7 +5,7 @@ import type { DrawList } from '../drawlist.js';
 import type { Formatter } from '../format.js';
 import type { CompiledWidget, Template } from '../template/load.js';
 import type { Theme } from '../theme/schema.js';
-import { staleInfo, type LayoutCtx, type Measurer } from './context.js';
+import { present, staleInfo, type LayoutCtx, type Measurer } from './context.js';
 import { rect } from './ops.js';
 import { iconWidget, rectWidget, statWidget, textWidget } from './widgets/basic.js';
 import { libraryWidget } from './widgets/library.js';
@@ -31,6 +31,8 @@ export interface LayoutArgs {
 
 function widget(w: CompiledWidget, ctx: LayoutCtx): void {
   const s = w.spec;
+  if (s.requires !== undefined && !present(ctx, s.requires)) return;
+  if (s.unless !== undefined && present(ctx, s.unless)) return;
   switch (s.type) {
     case 'text':
       return textWidget(w, s, ctx);

@@ -3,7 +3,8 @@ import { readFileSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import type { z } from 'zod';
 import type { FieldCatalogue } from '../../snapshot/fields.js';
-import { BindingError, boundPaths, parseBinding, type Segment } from './bindings.js';
+import type { Catalogue } from '../i18n/catalogue.js';
+import { BindingError, boundPaths, messageKeys, parseBinding, type Segment } from './bindings.js';
 import { templateFileSchema, type TemplateFile, type WidgetSpec } from './schema.js';
 
 /** A template or theme file that cannot be used; the message names the file and the field. */
@@ -90,7 +91,33 @@ function checkPath(path: string, catalogue: FieldCatalogue, want: 'scalar' | 'nu
   return null;
 }
 
-function compileWidget(spec: WidgetSpec, i: number, t: TemplateFile, file: string, cat: FieldCatalogue): CompiledWidget {
+/** Every `{#key}` names a text message, every `|count:noun` a plural "count.noun", in the reference catalogue. */
+function checkMessages(segments: readonly Segment[], messages: Catalogue, cat: FieldCatalogue): string | null {
+  for (const key of messageKeys(segments)) {
+    const m = messages.messages.get(key);
+    if (!m) return `unknown message "${key}" (not in ${messages.file})`;
+    if (m.kind !== 'text') return `message "${key}" has plural forms; use {path|count:noun} for counts`;
+    for (const p of boundPaths(m.segments)) {
+      const err = checkPath(p, cat, 'scalar');
+      if (err) return `message "${key}": ${err}`;
+    }
+  }
+  for (const s of segments) {
+    if (s.kind !== 'field' || s.format !== 'count') continue;
+    if (messages.messages.get(`count.${s.arg ?? ''}`)?.kind !== 'plural')
+      return `{${s.path}|count:${s.arg ?? ''}}: no plural message "count.${s.arg ?? ''}" in ${messages.file}`;
+  }
+  return null;
+}
+
+function compileWidget(
+  spec: WidgetSpec,
+  i: number,
+  t: TemplateFile,
+  file: string,
+  cat: FieldCatalogue,
+  messages: Catalogue,
+): CompiledWidget {
   const where = (p: string): string => `widgets.${i}.${p}`;
   if (spec.x + spec.w > t.width + 0.01 || spec.y + spec.h > t.height + 0.01) {
     throw new TemplateError(file, where('x'), `widget box ${spec.x},${spec.y} ${spec.w}x${spec.h} leaves the ${t.width}x${t.height} image`);
@@ -111,10 +138,16 @@ function compileWidget(spec: WidgetSpec, i: number, t: TemplateFile, file: strin
       const err = checkPath(p, cat, 'scalar');
       if (err) throw new TemplateError(file, where(prop), err);
     }
+    const err = checkMessages(texts[prop], messages, cat);
+    if (err) throw new TemplateError(file, where(prop), err);
   }
   const paths: [string, unknown, 'number' | 'series'][] = [];
   if (spec.type === 'bar' || spec.type === 'gauge') paths.push(['value', spec.value, 'number'], ['max', spec.max, 'number']);
   if (spec.type === 'sparkline') paths.push(['series', spec.series, 'series']);
+  for (const prop of ['requires', 'unless'] as const) {
+    const err = spec[prop] === undefined ? null : checkPath(spec[prop], cat, 'scalar');
+    if (err) throw new TemplateError(file, where(prop), err);
+  }
   for (const [prop, v, want] of paths) {
     if (typeof v !== 'string') continue;
     const err = checkPath(v, cat, want);
@@ -123,16 +156,16 @@ function compileWidget(spec: WidgetSpec, i: number, t: TemplateFile, file: strin
   return { spec, texts };
 }
 
-export function compileTemplate(t: TemplateFile, file: string, catalogue: FieldCatalogue): Template {
+export function compileTemplate(t: TemplateFile, file: string, catalogue: FieldCatalogue, messages: Catalogue): Template {
   const { $schema: _schema, widgets, ...rest } = t;
-  return { ...rest, file, widgets: widgets.map((w, i) => compileWidget(w, i, t, file, catalogue)) };
+  return { ...rest, file, widgets: widgets.map((w, i) => compileWidget(w, i, t, file, catalogue, messages)) };
 }
 
 /** Loads all templates; a later directory may replace a built-in of the same name on purpose. */
-export function loadTemplates(dirs: readonly string[], catalogue: FieldCatalogue): Map<string, Template> {
+export function loadTemplates(dirs: readonly string[], catalogue: FieldCatalogue, messages: Catalogue): Map<string, Template> {
   const out = new Map<string, Template>();
   for (const { file, data } of readJsonDir(dirs, templateFileSchema)) {
-    out.set(data.name, compileTemplate(data, file, catalogue));
+    out.set(data.name, compileTemplate(data, file, catalogue, messages));
   }
   return out;
 }

@@ -12,6 +12,10 @@ const pathOrNumber = z.union([z.string().min(1), z.number()]);
 const box = {
   /** Optional name used in draw-list tags and error messages. */
   id: z.string().optional(),
+  /** Draw only when this field has a value in the snapshot (a host without a temperature sensor has none). */
+  requires: z.string().min(1).optional(),
+  /** Draw only when this field has no value: what fills the slot of a `requires` widget instead. */
+  unless: z.string().min(1).optional(),
   x: z.number().min(0),
   y: z.number().min(0),
   w: z.number().positive(),
@@ -87,7 +91,7 @@ const nowplaying = z.strictObject({
   rowHeight: z.number().min(12).max(200).default(36),
   posters: z.boolean().default(true),
   viewer: z.boolean().default(true),
-  empty: z.string().default('Nothing playing right now'),
+  empty: z.string().default('{#nowplaying.empty}'),
   size: z.number().min(6).max(40).default(12),
 });
 
@@ -110,7 +114,7 @@ const library = z.strictObject({
 const footer = z.strictObject({
   ...box,
   type: z.literal('footer'),
-  text: z.string().default('updated {takenAt|time}'),
+  text: z.string().default('{#footer.updated}'),
   size: z.number().min(5).max(40).default(10),
   align: align.default('right'),
 });

@@ -1,6 +1,6 @@
 import type { WidgetSpec } from '../../template/schema.js';
 import { MISSING } from '../../format.js';
-import { MIN_TEXT, role, type LayoutCtx } from '../context.js';
+import { MIN_TEXT, role, t, type LayoutCtx } from '../context.js';
 import { text } from '../text.js';
 
 type Spec = Extract<WidgetSpec, { type: 'library' }>;
@@ -9,18 +9,36 @@ type Item = Spec['items'][number];
 interface Entry {
   item: Item;
   value: string;
+  /** The word under a tile ("movies"). */
   label: string;
+  /** The whole inline phrase ("1,234 movies"), word order and plural form from the catalogue. */
+  phrase: string;
 }
+
+const singular = {
+  movies: 'movie',
+  shows: 'show',
+  episodes: 'episode',
+  artists: 'artist',
+  albums: 'album',
+  tracks: 'track',
+  photos: 'photo',
+} as const;
 
 function entries(ctx: LayoutCtx, items: readonly Item[]): Entry[] {
   const lib = ctx.snapshot?.library ?? null;
   return items.map((item) => {
-    if (item === 'size') return { item, value: lib?.totalBytes != null ? ctx.fmt.bytes(lib.totalBytes) : MISSING, label: 'on disk' };
-    if (item === 'duration')
-      return { item, value: lib?.totalDurationMs != null ? ctx.fmt.duration(lib.totalDurationMs / 1000) : MISSING, label: 'of media' };
+    if (item === 'size' || item === 'duration') {
+      const raw = item === 'size' ? lib?.totalBytes : lib?.totalDurationMs;
+      const value = raw == null ? MISSING : item === 'size' ? ctx.fmt.bytes(raw) : ctx.fmt.duration(raw / 1000);
+      const label = t(ctx, `library.${item}`);
+      return { item, value, label, phrase: `${value} ${label}` };
+    }
     const n = lib ? lib.totals[item] : null;
     // Compact keeps a big music library from pushing the movies off the line.
-    return { item, value: n === null ? MISSING : n >= 10_000 ? ctx.fmt.compact(n) : ctx.fmt.num(n), label: item };
+    const value = n === null ? MISSING : n >= 10_000 ? ctx.fmt.compact(n) : ctx.fmt.num(n);
+    const count = n ?? 0;
+    return { item, value, label: t(ctx, `noun.${item}`, {}, count), phrase: t(ctx, `count.${singular[item]}`, { n: value }, count) };
   });
 }
 
@@ -29,7 +47,7 @@ export function libraryWidget(s: Spec, ctx: LayoutCtx): void {
   const tag = s.id ?? 'library';
   const list = entries(ctx, s.items);
   if (s.style === 'inline') {
-    const line = list.map((e) => `${e.value} ${e.label}`).join(' · ');
+    const line = list.map((e) => e.phrase).join(' · ');
     text(ctx, s, line, { size: s.size, weight: 400 }, role(ctx, 'text'), s.align, tag);
     return;
   }

@@ -2,29 +2,26 @@ import type { ServerState } from '../../../snapshot/schema.js';
 import { over, readableInk, solidOf, withAlpha, type Rgba } from '../../colour.js';
 import type { CompiledWidget } from '../../template/load.js';
 import type { WidgetSpec } from '../../template/schema.js';
-import { fill, role, type LayoutCtx } from '../context.js';
+import { fill, role, t, type LayoutCtx } from '../context.js';
 import { icon, rect } from '../ops.js';
 import { text } from '../text.js';
 
 type Spec<T extends WidgetSpec['type']> = Extract<WidgetSpec, { type: T }>;
 
-const stateLabel: Record<ServerState | 'none', string> = {
-  online: 'online',
-  busy: 'busy',
-  overloaded: 'overloaded',
-  offline: 'offline',
-  none: 'no data',
-};
+type PillState = ServerState | 'none' | 'stale';
 
-function stateColour(ctx: LayoutCtx, st: ServerState | 'none'): Rgba {
+function stateColour(ctx: LayoutCtx, st: PillState): Rgba {
   if (st === 'online') return role(ctx, 'ok');
   if (st === 'busy') return role(ctx, 'warn');
   if (st === 'overloaded') return role(ctx, 'bad');
+  if (st === 'stale') return role(ctx, 'stale');
   return role(ctx, 'offline');
 }
 
-function currentState(ctx: LayoutCtx): ServerState | 'none' {
-  return ctx.snapshot?.state ?? 'none';
+/** The snapshot's state; once the snapshot itself is old, that state is history, not now. */
+function currentState(ctx: LayoutCtx): PillState {
+  if (!ctx.snapshot) return 'none';
+  return ctx.stale.reason === 'age' ? 'stale' : ctx.snapshot.state;
 }
 
 /** Light enough that the state colour, as text, keeps its contrast on its own tint. */
@@ -35,7 +32,7 @@ export function pillWidget(s: Spec<'pill'>, ctx: LayoutCtx): void {
   const st = currentState(ctx);
   const c = stateColour(ctx, st);
   const font = { size: s.size, weight: 600 as const };
-  const label = stateLabel[st].toLocaleUpperCase(ctx.fmt.locale);
+  const label = t(ctx, `state.${st}`).toLocaleUpperCase(ctx.fmt.locale);
   const dot = Math.round(s.size * 0.55);
   const pad = Math.round(s.h * 0.45);
   const tw = Math.min(ctx.measure.width(label, font), s.w - dot - pad * 2 - 5);
@@ -49,7 +46,7 @@ export function pillWidget(s: Spec<'pill'>, ctx: LayoutCtx): void {
 
 /** shields-style two-part badge: "plex | online". */
 export function badgeWidget(w: CompiledWidget, s: Spec<'badge'>, ctx: LayoutCtx): void {
-  const st = currentState(ctx);
+  const st = ctx.snapshot?.state ?? 'none';
   const tag = s.id ?? 'badge';
   const font = { size: s.size, weight: 600 as const };
   const label = fill(ctx, w.texts.label);
@@ -63,7 +60,7 @@ export function badgeWidget(w: CompiledWidget, s: Spec<'badge'>, ctx: LayoutCtx)
   rect(ctx, s.x + lw, s.y, s.w - lw, s.h, right, { radius: [0, r, r, 0], tag: `${tag}.${st}` });
   text(ctx, { x: s.x, y: s.y, w: lw, h: s.h }, label, font, role(ctx, 'title'), 'center', `${tag}.label`);
   // A 20 px badge has no room for both words; "stale" matters more than a state that may be old.
-  const msg = stale(ctx) && st !== 'none' ? 'stale' : stateLabel[st];
+  const msg = t(ctx, stale(ctx) && st !== 'none' ? 'state.stale' : `state.${st}`);
   text(ctx, { x: s.x + lw + 4, y: s.y, w: s.w - lw - 8, h: s.h }, msg, font, ink, 'center', `${tag}.message`);
 }
 
@@ -71,15 +68,17 @@ function stale(ctx: LayoutCtx): boolean {
   return ctx.stale.stale;
 }
 
-/** "5m" style age for the stale marker. */
+/** "47m" style age for the stale marker: the largest unit only (whole minutes, hours or days). */
 function age(ctx: LayoutCtx): string {
-  return ctx.stale.ageMs === null ? 'no data' : (ctx.fmt.duration(ctx.stale.ageMs / 1000).split(' ')[0] ?? '');
+  const s = Math.max(0, (ctx.stale.ageMs ?? 0) / 1000);
+  const unit = s >= 86400 ? 86400 : s >= 3600 ? 3600 : s >= 60 ? 60 : 1;
+  return ctx.fmt.duration(Math.floor(s / unit) * unit);
 }
 
 export function staleText(ctx: LayoutCtx): string {
-  if (ctx.stale.reason === 'nodata') return 'no data yet';
-  if (ctx.stale.reason === 'source') return 'stale source';
-  return `stale ${age(ctx)}`;
+  if (ctx.stale.reason === 'nodata') return t(ctx, 'stale.nodata');
+  if (ctx.stale.reason === 'source') return t(ctx, 'stale.source');
+  return t(ctx, 'stale.age', { age: age(ctx) });
 }
 
 /** "updated 14:05"; turns the stale colour with a warning icon when the data is stale. */
