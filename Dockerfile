@@ -53,6 +53,7 @@ COPY --from=build /app/fixtures/generator ./fixtures/generator
 COPY templates ./templates
 COPY themes ./themes
 COPY fonts ./fonts
+COPY locales ./locales
 COPY public ./public
 COPY assets ./assets
 COPY docker/entrypoint.sh /usr/local/bin/marquee-entrypoint
