@@ -27,11 +27,21 @@ export interface HealthCheck {
 export interface HealthReport {
   status: HealthStatus;
   version: string;
+  /** The draft's release identifier: this build's version (it changes with every release). */
+  releaseId: string;
   description: string;
   checks: Record<string, HealthCheck[]>;
 }
 
-const checkNames: Record<SourceName, string> = { plex: 'plex:db', tautulli: 'tautulli:db', host: 'host:metrics' };
+/**
+ * Check keys are the draft's "componentName:measurementName": each source's measurement is how long
+ * its read took (responseTime). Monitors address them by key (Uptime Kuma's JSON query needs
+ * backticks around a key with a colon).
+ */
+const checkNames: Record<SourceName, string> = { plex: 'plex:responseTime', tautulli: 'tautulli:responseTime', host: 'host:responseTime' };
+
+/** The draft's componentType: the two databases (or their APIs) are datastores, the host a system. */
+const componentTypes: Record<SourceName, string> = { plex: 'datastore', tautulli: 'datastore', host: 'system' };
 
 export function buildHealth(input: {
   snapshot: Snapshot | null;
@@ -44,7 +54,7 @@ export function buildHealth(input: {
   const checks: Record<string, HealthCheck[]> = {};
   if (snapshot) {
     for (const [name, status] of Object.entries(snapshot.sources) as [SourceName, SourceStatus][]) {
-      checks[checkNames[name]] = [sourceCheck(status, name)];
+      checks[checkNames[name]] = [sourceCheck(status, name, snapshot.takenAt)];
     }
   }
   for (const store of input.stores) {
@@ -72,20 +82,20 @@ export function buildHealth(input: {
   ];
   const all = Object.values(checks).flat();
   const status: HealthStatus = all.some((c) => c.status === 'fail') ? 'fail' : all.some((c) => c.status === 'warn') ? 'warn' : 'pass';
-  return { status, version: input.version, description: 'Marquee: Plex status images', checks };
+  return { status, version: input.version, releaseId: input.version, description: 'Marquee: Plex status images', checks };
 }
 
 /** The setting a rejected credential comes from, named (never shown) so the admin knows what to fix. */
 const CREDENTIAL_SETTING: Readonly<Record<string, string>> = { plex: 'plex.token', tautulli: 'tautulli.apiKey', host: 'host.password' };
 
 /** A source that failed this cycle is failing now, even if its last good data is still shown. */
-function sourceCheck(s: SourceStatus, source?: string): HealthCheck {
+function sourceCheck(s: SourceStatus, source: SourceName, observedAt: number): HealthCheck {
   return {
     status: s.status === 'ok' ? 'pass' : 'fail',
-    componentType: 'component',
-    observedValue: Math.round(s.durationMs),
-    observedUnit: 'ms',
-    ...(s.updatedAt ? { time: new Date(s.updatedAt).toISOString() } : {}),
+    componentType: componentTypes[source],
+    // A source that did not answer has no response time; its check still says when it was tried.
+    ...(s.status === 'ok' ? { observedValue: Math.round(s.durationMs), observedUnit: 'ms' } : {}),
+    time: new Date(s.status === 'ok' && s.updatedAt ? s.updatedAt : observedAt).toISOString(),
     ...(s.error
       ? {
           output: `${s.status === 'stale' ? 'serving last good data; ' : ''}${publicText(s.error.code, SOURCE_ERROR_MESSAGES)}${

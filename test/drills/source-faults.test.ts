@@ -68,7 +68,7 @@ const check = async () => {
   const res = await client.get('/health');
   return { status: res.status, body: JSON.parse(res.body.toString()) as { checks: Record<string, { status: string; output?: string }[]> } };
 };
-const checkName: Record<SourceName, string> = { plex: 'plex:db', tautulli: 'tautulli:db', host: 'host:metrics' };
+const checkName: Record<SourceName, string> = { plex: 'plex:responseTime', tautulli: 'tautulli:responseTime', host: 'host:responseTime' };
 
 async function expectImageServed(): Promise<void> {
   const res = await client.get('/i/signature.png');

@@ -25,7 +25,7 @@ describe('health checks publish an error code and a fixed sentence, never the er
       (message) =>
         report({
           sources: { tautulli: { status: 'stale', updatedAt: NOW - 60_000, durationMs: 3, error: { code: 'unavailable', message } } },
-        }).checks['tautulli:db']![0]!,
+        }).checks['tautulli:responseTime']![0]!,
     );
     expect(outputs[0]).toMatchObject({ status: 'fail', output: expect.stringMatching(/^serving last good data; unavailable: \S/) });
     expect(new Set(outputs.map((o) => o.output)).size).toBe(1);
@@ -35,7 +35,7 @@ describe('health checks publish an error code and a fixed sentence, never the er
   it('for a code this build does not know (a snapshot from another build), no text at all', () => {
     const check = report({
       sources: { plex: { status: 'error', updatedAt: null, durationMs: 1, error: { code: 'novel', message: rawSqlite } } },
-    }).checks['plex:db']![0]!;
+    }).checks['plex:responseTime']![0]!;
     expect(check.status).toBe('fail');
     expect(check.output).not.toContain('/srv');
     expect(check.output).not.toContain('novel');
@@ -61,6 +61,27 @@ describe('health checks publish an error code and a fixed sentence, never the er
   it('an ok store and an ok source carry no output', () => {
     const r = report({ stores: [{ kind: 'sqlite', health: { status: 'ok', lastSuccessAt: NOW } }] });
     expect(r.checks['store:sqlite']![0]).not.toHaveProperty('output');
-    expect(r.checks['plex:db']![0]).not.toHaveProperty('output');
+    expect(r.checks['plex:responseTime']![0]).not.toHaveProperty('output');
+  });
+});
+
+describe("the report in the API health-check draft's terms", () => {
+  it('keys each source "component:measurement", types it, and gives a release id', () => {
+    const r = report();
+    expect(Object.keys(r.checks)).toEqual(
+      expect.arrayContaining(['plex:responseTime', 'tautulli:responseTime', 'host:responseTime', 'snapshot:age']),
+    );
+    expect(r.checks['plex:responseTime']![0]).toMatchObject({ componentType: 'datastore', observedUnit: 'ms', status: 'pass' });
+    expect(r.checks['host:responseTime']![0]!.componentType).toBe('system');
+    expect(r.releaseId).toBe('test');
+  });
+
+  it('gives a source that did not answer a time, and no response time (never "0 ms")', () => {
+    const failed = report({
+      sources: { tautulli: { status: 'error', updatedAt: null, durationMs: 0, error: { code: 'timeout', message: 'x' } } },
+    }).checks['tautulli:responseTime']![0]!;
+    expect(failed).not.toHaveProperty('observedValue');
+    expect(failed).not.toHaveProperty('observedUnit');
+    expect(failed.time).toBe(new Date(sampleSnapshot().takenAt).toISOString());
   });
 });

@@ -27,8 +27,8 @@ describe('walking skeleton over real HTTP', () => {
     const res = await fetch(`${marquee.url}/health`);
     const body = (await res.json()) as { status: string; checks: Record<string, { status: string }[]> };
     expect(res.headers.get('content-type')).toMatch(/application\/health\+json/);
-    expect(body.checks['plex:db']![0]!.status).toBe('pass');
-    expect(body.checks['tautulli:db']![0]!.status).toBe('pass');
+    expect(body.checks['plex:responseTime']![0]!.status).toBe('pass');
+    expect(body.checks['tautulli:responseTime']![0]!.status).toBe('pass');
     expect(res.status).toBe(200);
   });
 
@@ -41,9 +41,9 @@ describe('walking skeleton over real HTTP', () => {
     const body = (await health.json()) as { status: string; checks: Record<string, { status: string; output?: string }[]> };
     expect(health.status).toBe(503);
     expect(body.status).toBe('fail');
-    expect(body.checks['tautulli:db']![0]).toMatchObject({ status: 'fail' });
-    expect(body.checks['tautulli:db']![0]!.output).toMatch(/missing/);
-    expect(body.checks['plex:db']![0]!.status).toBe('pass');
+    expect(body.checks['tautulli:responseTime']![0]).toMatchObject({ status: 'fail' });
+    expect(body.checks['tautulli:responseTime']![0]!.output).toMatch(/missing/);
+    expect(body.checks['plex:responseTime']![0]!.status).toBe('pass');
     const image = await fetch(`${marquee.url}/i/signature.png`);
     expect(image.status).toBe(200);
     expect(decodePng(Buffer.from(await image.arrayBuffer())).width).toBe(600);
