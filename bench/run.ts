@@ -15,11 +15,13 @@ import { formatTable, misses, type Row } from './lib/report.js';
 import { collectPhase } from './phases/collect.js';
 import { memoryPhase } from './phases/memory.js';
 import { renderPhase } from './phases/render.js';
+import { realisticPhase } from './phases/realistic.js';
 import { servingPhase } from './phases/serving.js';
 import { sheetsPhase } from './phases/sheets.js';
 
 const PHASES: Record<string, Phase> = {
   serving: servingPhase,
+  realistic: realisticPhase,
   render: renderPhase,
   collect: collectPhase,
   sheets: sheetsPhase,
@@ -32,6 +34,8 @@ const USAGE = `usage: npm run bench -- [options]
   --only <a,b>           phases to run: ${Object.keys(PHASES).join(', ')} (default: all)
   --duration <s>         seconds per measured serving run (default 5; each after a 1 s warm-up)
   --rounds <n>           serving rounds, cases interleaved (default 3)
+  --realistic-seconds <s> seconds per measured run of the realistic mix (default 30: one snapshot each)
+  --realistic-rounds <n> its rounds, the three servers interleaved (default 2)
   --connections <n>      autocannon connections (default 50)
   --renders <n>          fresh renders per template (default 100)
   --og-renders <n>       fresh renders of the 1200x630 og template (default 50)
@@ -55,6 +59,8 @@ function parse(): BenchArgs {
       only: { type: 'string', default: Object.keys(PHASES).join(',') },
       duration: { type: 'string', default: '5' },
       rounds: { type: 'string', default: '3' },
+      'realistic-seconds': { type: 'string', default: '30' },
+      'realistic-rounds': { type: 'string', default: '2' },
       connections: { type: 'string', default: '50' },
       renders: { type: 'string', default: '100' },
       'og-renders': { type: 'string', default: '50' },
@@ -93,6 +99,8 @@ function parse(): BenchArgs {
     only,
     durationS: num('duration', 1),
     rounds: Math.round(num('rounds', 1)),
+    realisticS: num('realistic-seconds', 5),
+    realisticRounds: Math.round(num('realistic-rounds', 1)),
     connections: Math.round(num('connections', 1)),
     renders: Math.round(num('renders', 10)),
     ogRenders: Math.round(num('og-renders', 10)),

@@ -3,6 +3,7 @@
  * competes with a server's event loop. Long-lived: the parent sends it one job after another.
  */
 import autocannon from 'autocannon';
+import type { IncomingHttpHeaders } from 'node:http';
 import { serveParent } from '../lib/child.js';
 
 export interface LoadJob {
@@ -12,8 +13,13 @@ export interface LoadJob {
   headers?: Record<string, string>;
   /** Cycled per connection; default: the url's own path. */
   paths?: string[];
-  /** The status every response must have (200 or 304); anything else is counted as bad. */
-  expect: number;
+  /**
+   * Cycled per connection instead of `paths`: each request's path, and whether it revalidates
+   * with the ETag last seen for that path (by any connection), as a browser or image proxy does.
+   */
+  mix?: { path: string; revalidate: boolean }[];
+  /** The statuses a response may have (200, 304); anything else is counted as bad. */
+  expect: number | number[];
   /** Requests per second offered over all connections; absent: as fast as answers come back. */
   overallRate?: number;
 }
@@ -51,6 +57,31 @@ function dropBodies(client: unknown): void {
   queue.addBody = () => undefined;
 }
 
+/**
+ * The mix as autocannon requests. Only revalidating requests are rebuilt per send (setupRequest);
+ * the rest keep autocannon's prebuilt buffers, so the generator's cost stays near a plain run's.
+ */
+function mixRequests(mix: NonNullable<LoadJob['mix']>): autocannon.Request[] {
+  const etags = new Map<string, string>();
+  return mix.map(({ path, revalidate }) => {
+    // autocannon keeps header names as sent: Express writes `ETag`, a replay or node:http `etag`.
+    const learn = (_status: number, _body: string, _context: object, headers?: IncomingHttpHeaders) => {
+      const etag = headers?.etag ?? headers?.ETag;
+      if (typeof etag === 'string') etags.set(path, etag);
+    };
+    if (!revalidate) return { method: 'GET' as const, path, onResponse: learn };
+    return {
+      method: 'GET' as const,
+      path,
+      onResponse: learn,
+      setupRequest: (req: autocannon.Request) => {
+        const etag = etags.get(path);
+        return etag ? { ...req, headers: { ...req.headers, 'if-none-match': etag } } : req;
+      },
+    };
+  });
+}
+
 function run(job: LoadJob): Promise<autocannon.Result> {
   return autocannon({
     url: job.url,
@@ -59,6 +90,7 @@ function run(job: LoadJob): Promise<autocannon.Result> {
     headers: job.headers ?? {},
     ...(job.overallRate ? { overallRate: job.overallRate } : {}),
     ...(job.paths ? { requests: job.paths.map((path) => ({ method: 'GET' as const, path })) } : {}),
+    ...(job.mix ? { requests: mixRequests(job.mix) } : {}),
     // Marquee and the reference both keep connections alive; a 10 s timeout mirrors GitHub's camo.
     timeout: 10,
     setupClient: dropBodies,
@@ -72,7 +104,8 @@ async function measure(job: LoadJob): Promise<LoadResult> {
   const statusCodes = Object.fromEntries(
     Object.entries(r.statusCodeStats ?? {}).map(([code, s]) => [code, (s as { count: number }).count]),
   );
-  const ok = statusCodes[String(job.expect)] ?? 0;
+  const expected = Array.isArray(job.expect) ? job.expect : [job.expect];
+  const ok = expected.reduce((n, status) => n + (statusCodes[String(status)] ?? 0), 0);
   const total = Object.values(statusCodes).reduce((a, b) => a + b, 0);
   return {
     durationS: r.duration,
@@ -85,7 +118,7 @@ async function measure(job: LoadJob): Promise<LoadResult> {
     timeouts: r.timeouts,
     statusCodes,
     // autocannon counts the bytes of 2xx responses only; a 304 has no body to prove.
-    bytesPerResponse: ok ? r.throughput.total / ok : 0,
+    bytesPerResponse: statusCodes['200'] ? r.throughput.total / statusCodes['200'] : 0,
     generatorBusy: (cpu.user + cpu.system) / 1e6 / r.duration,
   };
 }

@@ -16,24 +16,36 @@ export interface MarqueeServerOptions {
   tautulliDb: string;
   /** Extra config file content (YAML). */
   yaml?: string;
-  /** The server's clock: baseMs + rate x real elapsed time (rate 0: frozen, so ETags never roll over). */
-  clock: { baseMs: number; rate: number };
+  /**
+   * The server's clock: baseMs + rate x real elapsed time (rate 0: frozen, so ETags never roll
+   * over); or real time shifted by offsetMs, so its minutes turn with the wall clock's.
+   */
+  clock: { baseMs: number; rate: number } | { offsetMs: number };
   collect: boolean;
+  /** false: no one-second replay in front of Express. */
+  replay?: boolean;
   /** Talk to the local Sheets emulator with a static token. */
   sheetsAuth?: boolean;
 }
 
 export interface BareServerOptions {
   kind: 'bare';
-  /** The PNG to serve, and the ETag Marquee gave it, so 304 flows compare like with like. */
+  routes: BareRoute[];
+}
+
+/** One URL the bare reference answers, exactly as Marquee answered it once. */
+export interface BareRoute {
+  /** The request path with its query string, matched exactly. */
+  path: string;
+  /** The body to serve, and the ETag Marquee gave it (if any), so 304 flows compare like with like. */
   file: string;
-  etag: string;
+  etag?: string;
   /**
    * The headers Marquee sent with its 200 and its 304 (helmet's among them), so both servers put
    * the same bytes on the wire and the load generator parses the same responses from each.
    */
   headers200: [string, string][];
-  headers304: [string, string][];
+  headers304?: [string, string][];
 }
 
 export interface ServerReady {
@@ -60,19 +72,20 @@ const memory = () => {
 };
 
 async function startBare(o: BareServerOptions): Promise<void> {
-  const png = readFileSync(o.file);
-  const ok = o.headers200.flat();
-  const notModified = o.headers304.flat();
+  const routes = new Map(
+    o.routes.map((r) => [r.path, { body: readFileSync(r.file), etag: r.etag, ok: r.headers200.flat(), notModified: r.headers304?.flat() }]),
+  );
   const server = createServer((req, res) => {
-    if (req.url !== '/i/signature.png') {
+    const route = routes.get(req.url ?? '');
+    if (!route) {
       res.writeHead(404).end();
       return;
     }
-    if (req.headers['if-none-match'] === o.etag) {
-      res.writeHead(304, notModified).end();
+    if (route.etag !== undefined && route.notModified && req.headers['if-none-match'] === route.etag) {
+      res.writeHead(304, route.notModified).end();
       return;
     }
-    res.writeHead(200, ok).end(png);
+    res.writeHead(200, route.ok).end(route.body);
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const ready: ServerReady = { url: `http://127.0.0.1:${(server.address() as AddressInfo).port}` };
@@ -103,10 +116,11 @@ async function startMarqueeServer(o: MarqueeServerOptions): Promise<void> {
     dataDir,
   );
   const start = Date.now();
-  const clock = () => o.clock.baseMs + (Date.now() - start) * o.clock.rate;
+  const c = o.clock;
+  const clock = 'offsetMs' in c ? () => Date.now() + c.offsetMs : () => c.baseMs + (Date.now() - start) * c.rate;
   const sheetsAuth = o.sheetsAuth ? (await import('../../test/support/sheets-fixture.js')).staticAuth() : undefined;
   const logger = createLogger(config.logLevel);
-  const m = await createMarquee(config, logger, { clock, ...(sheetsAuth ? { sheetsAuth } : {}) });
+  const m = await createMarquee(config, logger, { clock, replay: o.replay !== false, ...(sheetsAuth ? { sheetsAuth } : {}) });
   await startMarquee(m, logger, { collect: o.collect });
   const ready: ServerReady = { url: m.url! };
   serveParent(

@@ -8,6 +8,9 @@ export interface BenchArgs {
   /** Seconds per measured autocannon run in the serving phase (after a 1 s warm-up). */
   durationS: number;
   rounds: number;
+  /** Seconds per measured run of the realistic serving mix, and its rounds. */
+  realisticS: number;
+  realisticRounds: number;
   connections: number;
   renders: number;
   ogRenders: number;

@@ -53,10 +53,15 @@ export async function servingPhase(ctx: BenchContext): Promise<Row[]> {
       'server',
       {
         kind: 'bare',
-        file: path.join(dir, 'signature.png'),
-        etag,
-        headers200: wireHeaders(first.headers),
-        headers304: wireHeaders(revalidated.headers),
+        routes: [
+          {
+            path: PATH,
+            file: path.join(dir, 'signature.png'),
+            etag,
+            headers200: wireHeaders(first.headers),
+            headers304: wireHeaders(revalidated.headers),
+          },
+        ],
       },
       { cpu: ctx.pin.server },
     );
@@ -113,7 +118,7 @@ export async function servingPhase(ctx: BenchContext): Promise<Row[]> {
 }
 
 /** Response headers to replay, minus those node:http writes itself for every response. */
-function wireHeaders(headers: Headers): [string, string][] {
+export function wireHeaders(headers: Headers): [string, string][] {
   const own = new Set(['date', 'connection', 'keep-alive', 'transfer-encoding']);
   return [...headers].filter(([name]) => !own.has(name));
 }

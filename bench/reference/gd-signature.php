@@ -8,12 +8,18 @@
  * Like Marquee it measures text (imagettfbbox) to right-align and truncate. GD has no rounded
  * rectangles and no anti-aliased shapes, so those are rectangles plus filled arcs, jagged.
  *
- * usage: php gd-signature.php <fontsDir> <iterations> <warmup> [out.png]
- * prints JSON: {"width","height","bytes","samplesMs":[...]} (draw + imagepng into memory, each)
+ * With a draw list (Marquee's own layout of the signature for the benchmark's snapshot, as JSON),
+ * it paints that instead: the same texts at the same places, the same bars and the same sparkline
+ * points, so both sides draw the same content. Layout (measuring and cutting text) stays Marquee's
+ * cost alone: GD only measures the text it aligns right or centre.
+ *
+ * usage: php gd-signature.php <fontsDir> <iterations> <warmup> [out.png|-] [drawlist.json]
+ * prints JSON: {"width","height","bytes","sparklinePoints","samplesMs":[...]} (draw + imagepng into memory, each)
  */
 
 [$script, $fonts, $iterations, $warmup] = $argv + [null, null, '200', '10'];
-$out = $argv[4] ?? null;
+$out = ($argv[4] ?? '-') === '-' ? null : $argv[4];
+$list = isset($argv[5]) ? json_decode(file_get_contents($argv[5]), true) : null;
 $regular = "$fonts/Inter_400Regular.ttf";
 $bold = "$fonts/Inter_700Bold.ttf";
 $semi = "$fonts/Inter_600SemiBold.ttf";
@@ -112,19 +118,112 @@ function draw(string $regular, string $bold, string $semi): GdImage {
     return $im;
 }
 
+function rgba($im, array $c): int {
+    return imagecolorallocatealpha($im, (int) $c['r'], (int) $c['g'], (int) $c['b'], (int) round((1 - $c['a']) * 127));
+}
+
+/** A gradient is drawn in its first colour: GD has no gradients, and the signature's default theme has none. */
+function fillColour($im, array $fill): int {
+    return rgba($im, isset($fill['stops']) ? $fill['stops'][0] : $fill);
+}
+
+/** Paints Marquee's draw list (scale 1) with GD. */
+function paintList(array $list, array $fonts): GdImage {
+    $im = imagecreatetruecolor($list['width'], $list['height']);
+    imagealphablending($im, false);
+    imagefill($im, 0, 0, imagecolorallocatealpha($im, 0, 0, 0, 127));
+    imagealphablending($im, true);
+    imagesavealpha($im, true);
+    foreach ($list['ops'] as $op) {
+        switch ($op['op']) {
+            case 'rect':
+                $r = (int) round(is_array($op['radius']) ? max($op['radius']) : $op['radius']);
+                [$x, $y, $w, $h] = [(int) round($op['x']), (int) round($op['y']), (int) round($op['w']), (int) round($op['h'])];
+                if ($w <= 0 || $h <= 0) break;
+                if ($op['fill'] !== null) roundedRect($im, $x, $y, $w, $h, $r, fillColour($im, $op['fill']));
+                if ($op['stroke'] !== null) imagerectangle($im, $x, $y, $x + $w - 1, $y + $h - 1, rgba($im, $op['stroke']));
+                break;
+            case 'text':
+                $px = $op['font']['size'];
+                $font = $fonts[$op['font']['weight']] ?? $fonts[400];
+                $x = $op['x'];
+                if ($op['align'] !== 'left') {
+                    $box = imagettfbbox($px * 0.75, 0, $font, $op['text']);
+                    $x -= ($box[2] - $box[0]) / ($op['align'] === 'right' ? 1 : 2);
+                }
+                imagettftext($im, $px * 0.75, 0, (int) round($x), (int) round($op['y']), rgba($im, $op['colour']), $font, $op['text']);
+                break;
+            case 'poly':
+                $pts = array_map(fn ($v) => (int) round($v), $op['points']);
+                $n = intdiv(count($pts), 2);
+                if ($op['fill'] !== null && $n >= 3) imagefilledpolygon($im, $pts, rgba($im, $op['fill']));
+                if ($op['stroke'] !== null) {
+                    imagesetthickness($im, max(1, (int) round($op['lineWidth'])));
+                    $c = rgba($im, $op['stroke']);
+                    for ($i = 1; $i < $n; $i++) imageline($im, $pts[2 * $i - 2], $pts[2 * $i - 1], $pts[2 * $i], $pts[2 * $i + 1], $c);
+                    if ($op['closed'] && $n > 2) imageline($im, $pts[2 * $n - 2], $pts[2 * $n - 1], $pts[0], $pts[1], $c);
+                    imagesetthickness($im, 1);
+                }
+                break;
+            case 'circle':
+                $d = (int) round(2 * $op['r']);
+                imagefilledellipse($im, (int) round($op['cx']), (int) round($op['cy']), $d, $d, rgba($im, $op['fill']));
+                break;
+            case 'arc':
+                $d = (int) round(2 * $op['r']);
+                imagesetthickness($im, max(1, (int) round($op['lineWidth'])));
+                imagearc($im, (int) round($op['cx']), (int) round($op['cy']), $d, $d, (int) round(rad2deg($op['start'])), (int) round(rad2deg($op['end'])), rgba($im, $op['colour']));
+                imagesetthickness($im, 1);
+                break;
+            case 'icon':
+                // GD has no vector paths: a filled triangle the icon's size stands in for its glyph.
+                [$x, $y, $z] = [(int) round($op['x']), (int) round($op['y']), (int) round($op['size'])];
+                imagefilledpolygon($im, [$x + 2, $y + 2, $x + $z - 2, $y + intdiv($z, 2), $x + 2, $y + $z - 2], rgba($im, $op['colour']));
+                break;
+            case 'image':
+                // No posters in the benchmark's input: Marquee draws none either.
+                break;
+            case 'clip':
+                imagesetclip($im, (int) $op['x'], (int) $op['y'], (int) ($op['x'] + $op['w'] - 1), (int) ($op['y'] + $op['h'] - 1));
+                break;
+            case 'restore':
+                imagesetclip($im, 0, 0, $list['width'] - 1, $list['height'] - 1);
+                break;
+        }
+    }
+    return $im;
+}
+
+/** The line of the sparkline (not its area or axis): its point count is the content to match. */
+function sparklinePoints(?array $list): ?int {
+    if ($list === null) return 48;
+    foreach ($list['ops'] as $op) {
+        if ($op['op'] === 'poly' && ($op['tag'] ?? '') === 'sparkline:series.streams') return intdiv(count($op['points']), 2);
+    }
+    return 0;
+}
+
 function encode(GdImage $im): string {
     ob_start();
     imagepng($im); // default level (-1): zlib 6, as a GD script would ship
     return ob_get_clean();
 }
 
-for ($i = 0; $i < (int) $warmup; $i++) encode(draw($regular, $bold, $semi));
+$fontsByWeight = [400 => $regular, 600 => $semi, 700 => $bold];
+$paint = $list === null ? fn () => draw($regular, $bold, $semi) : fn () => paintList($list, $fontsByWeight);
+for ($i = 0; $i < (int) $warmup; $i++) encode($paint());
 $samples = [];
 $png = '';
 for ($i = 0; $i < (int) $iterations; $i++) {
     $t0 = hrtime(true);
-    $png = encode(draw($regular, $bold, $semi));
+    $png = encode($paint());
     $samples[] = (hrtime(true) - $t0) / 1e6;
 }
 if ($out !== null) file_put_contents($out, $png);
-echo json_encode(['width' => 600, 'height' => 200, 'bytes' => strlen($png), 'samplesMs' => $samples]), "\n";
+echo json_encode([
+    'width' => $list['width'] ?? 600,
+    'height' => $list['height'] ?? 200,
+    'bytes' => strlen($png),
+    'sparklinePoints' => sparklinePoints($list),
+    'samplesMs' => $samples,
+]), "\n";
