@@ -67,8 +67,12 @@ function ok(result: SourceResult<TautulliData>): TautulliData {
   return result.data;
 }
 
+/**
+ * Streams in a stable order, without `startedAt`: the database row says when a stream began, the API
+ * does not (a documented difference: privacy.nowPlayingDelayS holds API-mode streams back).
+ */
 const canonical = (streams: TautulliData['activity']['streams']) =>
-  [...streams].sort((a, b) => (JSON.stringify(a) < JSON.stringify(b) ? -1 : 1));
+  streams.map(({ startedAt: _startedAt, ...rest }) => rest).sort((a, b) => (JSON.stringify(a) < JSON.stringify(b) ? -1 : 1));
 
 function sectionCount(db: string): number {
   const handle = new Database(db, { readonly: true });
