@@ -16,7 +16,11 @@ Environment (each overrides the config file's key; see README "Pointing it at yo
   MARQUEE_PLEX_DB, MARQUEE_TAUTULLI_DB
                                    Plex library and Tautulli databases (neither set: demo data)
   MARQUEE_PLEX_URL, MARQUEE_PLEX_TOKEN
-                                   Plex's address and token (posters)
+                                   Plex's address and token (posters; the library where no
+                                   database is set)
+  MARQUEE_TAUTULLI_URL, MARQUEE_TAUTULLI_API_KEY
+                                   Tautulli over its API, where no database is set
+  MARQUEE_HOST_METRICS_URL         the Plex host's node_exporter (Marquee runs elsewhere)
   MARQUEE_DATA_DIR                 Marquee's own state (default ./data)
   MARQUEE_HOST, MARQUEE_PORT       listen address and port (default 0.0.0.0:8080)
   MARQUEE_PUBLIC_URL               the URL people reach Marquee at (embeds)
