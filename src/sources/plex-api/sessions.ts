@@ -12,6 +12,7 @@ import type { Activity, MediaKind, Stream } from '../../snapshot/schema.js';
 import { runSource, type SourceResult } from '../result.js';
 import { createPlexClient, type PlexConnectionOptions } from './client.js';
 import { parseShape, sessionsSchema, type PlexSession } from './shapes.js';
+import { activityOf } from '../../snapshot/activity.js';
 
 export interface PlexSessionsOptions extends PlexConnectionOptions {
   /** Section names or ids whose titles never show; their streams still count (they load the server). */
@@ -46,17 +47,7 @@ function toActivity(sessions: readonly PlexSession[], privateSections: ReadonlyA
       const stream = toStream(s);
       return hidden(s) ? { ...stream, watching: null } : stream;
     });
-  const sum = (pick: (s: Stream) => boolean) => streams.filter(pick).reduce((n, s) => n + s.bandwidthKbps, 0);
-  return {
-    streamCount: streams.length,
-    directPlay: streams.filter((s) => s.decision === 'direct play').length,
-    directStream: streams.filter((s) => s.decision === 'copy').length,
-    transcode: streams.filter((s) => s.decision === 'transcode').length,
-    playing: streams.filter((s) => s.state !== 'paused').length,
-    paused: streams.filter((s) => s.state === 'paused').length,
-    bandwidthKbps: { total: sum(() => true), lan: sum((s) => s.location === 'lan'), wan: sum((s) => s.location === 'wan') },
-    streams,
-  };
+  return activityOf(streams);
 }
 
 const KINDS: Record<string, MediaKind> = { movie: 'movie', episode: 'episode', track: 'track', photo: 'photo', clip: 'other' };

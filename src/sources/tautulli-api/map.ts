@@ -1,5 +1,6 @@
 import type { Activity, History, MediaKind, Stream, Watching } from '../../snapshot/schema.js';
 import type { Graph, Session } from './answers.js';
+import { activityOf } from '../../snapshot/activity.js';
 
 /**
  * Tautulli's API answers turned into the Tautulli section, by the rules the database source
@@ -19,20 +20,7 @@ export function toActivity(sessions: readonly Session[], hidden: ReadonlySet<num
     const stream = toStream(s);
     return s.section_id !== null && hidden.has(s.section_id) ? { ...stream, watching: null } : stream;
   });
-  const sum = (pick: (s: Stream) => boolean) => streams.filter(pick).reduce((n, s) => n + s.bandwidthKbps, 0);
-  return {
-    activity: {
-      streamCount: streams.length,
-      directPlay: streams.filter((s) => s.decision === 'direct play').length,
-      directStream: streams.filter((s) => s.decision === 'copy').length,
-      transcode: streams.filter((s) => s.decision === 'transcode').length,
-      playing: streams.filter((s) => s.state !== 'paused').length,
-      paused: streams.filter((s) => s.state === 'paused').length,
-      bandwidthKbps: { total: sum(() => true), lan: sum((s) => s.location === 'lan'), wan: sum((s) => s.location === 'wan') },
-      streams,
-    },
-    malformed: sessions.length - known.length,
-  };
+  return { activity: activityOf(streams), malformed: sessions.length - known.length };
 }
 
 /** get_session_each's combined decision, derived from video and audio when it is missing. */

@@ -6,6 +6,7 @@ import { playGraphs, type GraphSegment } from './buckets.js';
 import { mostConcurrent, type SegmentTimes } from './concurrency.js';
 import * as q from './queries.js';
 import { KNOWN_MEDIA_TYPES } from './queries.js';
+import { activityOf } from '../../snapshot/activity.js';
 
 export interface TautulliSourceOptions {
   dbPath: string;
@@ -124,18 +125,7 @@ function readActivity(db: Database.Database, options: TautulliSourceOptions, pri
     const stream = toStream(row);
     return row.section_id !== null && hidden.has(row.section_id) ? { ...stream, watching: null } : stream;
   });
-  const sum = (pick: (s: Stream) => boolean) => streams.filter(pick).reduce((n, s) => n + s.bandwidthKbps, 0);
-  const activity: Activity = {
-    streamCount: streams.length,
-    directPlay: streams.filter((s) => s.decision === 'direct play').length,
-    directStream: streams.filter((s) => s.decision === 'copy').length,
-    transcode: streams.filter((s) => s.decision === 'transcode').length,
-    playing: streams.filter((s) => s.state !== 'paused').length,
-    paused: streams.filter((s) => s.state === 'paused').length,
-    bandwidthKbps: { total: sum(() => true), lan: sum((s) => s.location === 'lan'), wan: sum((s) => s.location === 'wan') },
-    streams,
-  };
-  return { activity, ghosts, malformed: rows.length - known.length };
+  return { activity: activityOf(streams), ghosts, malformed: rows.length - known.length };
 }
 
 /** Tautulli derives the stream decision from video and audio when the combined one is missing. */
