@@ -20,8 +20,9 @@ function raster(text: string): string {
   return Buffer.from(c.data()).toString('base64');
 }
 
-// U+E000 is a private-use code point no font here maps, so it draws the .notdef box.
-const TOFU = raster('\uE000');
+// U+10FFFD is a private-use code point no font maps, so it draws the .notdef box. (Not U+E000:
+// Inter has a glyph there, which made every comparison against it pass.)
+const TOFU = raster('\u{10FFFD}');
 const families = (): string[] => GlobalFonts.families.map((f) => f.family);
 const hasCjk = families().some((f) => /CJK|Han Sans|WenQuanYi|Droid Sans Fallback/.test(f));
 const hasEmoji = families().some((f) => /Emoji|Twemoji|Symbola/.test(f));

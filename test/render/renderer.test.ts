@@ -68,8 +68,8 @@ describe('layout (signature)', () => {
 
   it('honours locale and time zone', () => {
     const ops = r.layout(input({ params: { scale: 1, locale: 'de-DE', timeZone: 'Europe/Berlin' } })).ops;
-    expect((byTag(ops, 'library') as TextOp).text).toContain('1.234 movies');
-    expect((byTag(ops, 'footer') as TextOp).text).toBe('updated 15:04');
+    expect((byTag(ops, 'library') as TextOp).text).toContain('1.234 Filme');
+    expect((byTag(ops, 'footer') as TextOp).text).toBe('aktualisiert 15:04');
   });
 
   it('marks stale data by age and by source status', () => {

@@ -1,5 +1,5 @@
 import type { RenderInput, Renderer, RenderedImage } from '../index.js';
-import { NOW, STALE_AFTER, sampleHistory, sampleSnapshot, stream } from './demo-data.js';
+import { NOW, STALE_AFTER, sampleHistory, sampleSnapshot, stream, typeOnlySnapshot } from './demo-data.js';
 
 /**
  * The states a user should see once before they meet them for real: stale data, no data, an
@@ -48,6 +48,22 @@ function hostileTitles() {
 
 export const galleryCases: GalleryCase[] = [
   {
+    name: 'type-only',
+    caption: "The default privacy policy (watching: type-only): what plays by kind and how, with each stream's progress; no titles.",
+    render: (r, p) => r.render(base(p, { snapshot: typeOnlySnapshot() })),
+  },
+  {
+    name: 'no-sensor',
+    caption: "A host without a temperature sensor (most containers and VMs): og shows uptime in the gauge's place.",
+    render: (r, p) =>
+      r.render(
+        base(p, {
+          template: 'og',
+          snapshot: sampleSnapshot({ host: { ...sampleSnapshot().host!, cpu: { ...sampleSnapshot().host!.cpu, temperatureC: null } } }),
+        }),
+      ),
+  },
+  {
     name: 'stale',
     caption: 'Snapshot older than the stale threshold: the footer turns amber and says how old.',
     render: (r, p) => r.render(base(p, { snapshot: sampleSnapshot({ takenAt: NOW - 47 * 60_000 }) })),
@@ -59,7 +75,7 @@ export const galleryCases: GalleryCase[] = [
   },
   {
     name: 'offline',
-    caption: 'Plex offline: activity and host sections missing, last library counts kept.',
+    caption: 'Plex offline: no live numbers (they would be old), last library counts kept.',
     render: (r, p) => r.render(base(p, { snapshot: sampleSnapshot({ state: 'offline', activity: null, host: null }) })),
   },
   {
@@ -87,7 +103,7 @@ export const galleryCases: GalleryCase[] = [
   },
   {
     name: 'locale',
-    caption: 'locale=de-DE, timeZone=Europe/Berlin: grouping and 24-hour time follow the locale.',
+    caption: 'locale=de-DE, timeZone=Europe/Berlin: words from locales/de.json, numbers, units and 24-hour time from Intl.',
     render: (r, p) => r.render(base(p, { params: { scale: 1, locale: 'de-DE', timeZone: 'Europe/Berlin' } })),
   },
   {

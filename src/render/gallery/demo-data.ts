@@ -126,3 +126,10 @@ export function sampleHistory(): HistoryPoint[] {
   }
   return out;
 }
+
+/** The demo snapshot as the default privacy policy (`watching: type-only`) leaves it: no titles, no viewers. */
+export function typeOnlySnapshot(): Snapshot {
+  const s = sampleSnapshot();
+  const streams = s.activity!.streams.map((st) => ({ ...st, watching: null, viewer: null, durationMs: null }));
+  return { ...s, activity: { ...s.activity!, streams } };
+}

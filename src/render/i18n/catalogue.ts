@@ -60,12 +60,11 @@ function parseText(file: string, key: string, text: string): Segment[] {
 }
 
 function parseFile(file: string, data: z.infer<typeof localeFileSchema>): Catalogue {
-  let rules: Intl.PluralRules;
-  try {
-    rules = new Intl.PluralRules(data.locale);
-  } catch {
+  // Intl falls back silently for a tag it has no data for: the plural rules would be another language's.
+  if (Intl.PluralRules.supportedLocalesOf(data.locale).length !== 1) {
     throw new TemplateError(file, 'locale', `"${data.locale}" is not a locale this Node.js knows`);
   }
+  const rules = new Intl.PluralRules(data.locale);
   const need = rules.resolvedOptions().pluralCategories as PluralCategory[];
   const messages = new Map<string, Parsed>();
   for (const [key, m] of Object.entries(data.messages)) {

@@ -1,3 +1,4 @@
+import type { FontSpec } from '../../drawlist.js';
 import type { CompiledWidget } from '../../template/load.js';
 import type { WidgetSpec } from '../../template/schema.js';
 import { colour, fill, MIN_TEXT, role, weightOf, type LayoutCtx } from '../context.js';
@@ -25,9 +26,9 @@ export function statWidget(w: CompiledWidget, s: Spec<'stat'>, ctx: LayoutCtx): 
   }
   const label = fill(ctx, w.texts.label);
   const value = fill(ctx, w.texts.value);
-  const valueFont = { size: s.size, weight: 700 as const };
   const labelFont = { size: labelSize, weight: 400 as const };
   if (s.h < labelSize * 1.15 + s.size) {
+    const valueFont = { size: s.size, weight: 700 as const };
     const lw = text(ctx, { x, y: s.y, w: width * 0.5, h: s.h }, label, labelFont, role(ctx, 'muted'), 'left', `${tag}.label`);
     text(ctx, { x: x + lw + 5, y: s.y, w: width - lw - 5, h: s.h }, value, valueFont, role(ctx, 'title'), 'left', `${tag}.value`);
     return;
@@ -36,7 +37,18 @@ export function statWidget(w: CompiledWidget, s: Spec<'stat'>, ctx: LayoutCtx): 
   const top = s.y + (s.h - total) / 2;
   text(ctx, { x, y: top, w: width, h: labelSize }, label, labelFont, role(ctx, 'muted'), s.align, `${tag}.label`);
   const vy = top + labelSize * 1.25;
-  text(ctx, { x, y: vy, w: width, h: s.size }, value, valueFont, role(ctx, 'title'), s.align, `${tag}.value`);
+  text(ctx, { x, y: vy, w: width, h: s.size }, value, shrinkToFit(ctx, value, s.size, width), role(ctx, 'title'), s.align, `${tag}.value`);
+}
+
+/**
+ * The value's font, a few steps smaller when it would not fit: "12,8 Mbit/s" is longer than
+ * "12.8 Mb/s", and a cut number says nothing. Never below 75% of the template's size.
+ */
+function shrinkToFit(ctx: LayoutCtx, value: string, size: number, width: number): FontSpec {
+  const floor = Math.max(MIN_TEXT, Math.round(size * 0.75));
+  let font: FontSpec = { size, weight: 700 };
+  while (font.size > floor && ctx.measure.width(value, font) > width) font = { size: font.size - 1, weight: 700 };
+  return font;
 }
 
 export function iconWidget(s: Spec<'icon'>, ctx: LayoutCtx): void {
