@@ -1,26 +1,55 @@
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { PNG } from 'pngjs';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { demoPosters } from '../../src/render/gallery/gallery.js';
-import type { Renderer } from '../../src/render/index.js';
+import { typeOnlySnapshot } from '../../src/render/gallery/demo-data.js';
+import type { RenderInput, Renderer } from '../../src/render/index.js';
 import { input, repoRenderer, root } from '../render/helpers.js';
 
 /**
- * Golden images: every built-in template in two themes, compared with a bounded per-pixel diff
- * (a Skia or libvips upgrade may move anti-aliasing by a shade; a layout change moves far more).
- * On failure the actual image and a diff (changed pixels in red) are written to test-output/golden
- * (git-ignored).
- * Regenerate on purpose with UPDATE_GOLDEN=1 npx vitest run test/golden.
+ * Golden images: every built-in template in every built-in theme at 1x and 2x, and one template
+ * in every shipped locale, compared with a bounded per-pixel diff (a Skia or libvips upgrade may
+ * move anti-aliasing by a shade; a layout change moves far more).
+ *
+ * A missing golden fails: a new template, theme or locale needs its picture looked at and added
+ * on purpose. On failure the actual image and a diff (changed pixels in red) are written to
+ * test-output/golden (git-ignored). Write or rewrite them with
+ *   UPDATE_GOLDEN=1 npx vitest run test/golden
+ * and look at every changed file before committing it.
  */
 const here = fileURLToPath(new URL('./', import.meta.url));
 const failures = join(root, 'test-output', 'golden');
-const THEMES = ['dark', 'light'];
+const UPDATE = process.env.UPDATE_GOLDEN === '1';
 /** A pixel "differs" when a channel moves more than this. */
 const CHANNEL_TOLERANCE = 40;
 /** At most this share of pixels may differ. */
 const MAX_DIFF_SHARE = 0.0015;
+
+/** Listed here, not read from the renderer, so a template, theme or locale that disappears fails too. */
+const TEMPLATES = ['banner', 'card', 'health', 'nowplaying', 'og', 'signature', 'status', 'userbar'];
+const THEMES = [
+  'catppuccin_latte',
+  'catppuccin_mocha',
+  'dark',
+  'dracula',
+  'gruvbox',
+  'gruvbox_light',
+  'high_contrast',
+  'high_contrast_light',
+  'light',
+  'nord',
+  'nord_light',
+  'ocean',
+  'plex',
+  'plex_light',
+  'solarized_dark',
+  'solarized_light',
+  'sunset',
+  'transparent',
+];
+const LOCALES = ['de', 'en', 'es', 'fr', 'it', 'ja', 'pt-BR'];
 
 interface Diff {
   share: number;
@@ -52,27 +81,61 @@ beforeAll(async () => {
   posters = await demoPosters(r, `${root}assets/demo-posters`);
 });
 
-describe('golden images', () => {
-  const cases = ['banner', 'card', 'health', 'nowplaying', 'og', 'signature', 'status', 'userbar'].flatMap((t) =>
-    THEMES.map((th) => [t, th] as const),
-  );
+async function matches(dir: string, name: string, over: Partial<RenderInput>): Promise<void> {
+  const img = await r.render(input({ posters, ...over }));
+  const file = join(here, dir, `${name}.png`);
+  if (UPDATE) {
+    mkdirSync(join(here, dir), { recursive: true });
+    writeFileSync(file, img.png);
+    return;
+  }
+  if (!existsSync(file)) {
+    mkdirSync(failures, { recursive: true });
+    writeFileSync(join(failures, `${name}.actual.png`), img.png);
+    expect.fail(`no golden ${dir}/${name}.png: look at ${join(failures, `${name}.actual.png`)}, then UPDATE_GOLDEN=1 to add it`);
+  }
+  const actual = PNG.sync.read(img.png);
+  const expected = PNG.sync.read(readFileSync(file));
+  expect([actual.width, actual.height]).toEqual([expected.width, expected.height]);
+  const d = diff(actual, expected);
+  if (d.share > MAX_DIFF_SHARE) {
+    mkdirSync(failures, { recursive: true });
+    writeFileSync(join(failures, `${name}.actual.png`), img.png);
+    writeFileSync(join(failures, `${name}.diff.png`), PNG.sync.write(d.image));
+  }
+  expect(d.share, `${(d.share * 100).toFixed(2)}% of pixels differ; see ${failures}`).toBeLessThanOrEqual(MAX_DIFF_SHARE);
+}
 
-  it.each(cases)('%s in %s matches its golden', async (template, theme) => {
-    const img = await r.render(input({ template, theme, posters }));
-    const file = join(here, `${template}-${theme}.png`);
-    if (process.env.UPDATE_GOLDEN === '1' || !existsSync(file)) {
-      writeFileSync(file, img.png);
-      return;
-    }
-    const actual = PNG.sync.read(img.png);
-    const expected = PNG.sync.read(readFileSync(file));
-    expect([actual.width, actual.height]).toEqual([expected.width, expected.height]);
-    const d = diff(actual, expected);
-    if (d.share > MAX_DIFF_SHARE) {
-      mkdirSync(failures, { recursive: true });
-      writeFileSync(join(failures, `${template}-${theme}.actual.png`), img.png);
-      writeFileSync(join(failures, `${template}-${theme}.diff.png`), PNG.sync.write(d.image));
-    }
-    expect(d.share, `${(d.share * 100).toFixed(2)}% of pixels differ; see ${failures}`).toBeLessThanOrEqual(MAX_DIFF_SHARE);
+describe('golden images', () => {
+  it('cover every built-in template, theme and locale', () => {
+    expect([...r.templates.keys()].sort()).toEqual(TEMPLATES);
+    expect([...r.themes.keys()].sort()).toEqual(THEMES);
+    expect(r.locales.slice().sort()).toEqual(LOCALES);
+  });
+
+  const cases = TEMPLATES.flatMap((t) => THEMES.flatMap((th) => [1, 2].map((scale) => [t, th, scale as 1 | 2] as const)));
+  it.each(cases)('%s in %s at %dx matches its golden', async (template, theme, scale) => {
+    await matches('templates', `${template}-${theme}${scale === 2 ? '@2x' : ''}`, { template, theme, params: { scale } });
+  });
+
+  // The default policy's words (type-only), where most of the catalogue shows.
+  it.each(LOCALES)('signature in %s matches its golden', async (locale) => {
+    await matches('locales', `signature-${locale}`, {
+      template: 'signature',
+      theme: 'light',
+      snapshot: typeOnlySnapshot(),
+      params: { scale: 1, locale, timeZone: 'Europe/Paris' },
+    });
+  });
+
+  it('has no golden that no case checks', () => {
+    const want = new Set([
+      ...cases.map(([t, th, s]) => `templates/${t}-${th}${s === 2 ? '@2x' : ''}.png`),
+      ...LOCALES.map((l) => `locales/signature-${l}.png`),
+    ]);
+    const have = ['templates', 'locales'].flatMap((d) =>
+      existsSync(join(here, d)) ? readdirSync(join(here, d)).map((f) => `${d}/${f}`) : [],
+    );
+    expect(have.filter((f) => !want.has(f))).toEqual([]);
   });
 });
