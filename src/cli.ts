@@ -7,6 +7,11 @@ import { createMarquee, startMarquee, type Marquee, type ReadOnlyMarquee } from 
 import { sourcesConfig } from './sources/read-all.js';
 import { checkRemoteSources } from './sources/remote-check.js';
 import { acquireInstanceLock, type InstanceLock } from './stores/sqlite/instance-lock.js';
+import { sampleHistory, sampleSnapshot, NOW as DEMO_NOW } from './render/gallery/demo-data.js';
+import { checkDatabases, loadDrawing } from './setup.js';
+import type { HistoryPoint, Snapshot } from './snapshot/schema.js';
+import { openStoreReader } from './stores/create.js';
+import { HISTORY_WINDOW_MS } from './stores/providers.js';
 import { VERSION } from './version.js';
 import type { Logger } from 'pino';
 
@@ -100,26 +105,36 @@ program
 
 program
   .command('check-config')
-  .description('validate the configuration, templates and themes, then print it with secrets masked')
+  .description('validate the configuration, templates, themes, images and metrics, then print it with secrets masked')
   .addHelpText('after', '\nExample:\n  marquee check-config -c marquee.yaml')
   .action(async () => {
+    // Reads and checks only: no data directory, store, secret file or demo database is created.
     const config = load();
-    const logger = createLogger('silent');
-    const marquee = await createMarquee(config, logger);
+    const { renderer, images } = loadDrawing(config);
+    const notChecked = config.demo
+      ? ['demo data: metrics and privacy.privateSections are checked against the demo databases at start']
+      : checkDatabases(config, { storeSchemaOnly: true });
+    for (const note of notChecked) process.stderr.write(`note: ${note}\n`);
     // One line per remote source (reachable? key accepted?) on stderr; the JSON keeps them too.
     const remote = await checkRemoteSources(sourcesConfig(config), config.collector.sourceTimeoutMs);
     for (const r of remote) process.stderr.write(`${r.source}: ${r.ok ? 'ok' : 'FAILED'} ${r.target}: ${r.detail}\n`);
     const ok = remote.every((r) => r.ok);
-    process.stdout.write(
-      `${JSON.stringify({ ok, config: redactConfig(config), templates: [...marquee.renderer.templates.keys()], themes: [...marquee.renderer.themes.keys()], remote }, null, 2)}\n`,
-    );
-    await marquee.stop();
+    const report = {
+      ok,
+      config: redactConfig(config),
+      templates: [...renderer.templates.keys()],
+      themes: [...renderer.themes.keys()],
+      images: Object.fromEntries(images),
+      notChecked,
+      remote,
+    };
+    process.stdout.write(`${JSON.stringify(report, null, 2)}\n`);
     if (!ok) process.exitCode = 1;
   });
 
 program
   .command('render')
-  .description('render one image to a file from the latest stored snapshot')
+  .description('render one image to a file from the latest stored snapshot (read-only; demo data in demo mode)')
   .argument('<template>', 'template name')
   .option('-t, --theme <theme>', 'theme name', 'dark')
   .option('-s, --scale <scale>', '1 or 2', parseScale, 1)
@@ -127,22 +142,19 @@ program
   .addHelpText('after', '\nExample:\n  marquee render og --theme light --scale 2 --out og.png')
   .action(async (template: string, opts: { theme: string; scale: 1 | 2; out: string }) => {
     const config = load();
-    const logger = createLogger('warn', process.stderr);
-    const marquee = await createMarquee(config, logger);
-    const snapshot = marquee.collector.latest ?? (await marquee.collector.collect());
-    const history = await marquee.stores.read.history(Date.now() - 86_400_000);
-    const image = await marquee.renderer.render({
+    const { renderer } = loadDrawing(config);
+    const { snapshot, history, now } = await storedOrDemo(config);
+    const image = await renderer.render({
       snapshot,
       history,
       template,
       theme: opts.theme,
       params: { scale: opts.scale, locale: config.render.locale, timeZone: config.render.timeZone },
-      now: Date.now(),
+      now,
       staleAfterMs: config.render.staleAfterS * 1000,
     });
     writeFileSync(opts.out, image.png);
     process.stderr.write(`wrote ${opts.out} (${image.width}x${image.height}, ${image.png.length} bytes)\n`);
-    await marquee.stop();
   });
 
 program
@@ -150,12 +162,11 @@ program
   .description('list every field Marquee collects, where it comes from, where it is stored and which images show it')
   .option('--json', 'print JSON instead of a table')
   .addHelpText('after', '\nExample:\n  marquee privacy --json')
-  .action(async (opts: { json?: boolean }) => {
-    const config = load();
-    const marquee = await createMarquee(config, createLogger('silent'));
-    const { fields, neverCollected } = marquee.inventory;
+  .action((opts: { json?: boolean }) => {
+    const { inventory } = loadDrawing(load());
+    const { fields, neverCollected } = inventory;
     if (opts.json) {
-      process.stdout.write(`${JSON.stringify(marquee.inventory, null, 2)}\n`);
+      process.stdout.write(`${JSON.stringify(inventory, null, 2)}\n`);
     } else {
       const rows = fields.map((f) => [
         f.path,
@@ -174,8 +185,26 @@ program
       process.stdout.write(`${[line(head), ...rows.map(line)].join('\n')}\n\nNever collected:\n`);
       for (const n of neverCollected) process.stdout.write(`  - ${n.what} (${n.where})\n`);
     }
-    await marquee.stop();
   });
+
+/**
+ * What `render` draws: the read store's latest snapshot and graph series, read without writing
+ * anything, or in demo mode with nothing stored the gallery's demo snapshot at its own moment.
+ */
+async function storedOrDemo(config: Config): Promise<{ snapshot: Snapshot; history: HistoryPoint[]; now: number }> {
+  const store = openStoreReader(config, Date.now);
+  try {
+    const snapshot = await store?.latest();
+    if (store && snapshot) return { snapshot, history: await store.history(Date.now() - HISTORY_WINDOW_MS), now: Date.now() };
+  } finally {
+    await store?.close();
+  }
+  if (config.demo) return { snapshot: sampleSnapshot(), history: sampleHistory(), now: DEMO_NOW };
+  throw new Error(
+    `no snapshot stored yet (${config.store.read === 'sheets' ? 'the Sheet is empty' : `no store in ${config.dataDir}`}): ` +
+      'run `marquee collect --once` or `marquee serve` first',
+  );
+}
 
 /**
  * SIGTERM/SIGINT: stop the schedule and let a running cycle finish, stop accepting connections

@@ -4,13 +4,13 @@ import { availableParallelism } from 'node:os';
 import { setFlagsFromString } from 'node:v8';
 import type { Logger } from 'pino';
 import { Collector } from './collector/collector.js';
-import { ConfigError, type Config } from './config/load.js';
+import type { Config } from './config/load.js';
 import { ensureDemoDatabases } from './demo.js';
-import { BUILTIN_TEMPLATES_DIR, BUILTIN_THEMES_DIR, DEMO_POSTERS_DIR, FONTS_DIR, PUBLIC_DIR } from './paths.js';
+import { DEMO_POSTERS_DIR, PUBLIC_DIR } from './paths.js';
 import { createPosterCache } from './posters/index.js';
 import path from 'node:path';
-import { buildInventory, unneededIdentifyingFields, type Inventory } from './privacy/inventory.js';
-import { createRenderer, type Renderer } from './render/index.js';
+import { unneededIdentifyingFields, type Inventory } from './privacy/inventory.js';
+import type { Renderer } from './render/index.js';
 import { DiscordPoster } from './publish/discord.js';
 import { loadOrCreateSecret } from './secret.js';
 import { createApp, type AppDeps } from './server/app.js';
@@ -21,19 +21,18 @@ import { PinnedVersions } from './server/pins.js';
 import { publicBase } from './server/public-url.js';
 import { RenderBudget } from './server/render-budget.js';
 import { RenderService } from './server/render-service.js';
-import { versionedPath, type ImageDefinition } from './server/routes/images.js';
+import { versionedPath } from './server/routes/images.js';
 import { pageRoutes } from './server/routes/pages.js';
 import { privacyRoutes } from './server/routes/privacy.js';
-import { builtinFields, extendCatalogue } from './snapshot/fields.js';
-import { formatProblem, metricFields, MetricsRunner, validateMetrics } from './metrics/index.js';
+import { MetricsRunner } from './metrics/index.js';
 import { SqlitePinStore } from './stores/sqlite/pin-store.js';
 import { STORE_FILE } from './stores/sqlite/sqlite-store.js';
 import { readBackfill } from './sources/backfill.js';
-import { checkPrivateSections } from './sources/private-sections.js';
 import { createSourceReader, sourcesConfig } from './sources/read-all.js';
 import { createStores, type Stores } from './stores/create.js';
 import { collectorProvider, HISTORY_WINDOW_MS, sheetsProvider, sqliteProvider } from './stores/providers.js';
 import type { SheetsAuth } from './stores/sheets/client.js';
+import { checkDatabases, loadDrawing } from './setup.js';
 import { VERSION } from './version.js';
 
 export interface Marquee {
@@ -78,13 +77,6 @@ const MICRO_CACHE_TTL_MS = 1_000;
 /** A second of the busiest traffic seen in the benchmark (64 image variants, og@2x included) is ~4 MB. */
 const MICRO_CACHE_BYTES = 4 * 1024 * 1024;
 
-/** Built-in templates each get a same-named image unless the config defines its own list. */
-export function defaultImages(templates: Iterable<string>): Map<string, ImageDefinition> {
-  return new Map(
-    [...templates].map((t) => [t, { template: t, theme: 'dark', maxAgeS: 60, minMaxAgeS: 30, cacheMode: 'max-age' as const }]),
-  );
-}
-
 /** Wiring only: config -> renderer + stores -> collector -> server. Nothing listens yet. */
 export async function createMarquee(config: Config, logger: Logger, options?: MarqueeOptions & { readOnly?: false }): Promise<Marquee>;
 export async function createMarquee(config: Config, logger: Logger, options: MarqueeOptions): Promise<Marquee | ReadOnlyMarquee>;
@@ -102,33 +94,15 @@ export async function createMarquee(config: Config, logger: Logger, options: Mar
     });
     if (generated) logger.info('demo databases generated');
   }
-  const metricDbs = { plex: config.plex.db, tautulli: config.tautulli.db, marquee: path.join(config.dataDir, STORE_FILE) };
-  const problems = validateMetrics(config.metrics, metricDbs, { privateSections: config.privacy.privateSections });
-  if (problems.length)
-    throw new ConfigError(`invalid metrics:\n  - ${problems.map(formatProblem).join('\n  - ')}`, problems.map(formatProblem));
-  const unmatched = checkPrivateSections(config.plex.db, config.privacy.privateSections);
-  if (unmatched?.length) throw new ConfigError(`invalid privacy.privateSections:\n  - ${unmatched.join('\n  - ')}`, unmatched);
-  if (!unmatched) logger.warn('privacy.privateSections not checked: the Plex database cannot be read now');
-  const catalogue = extendCatalogue(builtinFields(), metricFields(config.metrics));
-  const renderer = createRenderer({
-    templateDirs: [BUILTIN_TEMPLATES_DIR, ...(config.render.templatesDir ? [config.render.templatesDir] : [])],
-    themeDirs: [BUILTIN_THEMES_DIR, ...(config.render.themesDir ? [config.render.themesDir] : [])],
-    fontsDir: FONTS_DIR,
-    fieldCatalogue: catalogue,
-  });
-  const images = config.images ? new Map(Object.entries(config.images)) : defaultImages(renderer.templates.keys());
-  for (const [name, image] of images) {
-    if (!renderer.templates.has(image.template)) throw new Error(`images.${name}.template: unknown template "${image.template}"`);
-    if (!renderer.themes.has(image.theme)) throw new Error(`images.${name}.theme: unknown theme "${image.theme}"`);
-  }
-  const inventory = buildInventory({ catalogue, templates: renderer.templates, images, sheets: config.store.write !== 'sqlite' });
+  for (const note of checkDatabases(config)) logger.warn(note);
+  const { renderer, images, inventory } = loadDrawing(config);
   const stores = createStores(config, logger.child({ component: 'store' }), clock, options.sheetsAuth);
   if (!readOnly && stores.sqlite.isHistoryEmpty()) seedHistory(config, stores, clock(), logger);
   const metrics =
     !readOnly && Object.keys(config.metrics).length
       ? new MetricsRunner({
           defs: config.metrics,
-          dbPaths: metricDbs,
+          dbPaths: { plex: config.plex.db, tautulli: config.tautulli.db, marquee: path.join(config.dataDir, STORE_FILE) },
           timeZone: config.render.timeZone,
           cycleBudgetMs: config.collector.sourceTimeoutMs,
         })

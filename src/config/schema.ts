@@ -1,5 +1,6 @@
 import ipaddr from 'ipaddr.js';
 import { isIP } from 'node:net';
+import cron from 'node-cron';
 import { z } from 'zod';
 import { metricsConfigSchema } from '../metrics/config.js';
 
@@ -24,7 +25,10 @@ function validTrustProxy(value: boolean | number | string | string[]): boolean {
   });
 }
 
-const cronExpression = z.string().regex(/^(\S+\s+){4,5}\S+$/, 'must be a cron expression with 5 or 6 fields (seconds optional)');
+/** The scheduler's own validator, so an expression it would refuse at start fails here instead. */
+const cronExpression = z
+  .string()
+  .refine((expr) => cron.validate(expr), 'must be a cron expression node-cron accepts: 5 or 6 fields (seconds optional)');
 
 /** What Intl accepts is what rendering and metrics use: anything else would fail every image, not the start. */
 const quoted = (v: unknown) => JSON.stringify(String(v).slice(0, 64));

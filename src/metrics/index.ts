@@ -8,7 +8,7 @@ export {
   type MetricDbPaths,
   type MetricSource,
 } from './config.js';
-export { validateMetrics, formatProblem, type MetricProblem } from './validate.js';
+export { validateMetrics, formatProblem, STORE_SCHEMA, type MetricProblem } from './validate.js';
 export { MetricsRunner, type MetricsRunnerOptions } from './runner.js';
 export { metricFields, resolveMetricPath, metricsHealthChecks, type MetricField } from './catalogue.js';
 export { builtinParamNames, tzOffsetMinutesAt } from './params.js';

@@ -32,6 +32,9 @@ export interface MetricPolicy {
   privateSections: ReadonlyArray<string | number>;
 }
 
+/** Pass as the `marquee` path to check against the store's migrations without opening marquee.db. */
+export const STORE_SCHEMA = ':schema:';
+
 export function validateMetrics(defs: MetricDefs, dbPaths: MetricDbPaths, policy: MetricPolicy = { privateSections: [] }): MetricProblem[] {
   const dbs = new Map<MetricSource, Database.Database | Error>();
   const dbFor = (source: MetricSource): Database.Database | Error => {
@@ -52,8 +55,9 @@ export function validateMetrics(defs: MetricDefs, dbPaths: MetricDbPaths, policy
 
 function openForValidation(source: MetricSource, path: string | undefined): Database.Database | Error {
   if (!path) return new Error(`no ${source} database is configured (set ${sourceConfigKey[source]})`);
-  // Before the first collection cycle Marquee's own store does not exist yet: check against its schema.
-  if (source === 'marquee' && !existsSync(path)) {
+  // Before the first collection cycle Marquee's own store does not exist yet: check against its
+  // schema. So does check-config (STORE_SCHEMA): it must not open the store, even read-only.
+  if (source === 'marquee' && (path === STORE_SCHEMA || !existsSync(path))) {
     const db = new Database(':memory:');
     for (const m of loadMigrations()) db.exec(m.sql);
     return db;

@@ -1,3 +1,4 @@
+import { existsSync } from 'node:fs';
 import path from 'node:path';
 import type { Logger } from 'pino';
 import type { Config } from '../config/load.js';
@@ -48,4 +49,30 @@ function createSheetsStore(config: Config, sqlite: SqliteStore, logger: Logger, 
     now: clock,
     logger,
   });
+}
+
+/**
+ * The read store (store.read) opened to read only (`marquee render`): nothing is created, migrated
+ * or written, and no instance lock is needed. Null when the SQLite store does not exist yet.
+ */
+export function openStoreReader(config: Config, clock: () => number, sheetsAuth?: SheetsAuth): SnapshotStore | null {
+  if (config.store.read === 'sheets' && config.sheets) {
+    const s = config.sheets;
+    return new SheetsStore({
+      spreadsheetId: s.spreadsheetId,
+      auth:
+        sheetsAuth ??
+        createSheetsAuth({
+          ...(s.keyFile ? { keyFile: s.keyFile } : {}),
+          ...(s.credentialsJson ? { credentialsJson: s.credentialsJson } : {}),
+          readOnly: true,
+        }),
+      ...(s.rootUrl ? { rootUrl: s.rootUrl } : {}),
+      retry: { maxElapsedMs: s.writeBudgetMs },
+      readerTtlMs: s.readerTtlS * 1000,
+      now: clock,
+    });
+  }
+  const file = path.join(config.dataDir, STORE_FILE);
+  return existsSync(file) ? new SqliteStore({ file, retentionDays: config.history.retentionDays, readOnly: true }) : null;
 }

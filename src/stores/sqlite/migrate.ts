@@ -31,11 +31,8 @@ function pickDir(): string {
 
 /** Applies every migration above `PRAGMA user_version`, each in its own transaction. */
 export function migrate(db: Database.Database, migrations = loadMigrations()): number {
-  const current = db.pragma('user_version', { simple: true }) as number;
+  const current = checkReadable(db, migrations);
   const latest = migrations.at(-1)?.version ?? 0;
-  if (current > latest) {
-    throw new Error(`store schema version ${current} is newer than this Marquee (${latest}); upgrade Marquee`);
-  }
   for (const m of migrations.filter((m) => m.version > current)) {
     db.transaction(() => {
       db.exec(m.sql);
@@ -43,4 +40,14 @@ export function migrate(db: Database.Database, migrations = loadMigrations()): n
     })();
   }
   return latest;
+}
+
+/** The store's schema version, refused when a newer Marquee wrote it (its tables may differ). */
+export function checkReadable(db: Database.Database, migrations = loadMigrations()): number {
+  const current = db.pragma('user_version', { simple: true }) as number;
+  const latest = migrations.at(-1)?.version ?? 0;
+  if (current > latest) {
+    throw new Error(`store schema version ${current} is newer than this Marquee (${latest}); upgrade Marquee`);
+  }
+  return current;
 }

@@ -3,12 +3,17 @@ import { mkdirSync } from 'node:fs';
 import path from 'node:path';
 import { historyPointSchema, snapshotSchema, SNAPSHOT_VERSION, type HistoryPoint, type Snapshot } from '../../snapshot/schema.js';
 import type { SnapshotStore, StoreHealth } from '../store.js';
-import { migrate } from './migrate.js';
+import { checkReadable, migrate } from './migrate.js';
 
 export interface SqliteStoreOptions {
   /** Path of Marquee's own database file (not Plex's or Tautulli's). */
   file: string;
   retentionDays: number;
+  /**
+   * Open an existing store without writing anything (`marquee render`): no directory created, no
+   * migration, no pragma; `write` and `backfill` fail. The file must exist.
+   */
+  readOnly?: boolean;
 }
 
 export const STORE_FILE = 'marquee.db';
@@ -25,11 +30,16 @@ export class SqliteStore implements SnapshotStore {
   private readonly statements;
 
   constructor(private readonly options: SqliteStoreOptions) {
-    mkdirSync(path.dirname(options.file), { recursive: true });
-    this.db = new Database(options.file, { timeout: 5000 });
-    this.db.pragma('journal_mode = WAL');
-    this.db.pragma('synchronous = NORMAL');
-    migrate(this.db);
+    if (options.readOnly) {
+      this.db = new Database(options.file, { readonly: true, fileMustExist: true, timeout: 5000 });
+      checkReadable(this.db);
+    } else {
+      mkdirSync(path.dirname(options.file), { recursive: true });
+      this.db = new Database(options.file, { timeout: 5000 });
+      this.db.pragma('journal_mode = WAL');
+      this.db.pragma('synchronous = NORMAL');
+      migrate(this.db);
+    }
     this.statements = {
       upsertLatest: this.db.prepare(
         `INSERT INTO latest_snapshot (id, taken_at, version, json) VALUES (1, ?, ?, ?)

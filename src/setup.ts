@@ -1,0 +1,70 @@
+import path from 'node:path';
+import { ConfigError, type Config } from './config/load.js';
+import { formatProblem, metricFields, STORE_SCHEMA, validateMetrics } from './metrics/index.js';
+import { BUILTIN_TEMPLATES_DIR, BUILTIN_THEMES_DIR, FONTS_DIR } from './paths.js';
+import { buildInventory, type Inventory } from './privacy/inventory.js';
+import { createRenderer, type Renderer } from './render/index.js';
+import type { ImageDefinition } from './server/routes/images.js';
+import { builtinFields, extendCatalogue, type FieldCatalogue } from './snapshot/fields.js';
+import { checkPrivateSections } from './sources/private-sections.js';
+import { STORE_FILE } from './stores/sqlite/sqlite-store.js';
+
+/**
+ * What a configuration draws, resolved from files that ship with Marquee or that the user points
+ * at (templates, themes, fonts): read-only, no data directory, no database. `serve`, `render`,
+ * `check-config` and `privacy` all start here; only `serve` and `collect` go on to build a runtime.
+ */
+export interface Drawing {
+  catalogue: FieldCatalogue;
+  renderer: Renderer;
+  images: Map<string, ImageDefinition>;
+  inventory: Inventory;
+}
+
+/** Built-in templates each get a same-named image unless the config defines its own list. */
+export function defaultImages(templates: Iterable<string>): Map<string, ImageDefinition> {
+  return new Map(
+    [...templates].map((t) => [t, { template: t, theme: 'dark', maxAgeS: 60, minMaxAgeS: 30, cacheMode: 'max-age' as const }]),
+  );
+}
+
+/** Templates, themes and fonts loaded and checked, every image's template and theme resolved. */
+export function loadDrawing(config: Config): Drawing {
+  const catalogue = extendCatalogue(builtinFields(), metricFields(config.metrics));
+  const renderer = createRenderer({
+    templateDirs: [BUILTIN_TEMPLATES_DIR, ...(config.render.templatesDir ? [config.render.templatesDir] : [])],
+    themeDirs: [BUILTIN_THEMES_DIR, ...(config.render.themesDir ? [config.render.themesDir] : [])],
+    fontsDir: FONTS_DIR,
+    fieldCatalogue: catalogue,
+  });
+  const images = config.images ? new Map(Object.entries(config.images)) : defaultImages(renderer.templates.keys());
+  for (const [name, image] of images) {
+    if (!renderer.templates.has(image.template)) throw new Error(`images.${name}.template: unknown template "${image.template}"`);
+    if (!renderer.themes.has(image.theme)) throw new Error(`images.${name}.theme: unknown theme "${image.theme}"`);
+  }
+  const inventory = buildInventory({ catalogue, templates: renderer.templates, images, sheets: config.store.write !== 'sqlite' });
+  return { catalogue, renderer, images, inventory };
+}
+
+/**
+ * Custom metrics and privacy.privateSections checked against the databases they name, opened
+ * read-only (Plex's and Tautulli's as the sources open them). Throws a ConfigError naming every
+ * problem; returns what could not be checked now (a database that cannot be read yet).
+ *
+ * `storeSchemaOnly`: check `source: marquee` metrics against the store's migrations in memory
+ * instead of opening marquee.db (check-config: opening it read-only would leave -wal/-shm files).
+ */
+export function checkDatabases(config: Config, options: { storeSchemaOnly?: boolean } = {}): string[] {
+  const notChecked: string[] = [];
+  const metricDbs = {
+    plex: config.plex.db,
+    tautulli: config.tautulli.db,
+    marquee: options.storeSchemaOnly ? STORE_SCHEMA : path.join(config.dataDir, STORE_FILE),
+  };
+  const problems = validateMetrics(config.metrics, metricDbs, { privateSections: config.privacy.privateSections }).map(formatProblem);
+  if (problems.length) throw new ConfigError(`invalid metrics:\n  - ${problems.join('\n  - ')}`, problems);
+  const unmatched = checkPrivateSections(config.plex.db, config.privacy.privateSections);
+  if (unmatched?.length) throw new ConfigError(`invalid privacy.privateSections:\n  - ${unmatched.join('\n  - ')}`, unmatched);
+  if (!unmatched) notChecked.push('privacy.privateSections not checked: the Plex database cannot be read now');
+  return notChecked;
+}
