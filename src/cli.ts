@@ -1,7 +1,8 @@
 #!/usr/bin/env node
 import { Command, InvalidArgumentError, Option } from 'commander';
 import { writeFileSync } from 'node:fs';
-import { ConfigError, loadConfig, redactConfig, type Config } from './config/load.js';
+import { ConfigError, loadConfig, type Config } from './config/load.js';
+import { redactConfig, scrubSecrets, secretSettings, secretValues } from './config/secrets.js';
 import { createLogger } from './logging/logger.js';
 import { createMarquee, startMarquee, type Marquee, type ReadOnlyMarquee } from './main.js';
 import { sourcesConfig } from './sources/read-all.js';
@@ -14,6 +15,12 @@ import { openStoreReader } from './stores/create.js';
 import { HISTORY_WINDOW_MS } from './stores/providers.js';
 import { VERSION } from './version.js';
 import type { Logger } from 'pino';
+
+/** The secret settings' variables, from their marks in the config schema, each with its _FILE twin. */
+function secretHelp(): string {
+  const lines = secretSettings().map(({ env, path }) => `  ${`${env}[_FILE]`.padEnd(39)}${path.join('.')}`);
+  return `Secrets: each also reads from the file <NAME>_FILE names (Docker secrets, /run/secrets/...):\n${lines.join('\n')}`;
+}
 
 const ENVIRONMENT_HELP = `
 Environment (each overrides the config file's key; see README "Pointing it at your server"):
@@ -34,6 +41,7 @@ Environment (each overrides the config file's key; see README "Pointing it at yo
   MARQUEE_LOG_LEVEL                info, debug, warn...
   MARQUEE_SHEETS_ID, GOOGLE_APPLICATION_CREDENTIALS, MARQUEE_SHEETS_CREDENTIALS_JSON
                                    the Google Sheet store
+${secretHelp()}
 
 Examples:
   marquee                          serve demo data on http://127.0.0.1:8080
@@ -64,7 +72,7 @@ program
     const collect = opts.collect && config.collector.enabled;
     // Only a collecting process writes the store; read-only renderers may share a data directory.
     const lock = collect ? acquireInstanceLock(config.dataDir) : null;
-    const logger = createLogger(config.logLevel, undefined, { pretty: process.stdout.isTTY });
+    const logger = createLogger(config.logLevel, undefined, { pretty: process.stdout.isTTY, secrets: secrets(config) });
     // Without collecting, the images follow the store another process writes (read mode).
     const marquee = await createMarquee(config, logger, { readOnly: !collect });
     await startMarquee(marquee, logger, { collect });
@@ -87,9 +95,9 @@ program
     // With --print, stdout carries only the JSON; logs go to stderr.
     const logger = opts.print
       ? process.stderr.isTTY
-        ? createLogger(config.logLevel, undefined, { pretty: true, fd: 2 })
-        : createLogger(config.logLevel, process.stderr)
-      : createLogger(config.logLevel, undefined, { pretty: process.stdout.isTTY });
+        ? createLogger(config.logLevel, undefined, { pretty: true, fd: 2, secrets: secrets(config) })
+        : createLogger(config.logLevel, process.stderr, { secrets: secrets(config) })
+      : createLogger(config.logLevel, undefined, { pretty: process.stdout.isTTY, secrets: secrets(config) });
     const marquee = await createMarquee(config, logger);
     if (!opts.once) {
       await marquee.collector.collect();
@@ -114,10 +122,11 @@ program
     const notChecked = config.demo
       ? ['demo data: metrics and privacy.privateSections are checked against the demo databases at start']
       : checkDatabases(config, { storeSchemaOnly: true });
-    for (const note of notChecked) process.stderr.write(`note: ${note}\n`);
+    const say = (text: string) => process.stderr.write(scrubSecrets(text, secrets(config)));
+    for (const note of notChecked) say(`note: ${note}\n`);
     // One line per remote source (reachable? key accepted?) on stderr; the JSON keeps them too.
     const remote = await checkRemoteSources(sourcesConfig(config), config.collector.sourceTimeoutMs);
-    for (const r of remote) process.stderr.write(`${r.source}: ${r.ok ? 'ok' : 'FAILED'} ${r.target}: ${r.detail}\n`);
+    for (const r of remote) say(`${r.source}: ${r.ok ? 'ok' : 'FAILED'} ${r.target}: ${r.detail}\n`);
     const ok = remote.every((r) => r.ok);
     const report = {
       ok,
@@ -128,7 +137,8 @@ program
       notChecked,
       remote,
     };
-    process.stdout.write(`${JSON.stringify(report, null, 2)}\n`);
+    // redactConfig masks the marked settings; the scrub catches a secret quoted anywhere else.
+    process.stdout.write(scrubSecrets(`${JSON.stringify(report, null, 2)}\n`, secrets(config)));
     if (!ok) process.exitCode = 1;
   });
 
@@ -227,9 +237,15 @@ function stopOnSignals(marquee: Marquee | ReadOnlyMarquee, logger: Logger, lock:
   process.once('SIGINT', () => shutdown('SIGINT'));
 }
 
+/** The secret strings of the loaded configuration: no output of this process may show them. */
+let knownSecrets: readonly string[] = [];
+const secrets = (config: Config): readonly string[] => secretValues(config);
+
 /** The config, from `--config` when given (it wins over $MARQUEE_CONFIG), else as loadConfig finds it. */
 function load(): Config {
-  return loadConfig(undefined, undefined, program.opts<{ config?: string }>().config);
+  const config = loadConfig(undefined, undefined, program.opts<{ config?: string }>().config);
+  knownSecrets = secrets(config);
+  return config;
 }
 
 function unknownCommand(name: string): void {
@@ -260,10 +276,7 @@ function parsePort(value: string): number {
 }
 
 program.parseAsync().catch((err: unknown) => {
-  if (err instanceof ConfigError) {
-    process.stderr.write(`marquee: ${err.message}\n`);
-    process.exit(2);
-  }
-  process.stderr.write(`marquee: ${(err as Error).message}\n`);
-  process.exit(1);
+  // An error's text can quote a URL or a value it was given (a fetch error, a Sheets error).
+  process.stderr.write(`marquee: ${scrubSecrets((err as Error).message, knownSecrets)}\n`);
+  process.exit(err instanceof ConfigError ? 2 : 1);
 });

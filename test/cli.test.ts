@@ -37,8 +37,8 @@ describe('marquee (the command line)', () => {
   it('lists every environment variable the config reads, and an example, in --help', async () => {
     const r = await cli(['--help']);
     expect(r.code).toBe(0);
-    // Oracle: the variable names as the config loader spells them in its source.
-    const loader = readFileSync(path.join(PACKAGE_ROOT, 'src/config/load.ts'), 'utf8');
+    // Oracle: the variable names as the config loader and the schema (secrets) spell them in their source.
+    const loader = ['load.ts', 'schema.ts'].map((f) => readFileSync(path.join(PACKAGE_ROOT, 'src/config', f), 'utf8')).join('\n');
     const names = new Set(loader.match(/\b(MARQUEE_[A-Z_]+|GOOGLE_APPLICATION_CREDENTIALS)\b/g));
     expect(names.size).toBeGreaterThan(5);
     for (const name of names) expect(r.stdout, name).toContain(name);

@@ -3,6 +3,7 @@ import path from 'node:path';
 import { parseDocument, YAMLError } from 'yaml';
 import type { z } from 'zod';
 import { configSchema, type ParsedConfig } from './schema.js';
+import { secretSettings } from './secrets.js';
 
 /** Raised for any invalid configuration; the message names every offending key. */
 export class ConfigError extends Error {
@@ -26,15 +27,14 @@ export interface Config extends ParsedConfig {
 
 type Env = Readonly<Record<string, string | undefined>>;
 
-/** Environment variables users of the Docker image expect; each maps onto one config key. */
+/**
+ * Environment variables users of the Docker image expect; each maps onto one config key. Secret
+ * settings are not listed here: their variables come with their mark in the schema (secrets.ts),
+ * each with a `_FILE` twin.
+ */
 const envKeys: ReadonlyArray<{ env: string; key: string[]; type: 'string' | 'int' }> = [
   { env: 'MARQUEE_PLEX_DB', key: ['plex', 'db'], type: 'string' },
-  { env: 'MARQUEE_PLEX_URL', key: ['plex', 'url'], type: 'string' },
-  { env: 'MARQUEE_PLEX_TOKEN', key: ['plex', 'token'], type: 'string' },
   { env: 'MARQUEE_TAUTULLI_DB', key: ['tautulli', 'db'], type: 'string' },
-  { env: 'MARQUEE_TAUTULLI_URL', key: ['tautulli', 'url'], type: 'string' },
-  { env: 'MARQUEE_TAUTULLI_API_KEY', key: ['tautulli', 'apiKey'], type: 'string' },
-  { env: 'MARQUEE_HOST_METRICS_URL', key: ['host', 'url'], type: 'string' },
   { env: 'MARQUEE_DATA_DIR', key: ['dataDir'], type: 'string' },
   { env: 'MARQUEE_HOST', key: ['server', 'host'], type: 'string' },
   { env: 'MARQUEE_PORT', key: ['server', 'port'], type: 'int' },
@@ -44,7 +44,6 @@ const envKeys: ReadonlyArray<{ env: string; key: string[]; type: 'string' | 'int
   { env: 'MARQUEE_TZ', key: ['render', 'timeZone'], type: 'string' },
   { env: 'MARQUEE_SHEETS_ID', key: ['sheets', 'spreadsheetId'], type: 'string' },
   { env: 'GOOGLE_APPLICATION_CREDENTIALS', key: ['sheets', 'keyFile'], type: 'string' },
-  { env: 'MARQUEE_SHEETS_CREDENTIALS_JSON', key: ['sheets', 'credentialsJson'], type: 'string' },
 ];
 
 export const DEMO_PLEX_DB = 'com.plexapp.plugins.library.db';
@@ -115,7 +114,34 @@ function applyEnv(raw: Record<string, unknown>, env: Env) {
     setPath(config, key, parsed);
     sources.set(key.join('.'), name);
   }
+  for (const { env: name, path: key } of secretSettings()) {
+    const found = secretFromEnv(name, env);
+    if (!found) continue;
+    setPath(config, key, found.value);
+    sources.set(key.join('.'), found.from);
+  }
   return { config, sources };
+}
+
+/**
+ * A secret from `NAME`, or from the file `NAME_FILE` names (Docker and Compose secrets mount them
+ * under /run/secrets). One trailing newline is dropped, as editors and `echo` add one.
+ */
+function secretFromEnv(name: string, env: Env): { value: string; from: string } | null {
+  const direct = env[name];
+  const file = env[`${name}_FILE`];
+  if (file && direct) throw new ConfigError(`set ${name} or ${name}_FILE, not both`);
+  if (direct) return { value: direct, from: name };
+  if (!file) return null;
+  let text: string;
+  try {
+    text = readFileSync(file, 'utf8');
+  } catch (err) {
+    throw new ConfigError(`${name}_FILE: cannot read ${file}: ${(err as NodeJS.ErrnoException).code ?? 'unreadable'}`);
+  }
+  const value = text.replace(/\r?\n$/, '');
+  if (!value) throw new ConfigError(`${name}_FILE: ${file} is empty`);
+  return { value, from: `${name}_FILE` };
 }
 
 function setPath(target: Record<string, unknown>, key: readonly string[], value: unknown): void {
@@ -159,16 +185,4 @@ function resolve(c: ParsedConfig, origin: string, cwd: string): Config {
       themesDir: c.render.themesDir && path.resolve(cwd, c.render.themesDir),
     },
   };
-}
-
-/** Masks secrets for logs and `check-config` output. */
-export function redactConfig(c: Config): Record<string, unknown> {
-  const copy = structuredClone(c) as unknown as Record<string, Record<string, unknown>>;
-  if (copy.plex?.token) copy.plex.token = '***';
-  if (copy.tautulli?.apiKey) copy.tautulli.apiKey = '***';
-  if (copy.host?.password) copy.host.password = '***';
-  if (copy.sheets?.credentialsJson) copy.sheets.credentialsJson = '***';
-  if (copy.privacy?.pseudonymSecret) copy.privacy.pseudonymSecret = '***';
-  if (copy.server?.etagSecret) copy.server.etagSecret = '***';
-  return copy;
 }

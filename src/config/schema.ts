@@ -10,6 +10,13 @@ import { metricsConfigSchema } from '../metrics/config.js';
  * that names it instead of a setting silently ignored.
  */
 
+/**
+ * Marks a secret setting: the one mark every redaction derives from (config/secrets.ts), and the
+ * environment variable that sets it (`<env>_FILE` reads it from a file). `url`: only the URL's
+ * credentials are secret (password, key-like query parameters, a webhook's token).
+ */
+const secret = (kind: 'value' | 'url', env: string) => ({ secret: kind, env });
+
 /** What Express's `trust proxy` accepts (proxy-addr): keywords, addresses, address/prefix or IPv4 address/netmask. */
 function validTrustProxy(value: boolean | number | string | string[]): boolean {
   if (typeof value !== 'string' && !Array.isArray(value)) return true;
@@ -83,7 +90,7 @@ const privacySchema = z
     /** Library sections (by name or id) whose titles never appear and whose counts stay private. */
     privateSections: z.array(z.union([z.string(), z.number().int()])).default([]),
     /** Secret for pseudonyms; without it pseudonyms fall back to a per-install random secret. */
-    pseudonymSecret: z.string().min(16).optional(),
+    pseudonymSecret: z.string().min(16).meta(secret('value', 'MARQUEE_PSEUDONYM_SECRET')).optional(),
     /** Round public counts to 2 significant digits (1,234 -> 1,200). */
     roundCounts: z.boolean().default(false),
     /** Round bandwidth to this many kbps (e.g. 5000 = nearest 5 Mbps); 0 = exact. */
@@ -102,7 +109,7 @@ const sheetsSchema = z
       .refine((u) => new URL(u).pathname === '/' && !new URL(u).search, 'must be an origin, e.g. https://sheets.googleapis.com')
       .optional(),
     keyFile: z.string().optional(),
-    credentialsJson: z.string().optional(),
+    credentialsJson: z.string().meta(secret('value', 'MARQUEE_SHEETS_CREDENTIALS_JSON')).optional(),
     readerTtlS: z.number().min(1).default(60),
     /** How long one cycle's write may keep retrying; keep it under the collection interval. */
     writeBudgetMs: z.number().int().min(100).default(20_000),
@@ -129,8 +136,8 @@ export const configSchema = z
       .object({
         /** The library database; where it is set it is read, else the HTTP API at `url` (issue 14). */
         db: z.string().optional(),
-        url: z.url().optional(),
-        token: z.string().optional(),
+        url: z.url().meta(secret('url', 'MARQUEE_PLEX_URL')).optional(),
+        token: z.string().meta(secret('value', 'MARQUEE_PLEX_TOKEN')).optional(),
         /** A CA certificate (PEM) for a Plex with a self-signed certificate (*.plex.direct ones are valid). */
         caFile: z.string().optional(),
         /** Report "offline" when no Plex Media Server process runs on this host. */
@@ -142,8 +149,8 @@ export const configSchema = z
       .object({
         /** The database; where it is set it is read, else Tautulli's API v2 at `url` with `apiKey`. */
         db: z.string().optional(),
-        url: z.url().optional(),
-        apiKey: z.string().min(1).optional(),
+        url: z.url().meta(secret('url', 'MARQUEE_TAUTULLI_URL')).optional(),
+        apiKey: z.string().min(1).meta(secret('value', 'MARQUEE_TAUTULLI_API_KEY')).optional(),
         caFile: z.string().optional(),
         /**
          * Tautulli rewrites a playing session's row every few seconds; "playing" rows in a database
@@ -169,10 +176,10 @@ export const configSchema = z
      */
     host: z
       .object({
-        url: z.url().optional(),
+        url: z.url().meta(secret('url', 'MARQUEE_HOST_METRICS_URL')).optional(),
         /** node_exporter's own basic auth (its --web.config.file), if set. */
         username: z.string().optional(),
-        password: z.string().optional(),
+        password: z.string().meta(secret('value', 'MARQUEE_HOST_METRICS_PASSWORD')).optional(),
         caFile: z.string().optional(),
       })
       .strict()
@@ -216,7 +223,7 @@ export const configSchema = z
          * Key for ETags and versioned URLs; without it a random one is kept in `data/etag.secret`.
          * Give every renderer behind one address the same value, so each knows the others' `/v/` URLs.
          */
-        etagSecret: z.string().min(16).optional(),
+        etagSecret: z.string().min(16).meta(secret('value', 'MARQUEE_ETAG_SECRET')).optional(),
         trustProxy: z
           .union([z.boolean(), z.number().int().min(0), z.string(), z.array(z.string())])
           .refine(validTrustProxy, 'must be true/false, a hop count, or addresses/subnets and loopback, linklocal, uniquelocal')
@@ -300,7 +307,7 @@ export const configSchema = z
     discord: z
       .object({
         /** A channel webhook (Server settings -> Integrations -> Webhooks). Secret: never logged. */
-        webhookUrl: z.url(),
+        webhookUrl: z.url().meta(secret('url', 'MARQUEE_DISCORD_WEBHOOK_URL')),
         image: z.string().default('og'),
         intervalS: z.number().int().min(60).default(300),
         title: z.string().max(256).default('Plex server status'),

@@ -3,7 +3,8 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { ConfigError, loadConfig, redactConfig } from '../../src/config/load.js';
+import { ConfigError, loadConfig } from '../../src/config/load.js';
+import { redactConfig } from '../../src/config/secrets.js';
 
 function load(yaml: string) {
   const dir = mkdtempSync(path.join(tmpdir(), 'marquee-config-'));

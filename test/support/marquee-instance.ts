@@ -2,6 +2,7 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { loadConfig, type Config } from '../../src/config/load.js';
+import { secretValues } from '../../src/config/secrets.js';
 import { createLogger } from '../../src/logging/logger.js';
 import { createMarquee, startMarquee, type Marquee } from '../../src/main.js';
 import type { SheetsAuth } from '../../src/stores/sheets/client.js';
@@ -52,7 +53,8 @@ export async function startTestMarquee(
     },
     dataDir,
   );
-  const logger = options.logTo ? createLogger('debug', options.logTo) : createLogger('silent');
+  // As the CLI does: the configuration's secret values are masked wherever a line quotes them.
+  const logger = options.logTo ? createLogger('debug', options.logTo, { secrets: secretValues(config) }) : createLogger('silent');
   const marquee = await createMarquee(config, logger, {
     ...(options.clock ? { clock: options.clock } : {}),
     ...(options.sheetsAuth ? { sheetsAuth: options.sheetsAuth } : {}),
