@@ -16,7 +16,7 @@ export interface PrivacyPolicy {
  * Bump when what applyPrivacy or the snapshot sanitiser removes changes: snapshots stamped by an
  * older build are then never carried over into a newer one's.
  */
-const STAMP_VERSION = 2;
+const STAMP_VERSION = 3;
 
 /**
  * A keyed hash of everything that decides what a snapshot may hold: the policy, the private
@@ -95,7 +95,10 @@ export function applyPrivacy(snapshot: Snapshot, policy: PrivacyPolicy, secret: 
         .filter((s) => !s.private)
         .map((s) => ({ ...s, items: count(s.items, policy), counts: mapValues(s.counts, (n) => count(n, policy)) })),
       totals: mapValues(snapshot.library.totals, (n) => count(n, policy)),
-      recentlyAdded: snapshot.library.recentlyAdded.map((r) => ({ ...r, watching: maskWatching(r.watching, policy) })),
+      recentlyAdded: snapshot.library.recentlyAdded.map((r) => {
+        const watching = maskWatching(r.watching, policy);
+        return { ...r, watching, poster: posterAlone(r.watching, watching, policy) };
+      }),
     };
   const history = snapshot.history &&
     fresh('tautulli') && {
@@ -155,6 +158,7 @@ function maskActivity(a: Activity, now: number, policy: PrivacyPolicy, secret: s
         bandwidthKbps: roundTo(s.bandwidthKbps, policy.roundBandwidthKbps),
         viewer: maskViewer(s.viewer, policy.userNames, secret),
         watching,
+        poster: posterAlone(s.watching, watching, policy),
         // The runtime goes where the title goes: with the title hidden (by the policy, or by a
         // private section, whose streams the source sends without one) it could name the film.
         durationMs: watching === null ? null : s.durationMs,
@@ -198,6 +202,18 @@ function maskWatching(w: Watching | null, policy: PrivacyPolicy): Watching | nul
   return policy.thumbnails === 'hide' ? { ...w, thumb: null } : w;
 }
 
+/**
+ * The poster of an item whose title the policy withholds: kept only under `watching: type-only`
+ * with `thumbnails: blur`, so an image can show the blurred artwork of what plays without naming
+ * it. Never with `hide` or `show` (an unblurred poster names the film), never under `hidden` (not
+ * even the kind shows), and never for a private section's item, which the source sends without
+ * `watching` at all. Only the thumb path goes further: no title, year or show.
+ */
+function posterAlone(source: Watching | null, masked: Watching | null, policy: PrivacyPolicy): string | null {
+  if (masked !== null || policy.watching !== 'type-only' || policy.thumbnails !== 'blur') return null;
+  return source?.thumb ?? null;
+}
+
 /** "a movie", "an episode": what a type-only policy shows in place of a title. */
 export function describeKind(kind: MediaKind): string {
   const noun = {
@@ -238,7 +254,7 @@ export function minimise(snapshot: Snapshot, unneeded: ReadonlySet<string>): Sna
     activity: snapshot.activity && {
       ...snapshot.activity,
       streams: drop('activity.streams')
-        ? snapshot.activity.streams.map((s) => ({ ...s, viewer: null, watching: null, durationMs: null }))
+        ? snapshot.activity.streams.map((s) => ({ ...s, viewer: null, watching: null, poster: null, durationMs: null }))
         : snapshot.activity.streams,
     },
     history: snapshot.history && {

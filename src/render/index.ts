@@ -9,6 +9,7 @@ import { Formatter } from './format.js';
 import { loadCatalogues, matchCatalogue, Messages, REFERENCE_LOCALE } from './i18n/catalogue.js';
 import { layoutError } from './layout/error.js';
 import { layout as layoutPure } from './layout/index.js';
+import { posterRef } from './layout/widgets/nowplaying.js';
 import { encodePng } from './paint/encode.js';
 import { buildIconPaths, decodeImages, paint, takePixels, type ImageMemo } from './paint/paint.js';
 import { PixelReclaimer } from './paint/reclaim.js';
@@ -185,7 +186,7 @@ export function createRenderer(opts: RendererOptions): Renderer {
     const t = templates.get(name);
     const wants = t?.widgets.some((w) => w.spec.type === 'nowplaying' && w.spec.posters) ?? false;
     if (!wants || !snapshot?.activity) return [];
-    const thumbs = snapshot.activity.streams.map((s) => s.watching?.thumb ?? null);
+    const thumbs = snapshot.activity.streams.map(posterRef);
     return [...new Set(thumbs.filter((x): x is string => x !== null))];
   };
 

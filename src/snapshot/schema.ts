@@ -71,6 +71,8 @@ export const recentItemSchema = z.object({
   addedAt: z.number(),
   sectionId: z.number().int(),
   watching: watchingSchema.nullable(),
+  /** As Stream.poster: a thumb path without its title, under type-only with blurred thumbnails. */
+  poster: z.string().nullable().optional(),
 });
 
 export const librarySchema = z.object({
@@ -104,6 +106,12 @@ export const streamSchema = z.object({
   bandwidthKbps: z.number(),
   location: z.enum(['lan', 'wan']),
   watching: watchingSchema.nullable(),
+  /**
+   * Plex thumb path of what plays, alone: set by the privacy step when it withholds the title but
+   * lets a blurred poster through (watching: type-only, thumbnails: blur). Never beside a title
+   * (a shown title keeps its thumb in `watching`), never for a private section.
+   */
+  poster: z.string().nullable().optional(),
   viewer: viewerSchema.nullable(),
 });
 export type Stream = z.infer<typeof streamSchema>;

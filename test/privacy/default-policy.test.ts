@@ -67,6 +67,23 @@ describe('default privacy policy', () => {
     expect(marquee.collector.latest!.activity!.streamCount).toBeGreaterThan(0);
   });
 
+  it("lets each stream's poster path through, alone, for a blurred poster", () => {
+    // The oracle: the thumbs Tautulli's live rows carry (an episode's or a track's is its show's or artist's).
+    const db = new Database(fixtureDbs('demo').tautulliDb, { readonly: true });
+    const thumbs = db
+      .prepare(
+        "SELECT CASE WHEN media_type IN ('episode', 'track') AND grandparent_thumb != '' THEN grandparent_thumb ELSE thumb END FROM sessions",
+      )
+      .pluck()
+      .all() as string[];
+    db.close();
+    const streams = marquee.collector.latest!.activity!.streams;
+    expect(streams.every((s) => s.watching === null)).toBe(true);
+    const posters = streams.map((s) => s.poster).filter((p): p is string => typeof p === 'string');
+    expect(posters.length).toBeGreaterThan(0);
+    expect(posters.every((p) => thumbs.includes(p))).toBe(true);
+  });
+
   it('keeps identifying data out of the SQLite store', async () => {
     const stored = JSON.stringify(await marquee.stores.sqlite.latest());
     expect(leaks(stored, forbiddenStrings())).toEqual([]);

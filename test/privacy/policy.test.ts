@@ -70,6 +70,63 @@ describe('privacy policy: what is watched', () => {
   });
 });
 
+describe('privacy policy: posters without titles', () => {
+  // Written out here: two streams with posters, one from a private section (the source sends it
+  // without `watching`), and a recently added film.
+  const withPosters = (): Snapshot => {
+    const s = fresh();
+    const film = { title: 'The Long Voyage Home', grandparentTitle: null, year: 1940, thumb: '/library/metadata/101/thumb/1' };
+    const episode = { title: 'Pilot', grandparentTitle: 'Northern Lights', year: 2021, thumb: '/library/metadata/202/thumb/2' };
+    const [a, b] = s.activity!.streams as [Stream, Stream];
+    s.activity!.streams = [
+      { ...a, kind: 'movie', watching: film },
+      { ...b, kind: 'episode', watching: episode },
+      { ...a, kind: 'movie', watching: null },
+    ];
+    s.library!.recentlyAdded = [{ kind: 'movie', addedAt: s.takenAt - 60_000, sectionId: 1, watching: film }];
+    return s;
+  };
+  const words = ['The Long Voyage Home', 'Voyage', 'Pilot', 'Northern Lights', '1940', '2021'];
+
+  it('keeps the thumb path, and nothing else of what plays, under type-only with blurred thumbnails', () => {
+    const s = apply({ watching: 'type-only', thumbnails: 'blur' }, withPosters());
+    expect(s.activity!.streams.map((x) => [x.watching, x.poster])).toEqual([
+      [null, '/library/metadata/101/thumb/1'],
+      [null, '/library/metadata/202/thumb/2'],
+      // The private section's stream came without a title and leaves without a poster.
+      [null, null],
+    ]);
+    expect(s.library!.recentlyAdded.map((r) => [r.watching, r.poster])).toEqual([[null, '/library/metadata/101/thumb/1']]);
+    const json = JSON.stringify(s.activity) + JSON.stringify(s.library);
+    expect(words.filter((w) => json.includes(w))).toEqual([]);
+  });
+
+  it.each<[string, Partial<PrivacyPolicy>]>([
+    ['type-only with hidden thumbnails', { watching: 'type-only', thumbnails: 'hide' }],
+    ['type-only with unblurred thumbnails (a clear poster names the film)', { watching: 'type-only', thumbnails: 'show' }],
+    ['hidden', { watching: 'hidden', thumbnails: 'blur' }],
+  ])('keeps neither title nor thumb under %s', (_what, policy) => {
+    const s = apply(policy, withPosters());
+    const json = JSON.stringify(s.activity) + JSON.stringify(s.library);
+    expect(json).not.toContain('/library/metadata/');
+    expect(words.filter((w) => json.includes(w))).toEqual([]);
+  });
+
+  it('keeps the thumb with the title, and no second copy, when titles are shown', () => {
+    const s = apply({ watching: 'shown', thumbnails: 'blur' }, withPosters());
+    expect(s.activity!.streams.map((x) => [x.watching?.thumb ?? null, x.poster])).toEqual([
+      ['/library/metadata/101/thumb/1', null],
+      ['/library/metadata/202/thumb/2', null],
+      [null, null],
+    ]);
+  });
+
+  it('drops the poster with the rest when no image draws streams', () => {
+    const s = minimise(apply({}, withPosters()), new Set(['activity.streams']));
+    expect(s.activity!.streams.every((x) => x.poster === null)).toBe(true);
+  });
+});
+
 describe('privacy policy: generalisation', () => {
   it('rounds counts to two significant digits', () => {
     const totals = apply({ roundCounts: true }).library!.totals;

@@ -80,6 +80,25 @@ describe('now playing under watching: type-only', () => {
     expect(textOf(ops, 'nowplaying.1.decision.transcode')).toBe('Transcode');
   });
 
+  it('draws the poster the privacy step left without a title, and asks the poster cache for it', () => {
+    const thumbs = ['/library/metadata/1/thumb/1', '/library/metadata/2/thumb/2', null, '/library/metadata/4/thumb/4'];
+    const snapshot = typeOnly(four());
+    snapshot.activity!.streams.forEach((st, i) => (st.poster = thumbs[i] ?? null));
+    const posters = new Map(thumbs.filter((x): x is string => x !== null).map((t) => [t, Buffer.alloc(0)]));
+    for (const template of ['nowplaying', 'og']) {
+      expect(r.postersFor(template, snapshot), template).toEqual(thumbs.filter(Boolean));
+      const ops = r.layout(input({ template, snapshot, posters })).ops;
+      const drawn = ops.flatMap((o) => (o.op === 'image' ? [[o.tag, o.ref]] : []));
+      expect(drawn, template).toEqual([
+        ['nowplaying.0.poster', thumbs[0]],
+        ['nowplaying.1.poster', thumbs[1]],
+        ['nowplaying.3.poster', thumbs[3]],
+      ]);
+      // The stream without a poster keeps its kind.
+      expect(byTag(ops, 'nowplaying.2.kind.movie'), template).toBeDefined();
+    }
+  });
+
   it('folds streams past the tiles that fit into one "+N more" tile', () => {
     const many = Array.from({ length: 9 }, (_, i) => stream({ kind: i % 2 ? 'episode' : 'movie' }));
     const ops = r.layout(input({ template: 'og', snapshot: typeOnly(many) })).ops;

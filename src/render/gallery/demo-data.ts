@@ -127,9 +127,18 @@ export function sampleHistory(): HistoryPoint[] {
   return out;
 }
 
-/** The demo snapshot as the default privacy policy (`watching: type-only`) leaves it: no titles, no viewers. */
+/**
+ * The demo snapshot as the default privacy policy (`watching: type-only`, `thumbnails: blur`)
+ * leaves it: no titles, no viewers, each stream's thumb path alone for its blurred poster.
+ */
 export function typeOnlySnapshot(): Snapshot {
   const s = sampleSnapshot();
-  const streams = s.activity!.streams.map((st) => ({ ...st, watching: null, viewer: null, durationMs: null }));
+  const streams = s.activity!.streams.map((st) => ({
+    ...st,
+    watching: null,
+    poster: st.watching?.thumb ?? null,
+    viewer: null,
+    durationMs: null,
+  }));
   return { ...s, activity: { ...s.activity!, streams } };
 }

@@ -27,13 +27,16 @@ const kindIcon: Record<MediaKind, IconName> = {
 const decisionKey: Record<Decision, string> = { 'direct play': 'directPlay', copy: 'directStream', transcode: 'transcode' };
 const decisionOrder: Decision[] = ['transcode', 'copy', 'direct play'];
 
-/** What a stream shows as its poster: the thumb the privacy policy let through, if any. */
-function posterRef(st: Stream): string | null {
-  return st.watching?.thumb ?? null;
+/**
+ * What a stream shows as its poster: the thumb the privacy policy let through, beside its title or
+ * alone (type-only with blurred thumbnails), if any. The poster cache blurs it as configured.
+ */
+export function posterRef(st: Pick<Stream, 'watching' | 'poster'>): string | null {
+  return st.watching?.thumb ?? st.poster ?? null;
 }
 
-function poster(ctx: LayoutCtx, st: Stream, x: number, y: number, w: number, h: number, tag: string): void {
-  const thumb = posterRef(st);
+function poster(ctx: LayoutCtx, s: Spec, st: Stream, x: number, y: number, w: number, h: number, tag: string): void {
+  const thumb = s.posters ? posterRef(st) : null;
   if (thumb !== null && ctx.posters.has(thumb)) {
     ctx.ops.push({ op: 'image', x, y, w, h, radius: 3, ref: thumb, tag: `${tag}.poster` });
     return;
@@ -78,7 +81,7 @@ function row(ctx: LayoutCtx, s: Spec, st: Stream, y: number, i: number, extra: s
   let x = s.x;
   if (s.posters) {
     const pw = Math.round(h * (2 / 3));
-    poster(ctx, st, x, y, pw, h, tag);
+    poster(ctx, s, st, x, y, pw, h, tag);
     x += pw + Math.max(6, Math.round(s.size * 0.6));
   }
   const w = s.x + s.w - x;
@@ -229,7 +232,7 @@ function tiles(ctx: LayoutCtx, s: Spec, streams: readonly Stream[], m: TileMetri
   streams.slice(0, shown).forEach((st, i) => {
     const x = s.x + i * (tileW + gutter);
     const tt = `${tag}.${i}`;
-    poster(ctx, st, x, m.top, tileW, m.tileH, tt);
+    poster(ctx, s, st, x, m.top, tileW, m.tileH, tt);
     const fg = st.state === 'playing' ? role(ctx, 'accent') : role(ctx, 'muted');
     progress(ctx, x, m.top + m.tileH + m.gap, tileW, m.barH, st.progress, fg, `${tt}.progress`);
     if (captions) {
