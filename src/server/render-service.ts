@@ -75,6 +75,8 @@ export class RenderService {
   private readonly queue: ReturnType<typeof pLimit>;
   private readonly largeLane = pLimit(1);
   private readonly errors: LRUCache<string, RenderedImage, ErrorImageRequest>;
+  /** Renders admitted and not yet cached, by ETag: later requests for one join it (see renderAdmitted). */
+  private readonly admitted = new Map<string, Promise<RenderedEntry>>();
   private renders = 0;
   private errorRenders = 0;
   private readonly purge: NodeJS.Timeout;
@@ -187,6 +189,36 @@ export class RenderService {
     const entry = await this.cache.fetch(etag, { context });
     if (!entry) throw new Error('render produced no image');
     return entry;
+  }
+
+  /**
+   * Like render, but `admit` (the client's render budget) is asked only by the request that starts
+   * a render. Requests for a render already admitted join it and pay nothing: after a new snapshot,
+   * an image proxy (Discord's, GitHub's camo: a handful of addresses for everyone) asks for the new
+   * image many times before it is drawn once, and charging each of those spent its whole budget in
+   * a second and turned the rest of the minute into 429s (`npm run bench -- --only realistic`).
+   * A refused admission is settled within the same turn, so no one else's request can join it.
+   */
+  renderAdmitted(
+    snapshot: Snapshot | null,
+    history: HistoryPoint[],
+    request: RenderRequest,
+    now: number,
+    etag: string,
+    admit: () => Promise<void>,
+  ): Promise<RenderedEntry> {
+    const cached = this.cache.get(etag);
+    if (cached) return Promise.resolve(cached);
+    let pending = this.admitted.get(etag);
+    if (!pending) {
+      pending = admit().then(() => this.render(snapshot, history, request, now, etag));
+      this.admitted.set(etag, pending);
+      pending.then(
+        () => this.admitted.delete(etag),
+        () => this.admitted.delete(etag),
+      );
+    }
+    return pending;
   }
 
   /**

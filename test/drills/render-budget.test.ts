@@ -116,6 +116,21 @@ describe('drill: the budget is per client and per pixel', () => {
     expect(await rendersUntilRefused(m, 'signature.png', null)).toBe(Math.floor((units * UNIT - pixels('og', 1)) / pixels('signature', 1)));
   });
 
+  it('charges a render once, to the request that starts it, however many wait for it', async () => {
+    // A budget of two signatures; an image proxy asks for a new image 20 times before it is drawn.
+    const m = await start({ yaml: 'server:\n  rateLimitPerMinute: 2\n' });
+    const renders = m.renders.renderCount;
+    const statuses = await Promise.all(
+      Array.from({ length: 20 }, () =>
+        fetch(`${m.url}/i/signature.png?bg_color=0a0b0c`).then(async (r) => (await r.arrayBuffer(), r.status)),
+      ),
+    );
+    expect(statuses).toEqual(Array<number>(20).fill(200));
+    expect(m.renders.renderCount - renders).toBe(1);
+    // One unit spent, one left: exactly one more fresh render fits in the minute.
+    expect(await rendersUntilRefused(m, 'signature.png', null)).toBe(1);
+  });
+
   it('charges a 2x render four times a 1x one', async () => {
     const m = await start({ yaml: `server:\n  rateLimitPerMinute: ${units}\n` });
     expect(await rendersUntilRefused(m, 'signature@2x.png', null)).toBe(Math.floor((units * UNIT) / pixels('signature', 2)));

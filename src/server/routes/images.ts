@@ -1,7 +1,7 @@
 import { Router, type Request, type Response } from 'express';
 import type { HistoryPoint, Snapshot } from '../../snapshot/schema.js';
 import type { AppDeps } from '../app.js';
-import { NotFound, RateLimited, RenderFailed } from '../errors.js';
+import { ImageError, NotFound, RateLimited, RenderFailed } from '../errors.js';
 import { parseImageRequest, VERSION_PATTERN, type ImageCatalogue, type ImageDefinition, type ImageRequest } from '../image-request.js';
 import type { Recorder } from '../micro-cache.js';
 import { RenderTimeoutError, type RenderedEntry, type RenderRequest } from '../render-service.js';
@@ -105,7 +105,10 @@ async function sendImage(
   res.end(entry.png);
 }
 
-/** A render not in any cache: charged to the client's budget by the pixels it draws, then drawn. */
+/**
+ * A render not in any cache: the request that starts it is charged to its client's budget by the
+ * pixels it draws; requests that arrive while it is being drawn wait for it and pay nothing.
+ */
 async function render(
   req: Request,
   deps: AppDeps,
@@ -114,13 +117,16 @@ async function render(
   history: HistoryPoint[],
   at: { now: number; etag: string },
 ): Promise<RenderedEntry> {
-  if (deps.renderBudget) {
-    const charge = await deps.renderBudget.charge(req.ip, deps.renders.pixels(r.template, r.params.scale));
+  const budget = deps.renderBudget;
+  const admit = async () => {
+    if (!budget) return;
+    const charge = await budget.charge(req.ip, deps.renders.pixels(r.template, r.params.scale));
     if (!charge.allowed) throw new RateLimited(charge.retryAfterS, r.look);
-  }
+  };
   try {
-    return await deps.renders.render(snapshot, history, renderRequest(r), at.now, at.etag);
+    return await deps.renders.renderAdmitted(snapshot, history, renderRequest(r), at.now, at.etag, admit);
   } catch (err) {
+    if (err instanceof ImageError) throw err;
     const timeout = err instanceof RenderTimeoutError;
     deps.logger.error({ image: r.name, err: { name: (err as Error).name, message: (err as Error).message } }, 'render failed');
     throw new RenderFailed(timeout ? 'render timed out' : 'render failed', r.look);
