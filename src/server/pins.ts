@@ -41,6 +41,9 @@ export class PinnedVersions {
   /** Keeps a render under its versioned URL (idempotent: pinning again counts as a fetch). */
   pin(key: PinKey, png: Buffer): void {
     const now = this.o.clock();
+    // /embed is public: a burst of it within one render-minute pins one version, written once.
+    const held = this.memory.get(memoryKey(key));
+    if (held && now - held.fetchedAt < (this.o.touchEveryMs ?? HOUR_MS)) return;
     const evicted = this.o.store.put(key, png, now);
     for (const k of evicted) this.memory.delete(memoryKey(k));
     if (!evicted.some((k) => memoryKey(k) === memoryKey(key))) this.memory.set(memoryKey(key), { png, fetchedAt: now, etag: key.etag });

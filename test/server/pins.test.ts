@@ -71,3 +71,14 @@ describe('pinned versions', () => {
     expect(pins.get(key('b'))?.png.length).toBe(600);
   });
 });
+
+describe('pinning the same version again', () => {
+  it('writes it once per touch interval, however often /embed is asked', () => {
+    const { pins, state } = rig(1 << 20);
+    for (let i = 0; i < 50; i++) pins.pin(key('a'), Buffer.from('png-a'));
+    expect(state.puts).toBe(1);
+    state.now += 60_000;
+    pins.pin(key('a'), Buffer.from('png-a'));
+    expect(state.puts).toBe(2);
+  });
+});
