@@ -114,6 +114,15 @@ function applyEnv(raw: Record<string, unknown>, env: Env) {
     setPath(config, key, parsed);
     sources.set(key.join('.'), name);
   }
+  // TZ is the host's zone for every program (Docker images set it): the images follow it unless
+  // MARQUEE_TZ or the file names another. glibc accepts a leading ':' before the zone name.
+  const zone = env.TZ?.replace(/^:/, '');
+  const render = config.render;
+  const unset = render === undefined || (typeof render === 'object' && render !== null && !('timeZone' in render));
+  if (zone && unset) {
+    setPath(config, ['render', 'timeZone'], zone);
+    sources.set('render.timeZone', 'TZ');
+  }
   for (const { env: name, path: key } of secretSettings()) {
     const found = secretFromEnv(name, env);
     if (!found) continue;

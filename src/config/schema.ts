@@ -50,6 +50,11 @@ const timeZoneSchema = z.string().refine(
   },
   { error: (iss) => `unknown time zone ${quoted(iss.input)}: use an IANA name such as Europe/Paris, or UTC` },
 );
+/** This host's zone as Intl sees it (TZ, else /etc/localtime); UTC if it names none Intl knows. */
+function systemTimeZone(): string {
+  const zone = new Intl.DateTimeFormat().resolvedOptions().timeZone;
+  return timeZoneSchema.safeParse(zone).success ? zone : 'UTC';
+}
 const localeSchema = z.string().refine(
   (tag) => {
     try {
@@ -278,13 +283,15 @@ export const configSchema = z
     render: z
       .object({
         locale: localeSchema.default('en-US'),
-        timeZone: timeZoneSchema.default('UTC'),
+        /** Unset: TZ (load.ts), else the system's zone, as every other program on the host shows time. */
+        timeZone: timeZoneSchema.default(systemTimeZone),
         staleAfterS: z.number().int().positive().default(300),
         templatesDir: z.string().optional(),
         themesDir: z.string().optional(),
       })
       .strict()
-      .default({ locale: 'en-US', timeZone: 'UTC', staleAfterS: 300 }),
+      // prefault: an absent section is parsed as {}, so the time zone default runs too.
+      .prefault({}),
     thresholds: thresholdsSchema.default({
       busyStreams: 3,
       overloadedStreams: 8,

@@ -49,6 +49,8 @@ export async function startTestMarquee(
       MARQUEE_PORT: '0',
       // Far in the future: tests drive cycles themselves.
       MARQUEE_SCHEDULE: '0 0 1 1 *',
+      // The images' zone, whatever the machine's (it would be the default otherwise).
+      TZ: 'UTC',
       ...options.env,
     },
     dataDir,
