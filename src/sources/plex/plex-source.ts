@@ -1,5 +1,6 @@
 import type { Library, MediaCounts, MediaKind } from '../../snapshot/schema.js';
 import { runSource, type SourceResult } from '../result.js';
+import { readIdentities, type PlexIdentities } from './identities.js';
 import { columnsOf, openReadOnly } from '../sqlite-readonly.js';
 import { COUNTED_TYPES, countsSql, deletedCountsSql, filesSql, recentlyAddedSql, sectionsSql } from './queries.js';
 
@@ -9,7 +10,18 @@ export interface PlexSourceOptions {
   privateSections: ReadonlyArray<string | number>;
   recentlyAddedLimit?: number;
   busyTimeoutMs?: number;
+  /**
+   * Also read what the network image needs (identities.ts): only when the config has several
+   * servers, since it reads every item's GUID (off: a one-server cycle costs nothing more).
+   */
+  networkExtras?: boolean;
 }
+
+/**
+ * A Plex read. `extras` (with options.networkExtras, on success) is read in the same transaction as
+ * the library, and kept apart from it: it is large, and never part of a snapshot.
+ */
+export type PlexResult = SourceResult<Library> & { extras?: PlexIdentities };
 
 const sectionKinds: Record<number, Library['sections'][number]['kind']> = { 1: 'movie', 2: 'show', 8: 'artist', 13: 'photo' };
 const topLevelCount: Record<Library['sections'][number]['kind'], keyof MediaCounts | null> = {
@@ -44,8 +56,9 @@ export const emptyCounts = (): MediaCounts => ({
 const PAGE_CACHE_PAGES = 128;
 
 /** Reads library counts, sizes and recent additions from Plex's DB, opened read-only per cycle. */
-export function readPlex(options: PlexSourceOptions): Promise<SourceResult<Library>> {
-  return runSource(() => {
+export async function readPlex(options: PlexSourceOptions): Promise<PlexResult> {
+  let extras: PlexIdentities | undefined;
+  const result = await runSource(() => {
     const handle = openReadOnly(options.dbPath, options.busyTimeoutMs);
     try {
       // better-sqlite3 defaults to a 16 MB page cache. A connection lives one cycle and reads most
@@ -55,11 +68,20 @@ export function readPlex(options: PlexSourceOptions): Promise<SourceResult<Libra
       // pages that the deleted-item and parent lookups revisit.
       handle.db.pragma(`cache_size = ${PAGE_CACHE_PAGES}`);
       // One read transaction so every number comes from the same state of the DB.
-      return handle.db.transaction(() => queryLibrary(handle.db, options))();
+      return handle.db.transaction(() => {
+        const library = queryLibrary(handle.db, options);
+        if (options.networkExtras)
+          extras = readIdentities(
+            handle.db,
+            library.sections.filter((s) => s.private).map((s) => s.id),
+          );
+        return library;
+      })();
     } finally {
       handle.close();
     }
   });
+  return result.ok && extras ? { ...result, extras } : result;
 }
 
 function queryLibrary(db: import('better-sqlite3').Database, options: PlexSourceOptions): Library {

@@ -77,3 +77,30 @@ export const recentlyAddedSql = (hasAdultFlag: boolean) => `
     ${hasAdultFlag ? 'AND COALESCE(mi.is_adult, 0) = 0' : ''}
   ORDER BY mi.added_at DESC
   LIMIT ?`;
+
+/**
+ * Network extras (issue 20): what identifies each item the public totals count, so that the same
+ * film on two servers counts once. The items: ordinary sections only (as countsSql, whose rows for a
+ * section missing from library_sections are dropped), not private, not in the trash (deletedCountsSql's
+ * `deleted_at > 0`, negated so that NULL passes), of a counted type. Seasons and episodes bring their
+ * parent and number: under a legacy agent their guids are paths under the show's, so "the same
+ * season" is the same show's season N. One pass over metadata_items; the types are few ints, so
+ * the IN test is cheap beside reading each row's guid.
+ */
+export const identityItemsSql = `
+  SELECT mi.id, mi.metadata_type, mi.parent_id, mi."index", mi.guid
+  FROM metadata_items mi
+  WHERE mi.library_section_id IN (SELECT id FROM library_sections WHERE id NOT IN (SELECT value FROM json_each(?)))
+    AND mi.metadata_type IN (${Object.keys(COUNTED_TYPES).join(', ')})
+    AND NOT (COALESCE(mi.deleted_at, 0) > 0)`;
+
+/**
+ * The external ids of the items matched by the current agents: tags of tag_type 314 ("imdb://tt…",
+ * "tmdb://…", "tvdb://…"), one shared tags row per id, linked by taggings (python-plexmovieagentmapper
+ * and other DB readers join them so). Found from the tag_type index, then taggings by tag_id, so
+ * no item's other taggings (genres, cast) are read.
+ */
+export const externalGuidsSql = `
+  SELECT tg.metadata_item_id, t.tag
+  FROM tags t JOIN taggings tg ON tg.tag_id = t.id
+  WHERE t.tag_type = 314`;

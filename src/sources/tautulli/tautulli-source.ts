@@ -6,6 +6,7 @@ import { playGraphs, type GraphSegment } from './buckets.js';
 import { mostConcurrent, type SegmentTimes } from './concurrency.js';
 import * as q from './queries.js';
 import { KNOWN_MEDIA_TYPES } from './queries.js';
+import { readTautulliExtras, type TautulliExtras } from './network-extras.js';
 import { activityOf } from '../../snapshot/activity.js';
 
 export interface TautulliSourceOptions {
@@ -32,7 +33,12 @@ export interface TautulliSourceOptions {
    * stale. Undefined or 0: off (demo data, whose rows were written once).
    */
   sessionsStaleAfterMs?: number;
+  /** Also read what the network image needs (network-extras.ts); off: a one-server cycle costs nothing more. */
+  networkExtras?: boolean;
 }
+
+/** A Tautulli read; `extras` with options.networkExtras, on success. Never part of a snapshot. */
+export type TautulliResult = SourceResult<TautulliData> & { extras?: TautulliExtras };
 
 export interface TautulliData {
   activity: Activity;
@@ -45,8 +51,9 @@ export interface TautulliData {
 const DAY_S = 86_400;
 const PAGE_CACHE_PAGES = 256;
 
-export function readTautulli(options: TautulliSourceOptions): Promise<SourceResult<TautulliData>> {
-  return runSource(() => {
+export async function readTautulli(options: TautulliSourceOptions): Promise<TautulliResult> {
+  let extras: TautulliExtras | undefined;
+  const result = await runSource(() => {
     const handle = openReadOnly(options.dbPath, options.busyTimeoutMs);
     try {
       // Same reason as the Plex source: a one-cycle connection only ever grows better-sqlite3's
@@ -56,6 +63,7 @@ export function readTautulli(options: TautulliSourceOptions): Promise<SourceResu
         const privateIds = JSON.stringify(privateSectionIds(handle.db, options.privateSections ?? []));
         const live = readActivity(handle.db, options, privateIds);
         const history = readHistory(handle.db, options, privateIds);
+        extras = history.extras;
         return {
           activity: live.activity,
           history: history.history,
@@ -66,6 +74,7 @@ export function readTautulli(options: TautulliSourceOptions): Promise<SourceResu
       handle.close();
     }
   });
+  return result.ok && extras ? { ...result, extras } : result;
 }
 
 function privateSectionIds(db: Database.Database, sections: ReadonlyArray<string | number>): number[] {
@@ -171,7 +180,11 @@ function toStream(row: SessionRow): Stream {
   };
 }
 
-function readHistory(db: Database.Database, options: TautulliSourceOptions, privateIds: string): { history: History; malformed: number } {
+function readHistory(
+  db: Database.Database,
+  options: TautulliSourceOptions,
+  privateIds: string,
+): { history: History; malformed: number; extras?: TautulliExtras } {
   const nowS = Math.floor(options.now / 1000);
   const limit = options.topLimit ?? 5;
   const queries = q.historyQueries(options.groupHistory === false ? 'id' : 'reference_id');
@@ -222,7 +235,12 @@ function readHistory(db: Database.Database, options: TautulliSourceOptions, priv
     playsByWeekday: graphs.byWeekday,
     mostConcurrent: { streams: peak.count, at: peak.at === null ? null : peak.at * 1000 },
   };
-  return { history, malformed };
+  if (!options.networkExtras) return { history, malformed };
+  const yearOf = (value: unknown) => {
+    const year = num(value);
+    return Number.isInteger(year) && year > 0 ? year : null;
+  };
+  return { history, malformed, extras: readTautulliExtras(db, queries, { since: since30, private: privateIds }, segments, yearOf) };
 }
 
 interface PlayTotals {

@@ -1,0 +1,72 @@
+import Database from 'better-sqlite3';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { readTautulli, type TautulliResult } from '../../src/sources/tautulli/tautulli-source.js';
+import { fixtureDbs, FIXTURE_NOW_MS, FIXTURE_NOW_S } from '../support/fixtures.js';
+import { historyTotals } from '../support/network-oracle.js';
+
+/**
+ * The Tautulli source's network extras (issue 20): the raw segments of the most-concurrent sweep and
+ * the home-stats rows of every key. Oracles: the segment rows read with a plain query, and
+ * Tautulli's home-stats SQL without LIMIT (test/support/network-oracle.ts).
+ */
+const { tautulliDb } = fixtureDbs('demo');
+const options = { dbPath: tautulliDb, now: FIXTURE_NOW_MS, timeZone: 'UTC', topLimit: 5 };
+let plain: TautulliResult;
+let asked: TautulliResult;
+
+beforeAll(async () => {
+  plain = await readTautulli(options);
+  asked = await readTautulli({ ...options, networkExtras: true });
+});
+
+const extrasOf = (r: TautulliResult) => {
+  if (!r.ok || !r.extras) throw new Error('no extras');
+  return r.extras;
+};
+
+describe('Tautulli network extras', () => {
+  it('are read only when asked, and leave the snapshot data as a plain read gives it', () => {
+    expect('extras' in plain).toBe(false);
+    expect(asked.ok && plain.ok && asked.data).toEqual(plain.ok && plain.data);
+  });
+
+  it('carry every segment of the last 30 days that has media info', () => {
+    const db = new Database(tautulliDb, { readonly: true });
+    const rows = db
+      .prepare(
+        `SELECT sh.started, sh.stopped FROM session_history sh JOIN session_history_media_info m ON m.id = sh.id
+         WHERE sh.stopped >= ?`,
+      )
+      .raw()
+      .all(FIXTURE_NOW_S - 30 * 86400) as number[][];
+    db.close();
+    const sort = (list: ReadonlyArray<readonly number[]>) => list.map((s) => `${s[0]}-${s[1]}`).sort();
+    expect(rows.length).toBeGreaterThan(100);
+    expect(sort(extrasOf(asked).segments)).toEqual(sort(rows));
+  });
+
+  it('carry every user, film, show and platform with Tautulli’s counts', () => {
+    const x = extrasOf(asked);
+    const expected = historyTotals([tautulliDb], FIXTURE_NOW_S);
+    const as = <T>(rows: T[], key: (r: T) => string, v: (r: T) => { plays: number; watchTimeS: number }) =>
+      new Map(rows.map((r) => [key(r), v(r)]));
+    const totals = (r: { plays: number; watchTimeS: number }) => ({ plays: r.plays, watchTimeS: r.watchTimeS });
+    expect(as(x.users, (u) => String(u.userId), totals)).toEqual(expected.users);
+    expect(as(x.movies, (m) => `${m.title} (${m.year ?? ''})`, totals)).toEqual(expected.movies);
+    expect(as(x.shows, (s) => s.title, totals)).toEqual(expected.shows);
+    expect(as(x.platforms, (p) => p.platform, totals)).toEqual(expected.platforms);
+    expect(x.users.length).toBeGreaterThan(5);
+  });
+
+  it('begin with the snapshot’s own top rows, in its order', () => {
+    const x = extrasOf(asked);
+    const history = asked.ok ? asked.data.history! : null;
+    expect(x.users.slice(0, 5).map((u) => ({ viewer: { name: u.name }, plays: u.plays, watchTimeS: u.watchTimeS }))).toEqual(
+      history?.topUsers,
+    );
+    expect(x.platforms.slice(0, 5).map((p) => ({ platform: p.platform, plays: p.plays, watchTimeS: p.watchTimeS }))).toEqual(
+      history?.topPlatforms,
+    );
+    expect(x.movies.slice(0, 5).map((m) => m.title)).toEqual(history?.topMovies.map((m) => m.watching?.title));
+  });
+});
