@@ -187,6 +187,28 @@ export const snapshotSchema = z.object({
    * A later cycle carries a failed source's data over only from a snapshot with the same stamp.
    */
   privacy: z.string().optional(),
+  /**
+   * Only on the network snapshot (several servers, issue 20; snapshot/network.ts): how many servers,
+   * how many answer, whether any section is missing or carried over, and a row per server for the
+   * network template. Absent on a server's own snapshot.
+   */
+  network: z
+    .object({
+      servers: z.number().int(),
+      online: z.number().int(),
+      partial: z.boolean(),
+      rows: z.array(
+        z.object({
+          id: z.string(),
+          name: z.string(),
+          state: z.enum(serverStates),
+          /** Null when the server's live activity is not current (its Tautulli stale, or no data). */
+          streams: z.number().int().nullable(),
+          bandwidthKbps: z.number().nullable(),
+        }),
+      ),
+    })
+    .optional(),
 });
 export type Snapshot = z.infer<typeof snapshotSchema>;
 
