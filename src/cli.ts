@@ -101,7 +101,8 @@ program
     const marquee = await createMarquee(config, logger);
     if (!opts.once) {
       await marquee.collector.collect();
-      marquee.collector.start(config.collector.schedule, logger);
+      // Only the schedule: no server runs here, so nothing to post to Discord.
+      marquee.jobs.start((job) => job.name === 'collect');
       stopOnSignals(marquee, logger, lock);
       return;
     }

@@ -1,39 +1,23 @@
 import type { Express, Router } from 'express';
 import type { IncomingMessage, Server, ServerResponse } from 'node:http';
-import { availableParallelism } from 'node:os';
 import { setFlagsFromString } from 'node:v8';
 import type { Logger } from 'pino';
-import { Collector } from './collector/collector.js';
+import type { Collector } from './collector/collector.js';
 import type { Config } from './config/load.js';
 import { ensureDemoDatabases } from './demo.js';
-import { DEMO_POSTERS_DIR, PUBLIC_DIR } from './paths.js';
-import { createPosterCache } from './posters/index.js';
-import path from 'node:path';
-import { unneededIdentifyingFields, type Inventory } from './privacy/inventory.js';
+import type { Inventory } from './privacy/inventory.js';
+import type { DiscordPoster } from './publish/discord.js';
 import type { Renderer } from './render/index.js';
-import { DiscordPoster } from './publish/discord.js';
-import { loadOrCreateSecret } from './secret.js';
-import { createApp, type AppDeps } from './server/app.js';
-import { buildHealth } from './server/health.js';
 import { createHttpServer } from './server/http-server.js';
-import { ResponseMicroCache } from './server/micro-cache.js';
-import { PinnedVersions } from './server/pins.js';
-import { publicBase } from './server/public-url.js';
-import { RenderBudget } from './server/render-budget.js';
-import { RenderService } from './server/render-service.js';
-import { versionedPath } from './server/routes/images.js';
-import { pageRoutes } from './server/routes/pages.js';
-import { privacyRoutes } from './server/routes/privacy.js';
-import { MetricsRunner } from './metrics/index.js';
-import { SqlitePinStore } from './stores/sqlite/pin-store.js';
-import { STORE_FILE } from './stores/sqlite/sqlite-store.js';
-import { readBackfill } from './sources/backfill.js';
-import { createSourceReader, sourcesConfig } from './sources/read-all.js';
-import { createStores, type Stores } from './stores/create.js';
-import { collectorProvider, HISTORY_WINDOW_MS, sheetsProvider, sqliteProvider } from './stores/providers.js';
-import type { SheetsAuth } from './stores/sheets/client.js';
+import type { ResponseMicroCache } from './server/micro-cache.js';
+import type { RenderService } from './server/render-service.js';
 import { checkDatabases, loadDrawing } from './setup.js';
-import { VERSION } from './version.js';
+import { createStores, type Stores } from './stores/create.js';
+import { collectorProvider, sheetsProvider, sqliteProvider, type SnapshotProvider } from './stores/providers.js';
+import type { SheetsAuth } from './stores/sheets/client.js';
+import { createCollecting, type Collecting } from './wiring/collecting.js';
+import { Jobs, type Job } from './wiring/jobs.js';
+import { createServing } from './wiring/serving.js';
 
 export interface Marquee {
   config: Config;
@@ -49,8 +33,10 @@ export interface Marquee {
   microCache: ResponseMicroCache;
   server?: Server;
   discord?: DiscordPoster;
-  /** Starts the side jobs (the Discord poster) once serving. */
-  startJobs(): void;
+  /** Every periodic job of this process, declared once (see `jobs` in createMarquee). */
+  jobs: Jobs;
+  /** Starts the jobs; the collection schedule only with `collect` (startMarquee passes it). */
+  startJobs(options?: { collect?: boolean }): void;
   /** The address the server listens on, once started. */
   url?: string;
   stop(): Promise<void>;
@@ -72,190 +58,60 @@ export interface MarqueeOptions {
   readOnly?: boolean;
 }
 
-/** Long enough to absorb a burst, short enough that no one could call the image out of date. */
-const MICRO_CACHE_TTL_MS = 1_000;
-/** A second of the busiest traffic seen in the benchmark (64 image variants, og@2x included) is ~4 MB. */
-const MICRO_CACHE_BYTES = 4 * 1024 * 1024;
-
-/** Wiring only: config -> renderer + stores -> collector -> server. Nothing listens yet. */
+/** Wiring only: config -> drawing + stores -> collecting -> snapshots -> serving -> jobs. Nothing listens yet. */
 export async function createMarquee(config: Config, logger: Logger, options?: MarqueeOptions & { readOnly?: false }): Promise<Marquee>;
 export async function createMarquee(config: Config, logger: Logger, options: MarqueeOptions): Promise<Marquee | ReadOnlyMarquee>;
 export async function createMarquee(config: Config, logger: Logger, options: MarqueeOptions = {}): Promise<Marquee | ReadOnlyMarquee> {
   const clock = options.clock ?? Date.now;
   const readOnly = options.readOnly === true;
-  if (config.demo && !readOnly) {
-    // About ten seconds on a first start: say how far it got, a line per quarter.
-    let reported = -1;
-    const generated = await ensureDemoDatabases(config.plex.db, config.tautulli.db, clock(), (fraction, step) => {
-      const quarter = Math.floor(fraction * 4);
-      if (quarter === reported) return;
-      reported = quarter;
-      logger.info({ progress: `${Math.round(fraction * 100)}%`, step }, 'generating demo databases');
-    });
-    if (generated) logger.info('demo databases generated');
-  }
+  if (config.demo && !readOnly) await prepareDemo(config, logger, clock);
   for (const note of checkDatabases(config)) logger.warn(note);
-  const { renderer, images, inventory } = loadDrawing(config);
+  const drawing = loadDrawing(config);
   const stores = createStores(config, logger.child({ component: 'store' }), clock, options.sheetsAuth);
-  if (!readOnly && stores.sqlite.isHistoryEmpty()) seedHistory(config, stores, clock(), logger);
-  const metrics =
-    !readOnly && Object.keys(config.metrics).length
-      ? new MetricsRunner({
-          defs: config.metrics,
-          dbPaths: { plex: config.plex.db, tautulli: config.tautulli.db, marquee: path.join(config.dataDir, STORE_FILE) },
-          timeZone: config.render.timeZone,
-          cycleBudgetMs: config.collector.sourceTimeoutMs,
-        })
-      : null;
-  const readSources = readOnly ? null : createSourceReader(sourcesConfig(config), { logger: logger.child({ component: 'sources' }) });
-  const collector =
-    readSources &&
-    new Collector(
-      {
-        ...(metrics ? { readMetrics: (now: number) => metrics.run(now) } : {}),
-        readSources,
-        stores: stores.write,
-        thresholds: config.thresholds,
-        privacy: config.privacy,
-        pseudonymSecret: loadOrCreateSecret(config.dataDir, config.privacy.pseudonymSecret),
-        unneededFields: unneededIdentifyingFields(inventory),
-        logger: logger.child({ component: 'collector' }),
-        clock,
-      },
-      config.store.read === 'sqlite' ? await stores.sqlite.latest().catch(() => null) : null,
-    );
-  const posterCache = createPosterCache({
-    dir: path.join(config.dataDir, 'posters'),
-    ...(config.plex.url && config.plex.token ? { plexUrl: config.plex.url, plexToken: config.plex.token } : {}),
-    mode: config.privacy.thumbnails,
-    blurSigma: config.privacy.blurSigma,
-    ...(config.demo ? { demoDir: DEMO_POSTERS_DIR } : {}),
-    onError: (thumb, err) => logger.debug({ thumb, err: { message: (err as Error).message } }, 'poster unavailable'),
-  });
-  const renders = new RenderService(renderer, {
-    posters: (template, snapshot) => posterCache.getMany(renderer.postersFor(template, snapshot)),
-    cacheBytes: config.server.renderCacheBytes,
-    etagSecret: loadOrCreateSecret(config.dataDir, config.server.etagSecret, 'etag'),
-    concurrency: Math.max(1, availableParallelism()),
-    timeoutMs: config.server.renderTimeoutMs,
-    staleAfterMs: config.render.staleAfterS * 1000,
-    clock,
-  });
-  // One provider per read mode, chosen here once.
-  const snapshots = collector
-    ? collectorProvider(collector, stores.read, clock)
-    : config.store.read === 'sheets' && stores.sheets
-      ? sheetsProvider(stores.sheets, clock)
-      : sqliteProvider(stores.sqlite, clock);
-  const microCache = new ResponseMicroCache({
-    ttlMs: MICRO_CACHE_TTL_MS,
-    maxBytes: MICRO_CACHE_BYTES,
-    clock,
-    generation: () => snapshots.generation(),
-  });
-  const replay = options.replay !== false;
-  const appDeps: AppDeps = {
+  const collecting = readOnly ? null : await createCollecting({ config, stores, inventory: drawing.inventory, logger, clock });
+  const snapshots = snapshotProvider(config, stores, collecting, clock);
+  const serving = createServing({
+    config,
+    drawing,
+    stores,
     snapshots,
-    ...(replay ? { microCache } : {}),
-    renderer,
-    renders,
-    pins: new PinnedVersions({ store: new SqlitePinStore(stores.sqlite.db, config.server.pinCacheBytes), clock }),
-    images,
-    logger: logger.child({ component: 'http' }),
+    logger,
     clock,
-    locale: config.render.locale,
-    timeZone: config.render.timeZone,
-    renderBudget: new RenderBudget(config.server.rateLimitPerMinute),
-    trustProxy: config.server.trustProxy,
-    health: async () =>
-      buildHealth({
-        snapshot: (await snapshots.current()).snapshot,
-        stores: stores.all.map((s) => ({ kind: s.kind, health: s.health() })),
-        now: clock(),
-        staleAfterMs: config.render.staleAfterS * 1000,
-        version: VERSION,
-      }),
-  };
-  appDeps.extraRoutes = [
-    privacyRoutes(() => inventory),
-    pageRoutes({
-      images: () =>
-        [...images].map(([name, d]) => {
-          const t = renderer.templates.get(d.template)!;
-          return {
-            name,
-            template: d.template,
-            theme: d.theme,
-            alt: d.alt ?? `${name}: Plex server status`,
-            width: t.width,
-            height: t.height,
-          };
-        }),
-      themes: [...renderer.themes.keys()],
-      publicBase: (req) => publicBase({ publicUrl: config.server.publicUrl, host: config.server.host }, req),
-      versionedPath: (name) => versionedPath(appDeps, name),
-      staticDir: PUBLIC_DIR,
-    }),
-    ...(options.extraRoutes?.({ renders }) ?? []),
-  ];
-  const app = createApp(appDeps);
-  const discord = config.discord
-    ? new DiscordPoster({
-        ...config.discord,
-        publicUrl: config.server.publicUrl!,
-        dataDir: config.dataDir,
-        versionedPath: (name) => versionedPath(appDeps, name),
-        logger: logger.child({ component: 'discord' }),
-      })
-    : undefined;
-  let discordTimer: NodeJS.Timeout | undefined;
+    ...(options.extraRoutes ? { extraRoutes: options.extraRoutes } : {}),
+    ...(options.replay === undefined ? {} : { replay: options.replay }),
+  });
+  // Every periodic job of the process. The serving side's caches purge on their own timers
+  // (micro-cache.ts, render-service.ts) until they expose a purge step to list here; so does pin
+  // eviction (stores/sqlite/pin-store.ts).
+  const jobs = new Jobs([...(collecting ? [collecting.job] : []), ...serving.jobs] satisfies Job[]);
   const marquee: Marquee | ReadOnlyMarquee = {
     config,
-    collector,
-    renderer,
-    renders,
+    collector: collecting?.collector ?? null,
+    renderer: drawing.renderer,
+    renders: serving.renders,
     stores,
-    inventory,
-    app,
-    handler: replay
-      ? (req, res) => {
-          if (!microCache.serve(req, res)) app(req, res);
-        }
-      : app,
-    microCache,
-    ...(discord ? { discord } : {}),
-    startJobs: () => {
-      if (!discord || discordTimer) return;
-      void discord.run(clock());
-      discordTimer = setInterval(() => void discord.run(clock()), config.discord!.intervalS * 1000).unref();
-    },
+    inventory: drawing.inventory,
+    app: serving.app,
+    handler: serving.handler,
+    microCache: serving.microCache,
+    ...(serving.discord ? { discord: serving.discord } : {}),
+    jobs,
+    startJobs: ({ collect = false } = {}) => jobs.start((job) => collect || job.name !== 'collect'),
     stop: async () => {
-      clearInterval(discordTimer);
-      await collector?.stop();
-      await readSources?.close();
-      await metrics?.close();
-      if (marquee.server) {
-        const server = marquee.server;
-        // Drain: stop accepting, let in-flight requests finish, then drop idle keep-alive sockets.
-        const closed = new Promise<void>((resolve) => server.close(() => resolve()));
-        // A keep-alive socket whose last response finishes after close() would otherwise be held
-        // open until keepAliveTimeout (5 s); sweep such sockets as they fall idle.
-        const sweep = setInterval(() => server.closeIdleConnections(), 50);
-        server.closeIdleConnections();
-        await closed.finally(() => clearInterval(sweep));
-      }
+      await jobs.stop();
+      await collecting?.close();
+      if (marquee.server) await drain(marquee.server);
       await Promise.all(stores.all.map((s) => s.close()));
-      renders.close();
-      microCache.close();
+      serving.close();
     },
   };
   return marquee;
 }
 
-/** Starts collecting (one cycle at once, then on schedule) and serving. */
+/** Starts collecting (one cycle at once, then on schedule), serving, and the other jobs. */
 export async function startMarquee<M extends Marquee | ReadOnlyMarquee>(
   marquee: M,
-  logger: Logger,
+  _logger: Logger,
   options: { collect: boolean },
 ): Promise<M> {
   const { config } = marquee;
@@ -265,17 +121,15 @@ export async function startMarquee<M extends Marquee | ReadOnlyMarquee>(
   // 1.2x keeps it near the live size, at the price of more (concurrent, incremental) collections.
   // A heuristic, not a limit: it cannot make the process run out of memory.
   setFlagsFromString('--heap-growing-percent=20');
-  if (options.collect && marquee.collector) {
-    await marquee.collector.collect();
-    marquee.collector.start(config.collector.schedule, logger);
-  }
+  const collect = options.collect && marquee.collector !== null;
+  if (collect) await marquee.collector!.collect();
   await new Promise<void>((resolve, reject) => {
     const server = createHttpServer(marquee.handler, config.server);
     server.once('error', reject);
     server.listen(config.server.port, config.server.host, () => resolve());
     marquee.server = server;
   });
-  marquee.startJobs();
+  marquee.startJobs({ collect });
   const address = marquee.server!.address();
   if (address && typeof address === 'object') {
     const host = address.family === 'IPv6' ? `[${address.address}]` : address.address;
@@ -284,18 +138,32 @@ export async function startMarquee<M extends Marquee | ReadOnlyMarquee>(
   return marquee;
 }
 
-/** Fills an empty store's graph series from the sources' own history; best effort. */
-function seedHistory(config: Config, stores: Stores, now: number, logger: Logger): void {
-  try {
-    const points = readBackfill({
-      plexDb: config.plex.db,
-      tautulliDb: config.tautulli.db,
-      now,
-      windowMs: HISTORY_WINDOW_MS,
-      stepMs: 5 * 60_000,
-    });
-    logger.info({ points: stores.sqlite.backfill(points) }, 'graph history seeded from Tautulli and Plex');
-  } catch (err) {
-    logger.warn({ err: { message: (err as Error).message } }, 'could not seed graph history');
-  }
+/** One provider per read mode, chosen here once: the renderer never knows which it holds. */
+function snapshotProvider(config: Config, stores: Stores, collecting: Collecting | null, clock: () => number): SnapshotProvider {
+  if (collecting) return collectorProvider(collecting.collector, stores.read, clock);
+  if (config.store.read === 'sheets' && stores.sheets) return sheetsProvider(stores.sheets, clock);
+  return sqliteProvider(stores.sqlite, clock);
+}
+
+/** The demo databases, generated (or refreshed) in a child process; about ten seconds the first time. */
+async function prepareDemo(config: Config, logger: Logger, clock: () => number): Promise<void> {
+  // Say how far it got, a line per quarter.
+  let reported = -1;
+  const generated = await ensureDemoDatabases(config.plex.db, config.tautulli.db, clock(), (fraction, step) => {
+    const quarter = Math.floor(fraction * 4);
+    if (quarter === reported) return;
+    reported = quarter;
+    logger.info({ progress: `${Math.round(fraction * 100)}%`, step }, 'generating demo databases');
+  });
+  if (generated) logger.info('demo databases generated');
+}
+
+/** Stops accepting, lets in-flight requests finish, then drops idle keep-alive sockets. */
+async function drain(server: Server): Promise<void> {
+  const closed = new Promise<void>((resolve) => server.close(() => resolve()));
+  // A keep-alive socket whose last response finishes after close() would otherwise be held
+  // open until keepAliveTimeout (5 s); sweep such sockets as they fall idle.
+  const sweep = setInterval(() => server.closeIdleConnections(), 50);
+  server.closeIdleConnections();
+  await closed.finally(() => clearInterval(sweep));
 }

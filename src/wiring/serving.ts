@@ -1,0 +1,156 @@
+import type { Express, Router } from 'express';
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { availableParallelism } from 'node:os';
+import path from 'node:path';
+import type { Logger } from 'pino';
+import type { Config } from '../config/load.js';
+import { DEMO_POSTERS_DIR, PUBLIC_DIR } from '../paths.js';
+import { createPosterCache } from '../posters/index.js';
+import { DiscordPoster } from '../publish/discord.js';
+import { loadOrCreateSecret } from '../secret.js';
+import { createApp, type AppDeps } from '../server/app.js';
+import { buildHealth } from '../server/health.js';
+import { ResponseMicroCache } from '../server/micro-cache.js';
+import { PinnedVersions } from '../server/pins.js';
+import { publicBase } from '../server/public-url.js';
+import { RenderBudget } from '../server/render-budget.js';
+import { RenderService } from '../server/render-service.js';
+import { versionedPath } from '../server/routes/images.js';
+import { pageRoutes } from '../server/routes/pages.js';
+import { privacyRoutes } from '../server/routes/privacy.js';
+import type { Drawing } from '../setup.js';
+import type { Stores } from '../stores/create.js';
+import type { SnapshotProvider } from '../stores/providers.js';
+import { SqlitePinStore } from '../stores/sqlite/pin-store.js';
+import { VERSION } from '../version.js';
+import { intervalJob, type Job } from './jobs.js';
+
+/** Long enough to absorb a burst, short enough that no one could call the image out of date. */
+const MICRO_CACHE_TTL_MS = 1_000;
+/** A second of the busiest traffic seen in the benchmark (64 image variants, og@2x included) is ~4 MB. */
+const MICRO_CACHE_BYTES = 4 * 1024 * 1024;
+
+export interface Serving {
+  renders: RenderService;
+  app: Express;
+  /** The server's request handler: the image replay, then Express. */
+  handler: (req: IncomingMessage, res: ServerResponse) => void;
+  microCache: ResponseMicroCache;
+  discord?: DiscordPoster;
+  /** The serving side's periodic work, for the job list. */
+  jobs: Job[];
+  close(): void;
+}
+
+/** The HTTP side: renders, caches, the Express app and its routes, over one snapshot provider. */
+export function createServing(deps: {
+  config: Config;
+  drawing: Drawing;
+  stores: Stores;
+  snapshots: SnapshotProvider;
+  logger: Logger;
+  clock: () => number;
+  extraRoutes?: (deps: { renders: RenderService }) => Router[];
+  /** false: no one-second replay in front of Express (the benchmark's comparison). */
+  replay?: boolean;
+}): Serving {
+  const { config, stores, snapshots, logger, clock } = deps;
+  const { renderer, images, inventory } = deps.drawing;
+  const posterCache = createPosterCache({
+    dir: path.join(config.dataDir, 'posters'),
+    ...(config.plex.url && config.plex.token ? { plexUrl: config.plex.url, plexToken: config.plex.token } : {}),
+    mode: config.privacy.thumbnails,
+    blurSigma: config.privacy.blurSigma,
+    ...(config.demo ? { demoDir: DEMO_POSTERS_DIR } : {}),
+    onError: (thumb, err) => logger.debug({ thumb, err: { message: (err as Error).message } }, 'poster unavailable'),
+  });
+  const renders = new RenderService(renderer, {
+    posters: (template, snapshot) => posterCache.getMany(renderer.postersFor(template, snapshot)),
+    cacheBytes: config.server.renderCacheBytes,
+    etagSecret: loadOrCreateSecret(config.dataDir, config.server.etagSecret, 'etag'),
+    concurrency: Math.max(1, availableParallelism()),
+    timeoutMs: config.server.renderTimeoutMs,
+    staleAfterMs: config.render.staleAfterS * 1000,
+    clock,
+  });
+  const microCache = new ResponseMicroCache({
+    ttlMs: MICRO_CACHE_TTL_MS,
+    maxBytes: MICRO_CACHE_BYTES,
+    clock,
+    generation: () => snapshots.generation(),
+  });
+  const replay = deps.replay !== false;
+  const appDeps: AppDeps = {
+    snapshots,
+    ...(replay ? { microCache } : {}),
+    renderer,
+    renders,
+    pins: new PinnedVersions({ store: new SqlitePinStore(stores.sqlite.db, config.server.pinCacheBytes), clock }),
+    images,
+    logger: logger.child({ component: 'http' }),
+    clock,
+    locale: config.render.locale,
+    timeZone: config.render.timeZone,
+    renderBudget: new RenderBudget(config.server.rateLimitPerMinute),
+    trustProxy: config.server.trustProxy,
+    health: async () =>
+      buildHealth({
+        snapshot: (await snapshots.current()).snapshot,
+        stores: stores.all.map((s) => ({ kind: s.kind, health: s.health() })),
+        now: clock(),
+        staleAfterMs: config.render.staleAfterS * 1000,
+        version: VERSION,
+      }),
+  };
+  appDeps.extraRoutes = [
+    privacyRoutes(() => inventory),
+    pageRoutes({
+      images: () =>
+        [...images].map(([name, d]) => {
+          const t = renderer.templates.get(d.template)!;
+          return {
+            name,
+            template: d.template,
+            theme: d.theme,
+            alt: d.alt ?? `${name}: Plex server status`,
+            width: t.width,
+            height: t.height,
+          };
+        }),
+      themes: [...renderer.themes.keys()],
+      publicBase: (req) => publicBase({ publicUrl: config.server.publicUrl, host: config.server.host }, req),
+      versionedPath: (name) => versionedPath(appDeps, name),
+      staticDir: PUBLIC_DIR,
+    }),
+    ...(deps.extraRoutes?.({ renders }) ?? []),
+  ];
+  const app = createApp(appDeps);
+  const discord = config.discord
+    ? new DiscordPoster({
+        ...config.discord,
+        publicUrl: config.server.publicUrl!,
+        dataDir: config.dataDir,
+        versionedPath: (name) => versionedPath(appDeps, name),
+        logger: logger.child({ component: 'discord' }),
+      })
+    : undefined;
+  const jobs: Job[] = [];
+  // Keeps one Discord message up to date (edited in place); the first run posts it at start.
+  if (discord) jobs.push(intervalJob('discord', config.discord!.intervalS * 1000, () => discord.run(clock()), { runAtStart: true }));
+  return {
+    renders,
+    app,
+    handler: replay
+      ? (req, res) => {
+          if (!microCache.serve(req, res)) app(req, res);
+        }
+      : app,
+    microCache,
+    ...(discord ? { discord } : {}),
+    jobs,
+    close() {
+      renders.close();
+      microCache.close();
+    },
+  };
+}
