@@ -3,8 +3,10 @@ import sharp from 'sharp';
 import { PACKAGE_ROOT } from '../paths.js';
 import { builtinFields, type FieldCatalogue } from '../snapshot/fields.js';
 import type { HistoryPoint, Snapshot } from '../snapshot/schema.js';
-import type { DrawList } from './drawlist.js';
+import { createGlyphCheck } from './coverage.js';
+import type { DrawList, TextOp } from './drawlist.js';
 import { createMeasurer, registerFonts } from './fonts.js';
+import { NOW as DEMO_NOW, typeOnlySnapshot } from './gallery/demo-data.js';
 import { Formatter } from './format.js';
 import { loadCatalogues, matchCatalogue, Messages, REFERENCE_LOCALE } from './i18n/catalogue.js';
 import { layoutError } from './layout/error.js';
@@ -57,6 +59,14 @@ export interface RenderedImage {
   height: number;
 }
 
+/** Characters no font draws (they would be tofu), from Renderer.fontCoverage. */
+export interface FontCoverage {
+  /** Per locale asked about: characters its words, numbers and dates need. */
+  locales: { locale: string; missing: string[] }[];
+  /** Characters of the snapshot's drawn text (titles, names, metric values) beyond the locales'. */
+  drawn: string[];
+}
+
 export interface RenderErrorOptions {
   template?: string;
   width?: number;
@@ -80,6 +90,14 @@ export interface Renderer {
   renderError(opts: RenderErrorOptions): Promise<RenderedImage>;
   /** Thumb paths a template would draw for this snapshot: fetch these from the poster cache. */
   postersFor(template: string, snapshot: Snapshot | null): string[];
+  /**
+   * Which characters of these locales (their catalogue's words and Intl's numbers, units and
+   * times, as every template draws them) and of the snapshot's drawn text no configured font
+   * draws. For /health and check-config: a locale or a title that would be drawn as tofu is
+   * reported, never drawn silently. Remembered per locale and per snapshot, so a monitor polling
+   * /health costs a lookup, not a layout.
+   */
+  fontCoverage(locales: readonly string[], snapshot: Snapshot | null): FontCoverage;
 }
 
 export interface RendererOptions {
@@ -190,6 +208,44 @@ export function createRenderer(opts: RendererOptions): Renderer {
     return [...new Set(thumbs.filter((x): x is string => x !== null))];
   };
 
+  const glyphs = createGlyphCheck();
+  const textsOf = (snapshot: Snapshot | null, locale: string, now: number): string[] => {
+    const theme = themes.has(DEFAULT_THEME) ? DEFAULT_THEME : [...themes.keys()][0]!;
+    return [...templates.keys()].flatMap((template) =>
+      layout({ snapshot, history: [], template, theme, params: { scale: 1, locale }, now, staleAfterMs: Infinity }).ops.flatMap((o) =>
+        o.op === 'text' ? [(o as TextOp).text] : [],
+      ),
+    );
+  };
+  const localeMissing = new Map<string, string[]>();
+  const missingFor = (locale: string): string[] => {
+    let missing = localeMissing.get(locale);
+    if (!missing) {
+      const words = [...matchCatalogue(catalogues, locale).messages.values()].flatMap((m) =>
+        (m.kind === 'text' ? [m.segments] : Object.values(m.forms)).flatMap((segs) =>
+          segs.flatMap((s) => (s.kind === 'lit' ? [s.text] : [])),
+        ),
+      );
+      missing = glyphs.missing([...words, ...textsOf(typeOnlySnapshot(), locale, DEMO_NOW)]);
+      if (localeMissing.size > 64) localeMissing.clear();
+      localeMissing.set(locale, missing);
+    }
+    return missing;
+  };
+  // Keyed by when the snapshot was taken: a store may hand out a fresh copy of the same one.
+  let drawnMemo: { takenAt: number | null; locale: string; missing: string[] } | null = null;
+  const fontCoverage = (locales: readonly string[], snapshot: Snapshot | null): FontCoverage => {
+    const report = locales.map((locale) => ({ locale, missing: missingFor(locale) }));
+    const first = locales[0] ?? REFERENCE_LOCALE;
+    const takenAt = snapshot?.takenAt ?? null;
+    if (drawnMemo?.takenAt !== takenAt || drawnMemo.locale !== first) {
+      const known = new Set(report.flatMap((r) => r.missing));
+      const missing = snapshot ? glyphs.missing(textsOf(snapshot, first, snapshot.takenAt)).filter((ch) => !known.has(ch)) : [];
+      drawnMemo = { takenAt, locale: first, missing };
+    }
+    return { locales: report, drawn: drawnMemo.missing };
+  };
+
   return {
     templates,
     themes,
@@ -199,6 +255,7 @@ export function createRenderer(opts: RendererOptions): Renderer {
     render: async (input) => draw(layout(input), input.posters),
     renderError,
     postersFor,
+    fontCoverage,
   };
 }
 

@@ -2,6 +2,8 @@ import type { Snapshot, SourceName, SourceStatus } from '../snapshot/schema.js';
 import { SOURCE_ERROR_MESSAGES, type SourceErrorCode } from '../sources/result.js';
 import { STORE_ERROR_MESSAGES, type StoreErrorCode, type StoreHealth } from '../stores/store.js';
 import { metricsHealthChecks } from '../metrics/catalogue.js';
+import { codePoint } from '../render/coverage.js';
+import type { FontCoverage } from '../render/index.js';
 
 /**
  * The health report in the shape of the IETF "Health Check Response Format for HTTP APIs" draft
@@ -49,6 +51,8 @@ export function buildHealth(input: {
   now: number;
   staleAfterMs: number;
   version: string;
+  /** Renderer.fontCoverage for the configured locale(s) and this snapshot; no check without it. */
+  fonts?: FontCoverage;
 }): HealthReport {
   const { snapshot, now, staleAfterMs } = input;
   const checks: Record<string, HealthCheck[]> = {};
@@ -80,6 +84,7 @@ export function buildHealth(input: {
           time: new Date(snapshot!.takenAt).toISOString(),
         },
   ];
+  if (input.fonts) checks['render:fonts'] = [fontsCheck(input.fonts)];
   const all = Object.values(checks).flat();
   const status: HealthStatus = all.some((c) => c.status === 'fail') ? 'fail' : all.some((c) => c.status === 'warn') ? 'warn' : 'pass';
   return { status, version: input.version, releaseId: input.version, description: 'Marquee: Plex status images', checks };
@@ -103,6 +108,33 @@ function sourceCheck(s: SourceStatus, source: SourceName, observedAt: number): H
           }`,
         }
       : {}),
+  };
+}
+
+/** At most this many characters are named per line; the count says how many there are. */
+const NAMED_CHARACTERS = 8;
+
+/**
+ * Characters no configured font draws would be tofu in every image: a warning (the images still
+ * render), naming the locale or "drawn text" and the code points, so the admin knows which font to
+ * install. Code points, not the characters: where they are missing, they may not display either.
+ */
+function fontsCheck(f: FontCoverage): HealthCheck {
+  const name = (chars: readonly string[]) =>
+    `${chars.slice(0, NAMED_CHARACTERS).map(codePoint).join(' ')}${chars.length > NAMED_CHARACTERS ? ' …' : ''}`;
+  const lines = [
+    ...f.locales
+      .filter((l) => l.missing.length > 0)
+      .map((l) => `locale ${l.locale}: no font draws ${l.missing.length} character(s): ${name(l.missing)}`),
+    ...(f.drawn.length > 0 ? [`drawn text (titles, names): no font draws ${f.drawn.length} character(s): ${name(f.drawn)}`] : []),
+  ];
+  const count = f.locales.reduce((n, l) => n + l.missing.length, 0) + f.drawn.length;
+  return {
+    status: lines.length > 0 ? 'warn' : 'pass',
+    componentType: 'component',
+    observedValue: count,
+    observedUnit: 'characters without a glyph',
+    ...(lines.length > 0 ? { output: `${lines.join('; ')} (install a font that covers them, e.g. fonts-noto-cjk)` } : {}),
   };
 }
 

@@ -85,3 +85,35 @@ describe("the report in the API health-check draft's terms", () => {
     expect(failed.time).toBe(new Date(sampleSnapshot().takenAt).toISOString());
   });
 });
+
+describe('render:fonts: characters no configured font draws', () => {
+  const healthy = (): Snapshot => {
+    const s = sampleSnapshot();
+    return { ...s, sources: { ...s.sources, tautulli: { status: 'ok', updatedAt: s.takenAt, durationMs: 3 } } };
+  };
+  const withFonts = (fonts: Parameters<typeof buildHealth>[0]['fonts']) =>
+    buildHealth({ snapshot: healthy(), stores: [], now: healthy().takenAt, staleAfterMs: 120_000, version: 'test', fonts });
+
+  it('passes when every locale and drawn title is covered, and is absent when not asked', () => {
+    expect(withFonts({ locales: [{ locale: 'ja', missing: [] }], drawn: [] }).checks['render:fonts']).toEqual([
+      { status: 'pass', componentType: 'component', observedValue: 0, observedUnit: 'characters without a glyph' },
+    ]);
+    expect(report().checks).not.toHaveProperty('render:fonts');
+  });
+
+  it('warns, naming the locale and the code points, and does not fail the report for it', () => {
+    const r = withFonts({ locales: [{ locale: 'ja', missing: ['映', '画'] }], drawn: ['\u{10FFFC}'] });
+    expect(r.checks['render:fonts']![0]).toMatchObject({
+      status: 'warn',
+      observedValue: 3,
+      output: expect.stringMatching(/^locale ja: no font draws 2 character\(s\): U\+6620 U\+753B; drawn text .*: U\+10FFFC /),
+    });
+    expect(r.status).not.toBe('fail');
+  });
+
+  it('names at most eight characters per line', () => {
+    const many = [...'ABCDEFGHIJKL'];
+    const out = withFonts({ locales: [], drawn: many }).checks['render:fonts']![0]!.output!;
+    expect(out).toContain('12 character(s): U+0041 U+0042 U+0043 U+0044 U+0045 U+0046 U+0047 U+0048 …');
+  });
+});
