@@ -11,8 +11,11 @@ WORKDIR /app
 COPY package.json package-lock.json ./
 RUN npm ci --no-audit --no-fund
 COPY tsconfig.json tsconfig.build.json ./
+COPY scripts/copy-build-assets.mjs ./scripts/
 COPY src ./src
 COPY fixtures/generator ./fixtures/generator
+# tsc, then the files the compiled code reads beside itself (migrations, the metrics query process,
+# the demo generator's schemas): dist/ is the whole program, the image ships no src/.
 RUN npm run build && npm prune --omit=dev --no-audit --no-fund
 
 # ---- runtime ------------------------------------------------------------------------------------
@@ -47,15 +50,13 @@ WORKDIR /app
 COPY --from=build /app/package.json ./
 COPY --from=build /app/node_modules ./node_modules
 COPY --from=build /app/dist ./dist
-# Read at run time beside dist/: SQL migrations, the demo generator's schemas, the metrics worker.
-COPY --from=build /app/src ./src
-COPY --from=build /app/fixtures/generator ./fixtures/generator
 COPY templates ./templates
 COPY themes ./themes
 COPY fonts ./fonts
 COPY locales ./locales
 COPY public ./public
 COPY assets ./assets
+COPY locales ./locales
 COPY docker/entrypoint.sh /usr/local/bin/marquee-entrypoint
 # The store, the pseudonym secret, the poster cache and the instance lock live in /config.
 RUN mkdir -p /config && chown node:node /config

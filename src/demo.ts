@@ -2,7 +2,18 @@ import { fork } from 'node:child_process';
 import { existsSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import type { DemoMessage, DemoRequest } from './demo-child.js';
+
+/** What the parent asks of the generator's process (fixtures/generator/child.ts). */
+export interface DemoRequest {
+  dir: string;
+  /** Epoch seconds the data is relative to. */
+  now: number;
+}
+
+export type DemoMessage =
+  | { type: 'progress'; fraction: number; step: string }
+  | { type: 'done'; plexDb: string; tautulliDb: string }
+  | { type: 'error'; message: string };
 
 /** Demo data is generated relative to "now"; past this age its windows (24 h, 7 d) would drift empty. */
 const MAX_DEMO_AGE_MS = 12 * 3_600_000;
@@ -34,9 +45,10 @@ function runChild(
   request: DemoRequest,
   onProgress: (fraction: number, step: string) => void,
 ): Promise<{ plexDb: string; tautulliDb: string }> {
-  // From TypeScript sources (tsx, tests) the child needs tsx's loader; from dist/ it runs the .js.
+  // From TypeScript sources (tsx, tests) the child needs tsx's loader; from dist/ it runs the .js
+  // the build put at the same place relative to this file (dist/src/demo.js -> dist/fixtures/...).
   const fromSource = import.meta.url.endsWith('.ts');
-  const entry = fileURLToPath(new URL(`./demo-child.${fromSource ? 'ts' : 'js'}`, import.meta.url));
+  const entry = fileURLToPath(new URL(`../fixtures/generator/child.${fromSource ? 'ts' : 'js'}`, import.meta.url));
   const child = fork(entry, [], {
     execArgv: fromSource ? ['--import', 'tsx'] : [],
     stdio: ['ignore', 'inherit', 'inherit', 'ipc'],

@@ -1,6 +1,5 @@
 import type { FieldInfo, FieldType } from '../snapshot/fields.js';
 import type { Snapshot } from '../snapshot/schema.js';
-import type { HealthCheck } from '../server/health.js';
 import { type ColumnType, declaredColumns, isIdentifying, type MetricDefs, type MetricSource } from './config.js';
 
 /**
@@ -40,26 +39,21 @@ export function metricFields(defs: MetricDefs): MetricField[] {
   });
 }
 
-/**
- * The value at a `metrics.*` path, or null when the metric is missing or errored. For the lead to
- * call from render/layout/context.ts `resolve()`, which today stops at `metrics.<name>`.
- */
-export function resolveMetricPath(metrics: Snapshot['metrics'], path: string): unknown {
-  const [, name = '', ...rest] = path.split('.');
-  const m = metrics[name];
-  if (!m || m.status !== 'ok') return null;
-  let cur: unknown = m.value;
-  for (const key of rest) {
-    if (cur === null || typeof cur !== 'object') return null;
-    cur = (cur as Record<string, unknown>)[key];
-  }
-  return cur ?? null;
+// The renderer reads metric values through the snapshot's own accessor, never through metrics/.
+export { resolveMetricPath } from '../snapshot/metric-path.js';
+
+/** One /health observation for a metric, in the shape server/health.ts reports (metrics/ does not import server/). */
+export interface MetricHealthCheck {
+  status: 'pass' | 'warn';
+  componentType: 'component';
+  time: string;
+  output?: string;
 }
 
 /** /health entries, one per metric (`metric:<name>`): a failing metric warns, it does not fail Marquee. */
-export function metricsHealthChecks(metrics: Snapshot['metrics'], takenAt: number): Record<string, HealthCheck[]> {
+export function metricsHealthChecks(metrics: Snapshot['metrics'], takenAt: number): Record<string, MetricHealthCheck[]> {
   return Object.fromEntries(
-    Object.entries(metrics).map(([name, m]): [string, HealthCheck[]] => [
+    Object.entries(metrics).map(([name, m]): [string, MetricHealthCheck[]] => [
       `metric:${name}`,
       [
         {

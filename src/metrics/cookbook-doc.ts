@@ -14,7 +14,7 @@ import { builtinParamNames } from './params.js';
 
 /**
  * docs/cookbook.md, generated from cookbook.ts so the documented examples are exactly the tested
- * ones. Regenerate with `npx tsx src/metrics/cookbook-cli.ts`; a test fails when the file is stale.
+ * ones. Regenerate with `npm run cookbook` (scripts/cookbook.ts); a test fails when the file is stale.
  */
 
 const paramDocs: Record<(typeof builtinParamNames)[number], string> = {
@@ -31,7 +31,7 @@ const paramDocs: Record<(typeof builtinParamNames)[number], string> = {
 
 const intro = `# Custom metrics cookbook
 
-Generated from \`src/metrics/cookbook.ts\`; do not edit by hand (regenerate: \`npx tsx src/metrics/cookbook-cli.ts\`).
+Generated from \`src/metrics/cookbook.ts\`; do not edit by hand (regenerate: \`npm run cookbook\`).
 Every example below runs in the test suite against the demo databases and is checked against an
 independent computation over the raw rows.
 

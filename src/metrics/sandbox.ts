@@ -1,5 +1,4 @@
 import { fork, type ChildProcess } from 'node:child_process';
-import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 
 /**
@@ -38,10 +37,9 @@ interface Pending {
   reject(e: Error): void;
 }
 
-/** Next to this module under src; dist has no .mjs copy, so fall back to the source tree (as migrations do). */
+/** The query process: plain JavaScript beside this module, in src/ and (copied by the build) in dist/. */
 export function workerFile(): string {
-  const here = fileURLToPath(new URL('./worker.mjs', import.meta.url));
-  return existsSync(here) ? here : fileURLToPath(new URL('../../../src/metrics/worker.mjs', import.meta.url));
+  return fileURLToPath(new URL('./worker.mjs', import.meta.url));
 }
 
 /**

@@ -1,5 +1,4 @@
-import type { SourceResult } from '../sources/result.js';
-import type { TautulliData } from '../sources/tautulli/tautulli-source.js';
+import type { SourceResult, TautulliData } from './source-results.js';
 import { sanitiseData } from './sanitise.js';
 import { SNAPSHOT_VERSION, type Host, type Library, type ServerState, type Snapshot, type SourceStatus } from './schema.js';
 

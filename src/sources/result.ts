@@ -1,19 +1,7 @@
-/** What every source returns: data or a typed error, never a throw at the caller. */
-export type SourceResult<T> = { ok: true; data: T; durationMs: number } | { ok: false; error: SourceError; durationMs: number };
+import type { SourceError, SourceErrorCode, SourceResult } from '../snapshot/source-results.js';
 
-export type SourceErrorCode = 'missing' | 'locked' | 'corrupt' | 'schema' | 'timeout' | 'stale' | 'auth' | 'unavailable' | 'unconfigured';
-
-export interface SourceError {
-  /** Stable machine-readable cause. */
-  code: SourceErrorCode;
-  /** The fixed public text for `code` (SOURCE_ERROR_MESSAGES): it reaches /health and every .json. */
-  message: string;
-  /**
-   * The raw cause (a SQLite or file-system message, often with absolute paths), for the log only.
-   * The source reader (read-all.ts) logs it and drops it before a result leaves src/sources.
-   */
-  detail?: string;
-}
+// The contract's types live with the snapshot (snapshot/source-results.ts); sources import them here.
+export type { SourceError, SourceErrorCode, SourceResult };
 
 /**
  * One fixed sentence per code. Public outputs never carry an exception's own text: SQLite and

@@ -79,7 +79,7 @@ describe('cookbook', () => {
     expect(runMs).toBeLessThan(10_000);
   });
 
-  it('docs/cookbook.md is generated from cookbook.ts (regenerate: npx tsx src/metrics/cookbook-cli.ts)', () => {
+  it('docs/cookbook.md is generated from cookbook.ts (regenerate: npm run cookbook)', () => {
     const doc = readFileSync(new URL('../../docs/cookbook.md', import.meta.url), 'utf8');
     expect(doc).toBe(cookbookMarkdown());
     // And every YAML block in it is a valid `metrics:` config, equal to the tested definitions.

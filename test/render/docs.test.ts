@@ -5,7 +5,7 @@ import { root } from './helpers.js';
 
 /** The committed JSON Schemas (editor completion for template authors) must match the loader. */
 describe('generated reference', () => {
-  it('template.schema.json and theme.schema.json are up to date (regenerate: npx tsx src/render/gallery/cli.ts)', () => {
+  it('template.schema.json and theme.schema.json are up to date (regenerate: npm run gallery)', () => {
     expect(readFileSync(`${root}templates/template.schema.json`, 'utf8')).toBe(templateJsonSchema());
     expect(readFileSync(`${root}themes/theme.schema.json`, 'utf8')).toBe(themeJsonSchema());
   });

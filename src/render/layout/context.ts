@@ -5,7 +5,7 @@ import type { DrawOp, FontSpec, FontWeight } from '../drawlist.js';
 import { Formatter, MISSING } from '../format.js';
 import type { Segment } from '../template/bindings.js';
 import type { ColourRole, Theme } from '../theme/schema.js';
-import { resolveMetricPath } from '../../metrics/catalogue.js';
+import { resolveMetricPath } from '../../snapshot/metric-path.js';
 
 /** The smallest text any widget draws at 1x, in px: below it, glyphs blur into each other. */
 export const MIN_TEXT = 9;

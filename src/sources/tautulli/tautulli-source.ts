@@ -1,5 +1,5 @@
 import type Database from 'better-sqlite3';
-import type { Activity, History, MediaKind, Stream } from '../../snapshot/schema.js';
+import type { History, MediaKind, Stream } from '../../snapshot/schema.js';
 import { runSource, type SourceResult } from '../result.js';
 import { openReadOnly } from '../sqlite-readonly.js';
 import { playGraphs, type GraphSegment } from './buckets.js';
@@ -8,6 +8,7 @@ import * as q from './queries.js';
 import { KNOWN_MEDIA_TYPES } from './queries.js';
 import { readTautulliExtras, type TautulliExtras } from './network-extras.js';
 import { activityOf } from '../../snapshot/activity.js';
+import type { TautulliData } from '../../snapshot/source-results.js';
 
 export interface TautulliSourceOptions {
   dbPath: string;
@@ -40,13 +41,7 @@ export interface TautulliSourceOptions {
 /** A Tautulli read; `extras` with options.networkExtras, on success. Never part of a snapshot. */
 export type TautulliResult = SourceResult<TautulliData> & { extras?: TautulliExtras };
 
-export interface TautulliData {
-  activity: Activity;
-  /** Null when only live activity is known (Plex's /status/sessions, no Tautulli configured). */
-  history: History | null;
-  /** Rows read but not trusted, for the cycle log (never part of the snapshot). */
-  skipped?: { ghostSessions: number; malformedSessions: number; malformedHistory: number };
-}
+export type { TautulliData };
 
 const DAY_S = 86_400;
 const PAGE_CACHE_PAGES = 256;

@@ -3,9 +3,8 @@ import { readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 
-/** Migrations ship as numbered .sql files; the source folder is used from dist too. */
-export const MIGRATIONS_DIR = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../../../src/stores/sqlite/migrations');
-const localDir = path.resolve(path.dirname(fileURLToPath(import.meta.url)), 'migrations');
+/** Migrations ship as numbered .sql files beside this module (the build copies them into dist/). */
+export const MIGRATIONS_DIR = path.resolve(path.dirname(fileURLToPath(import.meta.url)), 'migrations');
 
 export interface Migration {
   version: number;
@@ -13,20 +12,11 @@ export interface Migration {
   sql: string;
 }
 
-export function loadMigrations(dir = pickDir()): Migration[] {
+export function loadMigrations(dir = MIGRATIONS_DIR): Migration[] {
   return readdirSync(dir)
     .filter((f) => /^\d{3}-.+\.sql$/.test(f))
     .sort()
     .map((f) => ({ version: Number(f.slice(0, 3)), name: f, sql: readFileSync(path.join(dir, f), 'utf8') }));
-}
-
-function pickDir(): string {
-  try {
-    readdirSync(localDir);
-    return localDir;
-  } catch {
-    return MIGRATIONS_DIR;
-  }
 }
 
 /** Applies every migration above `PRAGMA user_version`, each in its own transaction. */

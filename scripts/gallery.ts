@@ -1,14 +1,14 @@
 import { writeFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import { createRenderer } from '../index.js';
-import { fieldsMarkdown, templateJsonSchema, themeJsonSchema } from './docs.js';
-import { generateGallery } from './gallery.js';
+import { createRenderer } from '../src/render/index.js';
+import { fieldsMarkdown, templateJsonSchema, themeJsonSchema } from '../src/render/gallery/docs.js';
+import { generateGallery } from '../src/render/gallery/gallery.js';
 
 /**
- * npx tsx src/render/gallery/cli.ts [outDir]
+ * npm run gallery [-- outDir]   (tsx scripts/gallery.ts): a doc generator, not part of Marquee.
  * Regenerates docs/gallery (images, index, field reference) and the template/theme JSON Schemas.
  */
-const root = fileURLToPath(new URL('../../../', import.meta.url));
+const root = fileURLToPath(new URL('../', import.meta.url));
 const out = process.argv[2] ?? `${root}docs/gallery`;
 const renderer = createRenderer({ templateDirs: [`${root}templates`], themeDirs: [`${root}themes`], fontsDir: `${root}fonts` });
 const entries = await generateGallery(renderer, out, `${root}assets/demo-posters`);
