@@ -67,7 +67,7 @@ async function collect(server: number, paths: FixturePaths): Promise<NetworkServ
     id: SERVER_NAMES[server]!.toLowerCase(),
     name: SERVER_NAMES[server]!,
     snapshot: mergeSnapshot({ takenAt: NOW_MS, results, previous: null, thresholds }),
-    plex: plexExtras ?? null,
+    plex: plexExtras && 'types' in plexExtras ? plexExtras : null,
     tautulli: tautulliExtras ?? null,
   };
 }

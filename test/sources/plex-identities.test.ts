@@ -28,7 +28,7 @@ afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
 async function read(dbPath: string, privateSections: Array<string | number> = []) {
   const result = await readPlex({ dbPath, privateSections, networkExtras: true });
-  if (!result.ok || !result.extras) throw new Error('no extras');
+  if (!result.ok || !result.extras || !('types' in result.extras)) throw new Error('no extras');
   return { library: result.data, extras: result.extras };
 }
 
@@ -77,6 +77,15 @@ describe('Plex network extras', () => {
     expect(names(legacy.episodes!).every((n) => /^tvdb:\/\/\d+\/\d+\/\d+$/.test(n))).toBe(true);
     // Photos and home videos are local: no names at all.
     expect(names(current.photos!)).toEqual([]);
+  });
+
+  it('answer "unchanged" for the token of a library that has not changed, and read again for another', async () => {
+    const first = await read(files[0]!);
+    const again = await readPlex({ dbPath: files[0]!, privateSections: [], networkExtras: { knownToken: first.extras.token } });
+    expect(again.ok && again.extras).toEqual({ token: first.extras.token, unchanged: true });
+    // Another set of private sections is another set of counted items.
+    const other = await readPlex({ dbPath: files[0]!, privateSections: ['Movies'], networkExtras: { knownToken: first.extras.token } });
+    expect(other.ok && other.extras && 'types' in other.extras).toBe(true);
   });
 
   it('leave out private sections, as the public totals do', async () => {

@@ -1,6 +1,6 @@
 import type Database from 'better-sqlite3';
 import type { MediaCounts } from '../../snapshot/schema.js';
-import { COUNTED_TYPES, externalGuidsSql, identityItemsSql } from './queries.js';
+import { COUNTED_TYPES, externalGuidsSql, identitiesTokenSql, identityItemsSql } from './queries.js';
 
 /**
  * What the network image needs to count an item once across servers (issue 20): per counted type,
@@ -20,7 +20,15 @@ import { COUNTED_TYPES, externalGuidsSql, identityItemsSql } from './queries.js'
  *   with no external id: never the same as anything, so each counts on its own server.
  */
 export interface PlexIdentities {
+  /** Changes whenever the identities may have (identitiesTokenSql and the private sections). */
+  token: string;
   types: Record<keyof MediaCounts, TypeIdentities>;
+}
+
+/** The answer when the caller's token is still current: keep the identities read with it. */
+export interface PlexIdentitiesUnchanged {
+  token: string;
+  unchanged: true;
 }
 
 /** Parallel arrays, one entry per item (cheap to pass between threads, unlike an object per item). */
@@ -66,30 +74,39 @@ export function externalKey(tag: string | null): string | null {
 const emptyType = (): TypeIdentities => ({ ids: [], keys: [], parents: [], indexes: [] });
 
 /**
- * Reads the identities inside the caller's read transaction. Measured on the `large` fixture
- * (~240k items, ~200k external ids): see the issue 20 report in the commit that added this.
+ * Reads the identities inside the caller's read transaction; with the token of the identities the
+ * caller holds, only checks that token when nothing changed (a library changes far less often than
+ * a cycle runs). Measured on the `large` fixture (232k items, 275k external ids; 2 shared cores):
+ * about 1.5 s for a full read, a few ms for an unchanged token.
  */
-export function readIdentities(db: Database.Database, privateIds: readonly number[]): PlexIdentities {
-  const external = new Map<number, string[]>();
-  for (const [itemId, tag] of db.prepare(externalGuidsSql).raw().iterate() as Iterable<[number, string | null]>) {
+export function readIdentities(
+  db: Database.Database,
+  privateIds: readonly number[],
+  knownToken?: string,
+): PlexIdentities | PlexIdentitiesUnchanged {
+  const token = JSON.stringify([db.prepare(identitiesTokenSql).raw().get(), privateIds]);
+  if (token === knownToken) return { token, unchanged: true };
+  // Item id -> its external keys joined by '\n'. all() rather than iterate(): one call into SQLite
+  // instead of one per row, several times faster over ~10^5 rows.
+  const external = new Map<number, string>();
+  for (const [itemId, tag] of db.prepare(externalGuidsSql).raw().all() as Array<[number, string | null]>) {
     const key = externalKey(tag);
     if (key === null) continue;
-    const list = external.get(itemId);
-    if (list) list.push(key);
-    else external.set(itemId, [key]);
+    const before = external.get(itemId);
+    external.set(itemId, before === undefined ? key : `${before}\n${key}`);
   }
   const types = Object.fromEntries(Object.values(COUNTED_TYPES).map((t) => [t, emptyType()])) as PlexIdentities['types'];
   type Row = [id: number, type: number, parentId: number | null, index: number | null, guid: string | null];
-  for (const [id, type, parentId, index, guid] of db.prepare(identityItemsSql).raw().iterate(JSON.stringify(privateIds)) as Iterable<Row>) {
-    const name = COUNTED_TYPES[type as keyof typeof COUNTED_TYPES];
-    const into = types[name];
+  for (const [id, type, parentId, index, guid] of db.prepare(identityItemsSql).raw().all(JSON.stringify(privateIds)) as Row[]) {
+    const into = types[COUNTED_TYPES[type as keyof typeof COUNTED_TYPES]];
     const own = agentKey(guid);
-    const keys = new Set([...(own === null ? [] : [own]), ...(external.get(id) ?? [])]);
+    const ids = external.get(id);
+    // A key listed twice (a legacy guid and a 314 tag for the same id) is harmless to the union.
     into.ids.push(id);
-    into.keys.push([...keys].join('\n'));
+    into.keys.push(own === null ? (ids ?? '') : ids === undefined ? own : `${own}\n${ids}`);
     const placed = type === 3 || type === 4;
     into.parents.push(placed ? parentId : null);
     into.indexes.push(placed ? index : null);
   }
-  return { types };
+  return { token, types };
 }

@@ -1,6 +1,6 @@
 import type { Library, MediaCounts, MediaKind } from '../../snapshot/schema.js';
 import { runSource, type SourceResult } from '../result.js';
-import { readIdentities, type PlexIdentities } from './identities.js';
+import { readIdentities, type PlexIdentities, type PlexIdentitiesUnchanged } from './identities.js';
 import { columnsOf, openReadOnly } from '../sqlite-readonly.js';
 import { COUNTED_TYPES, countsSql, deletedCountsSql, filesSql, recentlyAddedSql, sectionsSql } from './queries.js';
 
@@ -12,16 +12,17 @@ export interface PlexSourceOptions {
   busyTimeoutMs?: number;
   /**
    * Also read what the network image needs (identities.ts): only when the config has several
-   * servers, since it reads every item's GUID (off: a one-server cycle costs nothing more).
+   * servers, since it reads every item's GUID (off: a one-server cycle costs nothing more). With
+   * the token of the identities the caller keeps, answers `unchanged` while the library is.
    */
-  networkExtras?: boolean;
+  networkExtras?: boolean | { knownToken: string };
 }
 
 /**
  * A Plex read. `extras` (with options.networkExtras, on success) is read in the same transaction as
  * the library, and kept apart from it: it is large, and never part of a snapshot.
  */
-export type PlexResult = SourceResult<Library> & { extras?: PlexIdentities };
+export type PlexResult = SourceResult<Library> & { extras?: PlexIdentities | PlexIdentitiesUnchanged };
 
 const sectionKinds: Record<number, Library['sections'][number]['kind']> = { 1: 'movie', 2: 'show', 8: 'artist', 13: 'photo' };
 const topLevelCount: Record<Library['sections'][number]['kind'], keyof MediaCounts | null> = {
@@ -57,7 +58,7 @@ const PAGE_CACHE_PAGES = 128;
 
 /** Reads library counts, sizes and recent additions from Plex's DB, opened read-only per cycle. */
 export async function readPlex(options: PlexSourceOptions): Promise<PlexResult> {
-  let extras: PlexIdentities | undefined;
+  let extras: PlexIdentities | PlexIdentitiesUnchanged | undefined;
   const result = await runSource(() => {
     const handle = openReadOnly(options.dbPath, options.busyTimeoutMs);
     try {
@@ -70,11 +71,11 @@ export async function readPlex(options: PlexSourceOptions): Promise<PlexResult> 
       // One read transaction so every number comes from the same state of the DB.
       return handle.db.transaction(() => {
         const library = queryLibrary(handle.db, options);
-        if (options.networkExtras)
-          extras = readIdentities(
-            handle.db,
-            library.sections.filter((s) => s.private).map((s) => s.id),
-          );
+        const wanted = options.networkExtras;
+        if (wanted) {
+          const privateIds = library.sections.filter((s) => s.private).map((s) => s.id);
+          extras = readIdentities(handle.db, privateIds, typeof wanted === 'object' ? wanted.knownToken : undefined);
+        }
         return library;
       })();
     } finally {

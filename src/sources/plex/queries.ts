@@ -104,3 +104,14 @@ export const externalGuidsSql = `
   SELECT tg.metadata_item_id, t.tag
   FROM tags t JOIN taggings tg ON tg.tag_id = t.id
   WHERE t.tag_type = 314`;
+
+/**
+ * What changes when any counted item or external id does, read from indexes only (a few ms on the
+ * large fixture): items added (count, max id), edited or re-matched (PMS bumps changed_at on every
+ * write to an item), trashed (deleted_at), and 314 tags added or removed (taggings count, max id).
+ */
+export const identitiesTokenSql = `
+  SELECT (SELECT COUNT(*) FROM metadata_items) AS items, (SELECT MAX(id) FROM metadata_items) AS maxId,
+         (SELECT MAX(changed_at) FROM metadata_items) AS changed, (SELECT MAX(deleted_at) FROM metadata_items) AS deleted,
+         (SELECT COUNT(*) FROM taggings) AS taggings, (SELECT MAX(id) FROM taggings) AS maxTagging,
+         (SELECT group_concat(id || ':' || COALESCE(changed_at, '')) FROM library_sections) AS sections`;
