@@ -9,8 +9,9 @@ import path from 'node:path';
 import { Collector } from '../../src/collector/collector.js';
 import { loadConfig } from '../../src/config/load.js';
 import { createLogger } from '../../src/logging/logger.js';
-import { BUILTIN_TEMPLATES_DIR } from '../../src/paths.js';
+import { BUILTIN_TEMPLATES_DIR, PACKAGE_ROOT } from '../../src/paths.js';
 import { buildInventory, unneededIdentifyingFields } from '../../src/privacy/inventory.js';
+import { loadCatalogues, REFERENCE_LOCALE } from '../../src/render/i18n/catalogue.js';
 import { loadTemplates } from '../../src/render/template/load.js';
 import { loadOrCreateSecret } from '../../src/secret.js';
 import { builtinFields } from '../../src/snapshot/fields.js';
@@ -55,7 +56,12 @@ async function main(job: CollectJob): Promise<CollectResult> {
     dataDir,
   );
   const catalogue = builtinFields();
-  const templates = loadTemplates([BUILTIN_TEMPLATES_DIR], catalogue);
+  // Templates are checked against the reference message catalogue (their {#key} words).
+  const templates = loadTemplates(
+    [BUILTIN_TEMPLATES_DIR],
+    catalogue,
+    loadCatalogues([path.join(PACKAGE_ROOT, 'locales')]).get(REFERENCE_LOCALE)!,
+  );
   // The default image list (main.ts defaultImages): one image per built-in template.
   const images = new Map([...templates.keys()].map((t) => [t, { template: t }]));
   const store = new SqliteStore({ file: path.join(dataDir, STORE_FILE), retentionDays: config.history.retentionDays });
