@@ -102,6 +102,11 @@ const privacySchema = z
     roundBandwidthKbps: z.number().int().min(0).default(0),
     /** Show a stream only once it has been playing this long. */
     nowPlayingDelayS: z.number().int().min(0).default(0),
+    /**
+     * Let images show what was recently added (posters, counts per day). It reveals library content,
+     * so the owner opts in; off, the list never leaves the collector.
+     */
+    recentlyAdded: z.boolean().default(false),
   })
   .strict();
 
@@ -309,6 +314,7 @@ export const configSchema = z
       roundCounts: false,
       roundBandwidthKbps: 0,
       nowPlayingDelayS: 0,
+      recentlyAdded: false,
     }),
     images: z.record(z.string().regex(/^[a-z0-9][a-z0-9_]*$/, 'image names are lower-case letters, digits and _'), imageSchema).optional(),
     discord: z

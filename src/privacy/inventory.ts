@@ -42,6 +42,7 @@ const origins: ReadonlyArray<[prefix: string, source: string, tables: string[]]>
 /** Widgets that draw fields without naming them in a text binding. */
 const implicitFields: Record<string, string[]> = {
   nowplaying: ['activity.streams', 'activity.streamCount'],
+  recent: ['library.recentlyAdded'],
   pill: ['state'],
   badge: ['state'],
   footer: ['takenAt'],

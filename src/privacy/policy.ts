@@ -8,6 +8,11 @@ export interface PrivacyPolicy {
   roundCounts: boolean;
   roundBandwidthKbps: number;
   nowPlayingDelayS: number;
+  /**
+   * Whether "recently added" may leave the collector at all (it reveals library content: the owner
+   * opts in). Off or absent: the list is emptied.
+   */
+  recentlyAdded?: boolean;
   /** Applied by the sources (they drop or mask the rows); part of the policy's stamp. */
   privateSections?: ReadonlyArray<string | number>;
 }
@@ -32,6 +37,7 @@ export function policyStamp(policy: PrivacyPolicy, secret: string): string {
     policy.roundCounts,
     policy.roundBandwidthKbps,
     policy.nowPlayingDelayS,
+    policy.recentlyAdded === true,
     [...(policy.privateSections ?? [])].map((s) => `${typeof s}:${s}`).sort(),
   ]);
   return createHmac('sha256', secret).update(canonical).digest('base64url').slice(0, 22);
@@ -87,6 +93,7 @@ const PSEUDONYM_NOUNS = [
 export function applyPrivacy(snapshot: Snapshot, policy: PrivacyPolicy, secret: string): Snapshot {
   const fresh = (source: 'plex' | 'tautulli') => snapshot.sources[source].status === 'ok';
   const activity = snapshot.activity && fresh('tautulli') ? maskActivity(snapshot.activity, snapshot.takenAt, policy, secret) : null;
+  const privateIds = new Set(snapshot.library?.sections.filter((s) => s.private).map((s) => s.id));
   const library = snapshot.library &&
     fresh('plex') && {
       ...snapshot.library,
@@ -95,10 +102,15 @@ export function applyPrivacy(snapshot: Snapshot, policy: PrivacyPolicy, secret: 
         .filter((s) => !s.private)
         .map((s) => ({ ...s, items: count(s.items, policy), counts: mapValues(s.counts, (n) => count(n, policy)) })),
       totals: mapValues(snapshot.library.totals, (n) => count(n, policy)),
-      recentlyAdded: snapshot.library.recentlyAdded.map((r) => {
-        const watching = maskWatching(r.watching, policy);
-        return { ...r, watching, poster: posterAlone(r.watching, watching, policy) };
-      }),
+      // Only when the owner opted in; a private section's items never (the sources leave them out too).
+      recentlyAdded: policy.recentlyAdded
+        ? snapshot.library.recentlyAdded
+            .filter((r) => !privateIds.has(r.sectionId))
+            .map((r) => {
+              const watching = maskWatching(r.watching, policy);
+              return { ...r, watching, poster: posterAlone(r.watching, watching, policy) };
+            })
+        : [],
     };
   const history = snapshot.history &&
     fresh('tautulli') && {

@@ -61,6 +61,10 @@ export class Formatter {
   private readonly rtf: Intl.RelativeTimeFormat;
   private readonly lists: Intl.ListFormat;
   private readonly unitLists: Intl.ListFormat;
+  private readonly dayKeyf: Intl.DateTimeFormat;
+  private readonly dayRtf: Intl.RelativeTimeFormat;
+  /** Names of days and hours, formatted in UTC from fixed dates (they are names, not times). */
+  private readonly utcDates = new Map<string, Intl.DateTimeFormat>();
 
   /** `msg` supplies the words (plural nouns, yes/no); numbers, units, dates and lists come from Intl. */
   constructor(
@@ -77,6 +81,9 @@ export class Formatter {
     this.rtf = new Intl.RelativeTimeFormat(this.locale, { numeric: 'auto', style: 'short' });
     this.lists = new Intl.ListFormat(this.locale, { type: 'unit', style: 'short' });
     this.unitLists = new Intl.ListFormat(this.locale, { type: 'unit', style: 'narrow' });
+    // en-CA writes dates as YYYY-MM-DD: a sortable key for the calendar day in the configured zone.
+    this.dayKeyf = new Intl.DateTimeFormat('en-CA', { ...base, year: 'numeric', month: '2-digit', day: '2-digit' });
+    this.dayRtf = new Intl.RelativeTimeFormat(this.locale, { numeric: 'auto' });
   }
 
   private format(key: string, opts: Intl.NumberFormatOptions): Intl.NumberFormat {
@@ -166,6 +173,37 @@ export class Formatter {
 
   datetime(ms: number): string {
     return this.dtf.format(ms);
+  }
+
+  /** The weekday `i` (0 = Sunday, as Tautulli counts them) in the locale's own short or narrow form. */
+  weekday(i: number, width: 'short' | 'narrow' = 'short'): string {
+    // 2023-01-01 was a Sunday; formatted in UTC so the zone cannot move it to another day.
+    return this.dateFormat(`w${width}`, { weekday: width }).format(Date.UTC(2023, 0, 1 + (((i % 7) + 7) % 7)));
+  }
+
+  /** An hour of the day (0-23) as the locale writes it on a clock: "6 PM", "18 h", "18時". */
+  hour(h: number): string {
+    return this.dateFormat('h', { hour: 'numeric' }).format(Date.UTC(2023, 0, 1, h));
+  }
+
+  private dateFormat(key: string, opts: Intl.DateTimeFormatOptions): Intl.DateTimeFormat {
+    let f = this.utcDates.get(key);
+    if (!f) {
+      f = new Intl.DateTimeFormat(this.locale, { ...opts, timeZone: 'UTC' });
+      this.utcDates.set(key, f);
+    }
+    return f;
+  }
+
+  /** The calendar day of `ms` in the configured zone, as a sortable key (2026-11-22). */
+  dayKey(ms: number): string {
+    return this.dayKeyf.format(ms);
+  }
+
+  /** "today", "yesterday", else the short date: the day of `ms` seen from `now`, in the configured zone. */
+  day(ms: number, now: number): string {
+    const days = Math.round((Date.parse(this.dayKey(now)) - Date.parse(this.dayKey(ms))) / 86_400_000);
+    return days >= 0 && days <= 1 ? this.dayRtf.format(-days, 'day') : this.date(ms);
   }
 
   relative(ms: number, now: number): string {

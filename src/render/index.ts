@@ -11,7 +11,7 @@ import { Formatter } from './format.js';
 import { loadCatalogues, matchCatalogue, Messages, REFERENCE_LOCALE } from './i18n/catalogue.js';
 import { layoutError } from './layout/error.js';
 import { layout as layoutPure } from './layout/index.js';
-import { posterRef } from './layout/widgets/nowplaying.js';
+import { posterRef } from './layout/poster.js';
 import { encodePng } from './paint/encode.js';
 import { buildIconPaths, decodeImages, paint, takePixels, type ImageMemo } from './paint/paint.js';
 import { PixelReclaimer } from './paint/reclaim.js';
@@ -201,10 +201,11 @@ export function createRenderer(opts: RendererOptions): Renderer {
   };
 
   const postersFor = (name: string, snapshot: Snapshot | null): string[] => {
-    const t = templates.get(name);
-    const wants = t?.widgets.some((w) => w.spec.type === 'nowplaying' && w.spec.posters) ?? false;
-    if (!wants || !snapshot?.activity) return [];
-    const thumbs = snapshot.activity.streams.map(posterRef);
+    const specs = templates.get(name)?.widgets.map((w) => w.spec) ?? [];
+    const thumbs = [
+      ...(specs.some((s) => s.type === 'nowplaying' && s.posters) ? (snapshot?.activity?.streams.map(posterRef) ?? []) : []),
+      ...(specs.some((s) => s.type === 'recent' && s.posters) ? (snapshot?.library?.recentlyAdded.map(posterRef) ?? []) : []),
+    ];
     return [...new Set(thumbs.filter((x): x is string => x !== null))];
   };
 

@@ -28,7 +28,7 @@ const CHANNEL_TOLERANCE = 40;
 const MAX_DIFF_SHARE = 0.0015;
 
 /** Listed here, not read from the renderer, so a template, theme or locale that disappears fails too. */
-const TEMPLATES = ['banner', 'card', 'health', 'nowplaying', 'og', 'signature', 'status', 'userbar'];
+const TEMPLATES = ['banner', 'card', 'health', 'nowplaying', 'og', 'signature', 'stats', 'status', 'userbar'];
 const THEMES = [
   'catppuccin_latte',
   'catppuccin_mocha',

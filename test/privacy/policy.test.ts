@@ -89,7 +89,7 @@ describe('privacy policy: posters without titles', () => {
   const words = ['The Long Voyage Home', 'Voyage', 'Pilot', 'Northern Lights', '1940', '2021'];
 
   it('keeps the thumb path, and nothing else of what plays, under type-only with blurred thumbnails', () => {
-    const s = apply({ watching: 'type-only', thumbnails: 'blur' }, withPosters());
+    const s = apply({ watching: 'type-only', thumbnails: 'blur', recentlyAdded: true }, withPosters());
     expect(s.activity!.streams.map((x) => [x.watching, x.poster])).toEqual([
       [null, '/library/metadata/101/thumb/1'],
       [null, '/library/metadata/202/thumb/2'],
@@ -106,7 +106,7 @@ describe('privacy policy: posters without titles', () => {
     ['type-only with unblurred thumbnails (a clear poster names the film)', { watching: 'type-only', thumbnails: 'show' }],
     ['hidden', { watching: 'hidden', thumbnails: 'blur' }],
   ])('keeps neither title nor thumb under %s', (_what, policy) => {
-    const s = apply(policy, withPosters());
+    const s = apply({ ...policy, recentlyAdded: true }, withPosters());
     const json = JSON.stringify(s.activity) + JSON.stringify(s.library);
     expect(json).not.toContain('/library/metadata/');
     expect(words.filter((w) => json.includes(w))).toEqual([]);
@@ -124,6 +124,41 @@ describe('privacy policy: posters without titles', () => {
   it('drops the poster with the rest when no image draws streams', () => {
     const s = minimise(apply({}, withPosters()), new Set(['activity.streams']));
     expect(s.activity!.streams.every((x) => x.poster === null)).toBe(true);
+  });
+});
+
+describe('privacy policy: recently added, an opt-in', () => {
+  const withRecent = (): Snapshot => {
+    const s = fresh();
+    const item = (sectionId: number, title: string) => ({
+      kind: 'movie' as const,
+      addedAt: s.takenAt - 3_600_000,
+      sectionId,
+      watching: { title, grandparentTitle: null, year: 2001, thumb: `/library/metadata/${sectionId}/thumb/1` },
+    });
+    s.library!.sections = [
+      { ...s.library!.sections[0]!, id: 1, private: false },
+      { ...s.library!.sections[0]!, id: 2, private: true },
+    ];
+    s.library!.recentlyAdded = [item(1, 'Public Film'), item(2, 'Home Video')];
+    return s;
+  };
+
+  it('empties the list unless the owner opts in (the default)', () => {
+    expect(apply({}, withRecent()).library!.recentlyAdded).toEqual([]);
+    expect(apply({ watching: 'shown', recentlyAdded: false }, withRecent()).library!.recentlyAdded).toEqual([]);
+  });
+
+  it("opted in, keeps the public sections' items, masked as the policy says", () => {
+    const shown = apply({ watching: 'shown', recentlyAdded: true }, withRecent()).library!.recentlyAdded;
+    expect(shown.map((r) => r.watching?.title)).toEqual(['Public Film']);
+    const typeOnly = apply({ recentlyAdded: true }, withRecent()).library!.recentlyAdded;
+    expect(typeOnly.map((r) => [r.kind, r.watching, r.poster])).toEqual([['movie', null, '/library/metadata/1/thumb/1']]);
+  });
+
+  it('changes the stamp, so data collected under the other choice is not carried over', () => {
+    expect(policyStamp({ ...base, recentlyAdded: true }, SECRET)).not.toBe(policyStamp(base, SECRET));
+    expect(policyStamp({ ...base, recentlyAdded: false }, SECRET)).toBe(policyStamp(base, SECRET));
   });
 });
 

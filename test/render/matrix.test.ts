@@ -26,9 +26,26 @@ function distinctColours(png: PNG): number {
 
 describe('every template in every theme', () => {
   it('has the built-ins the issue asks for', () => {
-    expect([...r.templates.keys()].sort()).toEqual(['banner', 'card', 'health', 'nowplaying', 'og', 'signature', 'status', 'userbar']);
+    expect([...r.templates.keys()].sort()).toEqual([
+      'banner',
+      'card',
+      'health',
+      'nowplaying',
+      'og',
+      'signature',
+      'stats',
+      'status',
+      'userbar',
+    ]);
     const sizes = Object.fromEntries([...r.templates].map(([k, t]) => [k, `${t.width}x${t.height}`]));
-    expect(sizes).toMatchObject({ signature: '600x200', banner: '468x60', userbar: '350x19', card: '500x100', og: '1200x630' });
+    expect(sizes).toMatchObject({
+      signature: '600x200',
+      banner: '468x60',
+      userbar: '350x19',
+      card: '500x100',
+      og: '1200x630',
+      stats: '640x340',
+    });
     expect(r.templates.get('status')?.height).toBe(20);
     expect(r.themes.size).toBeGreaterThanOrEqual(12);
     for (const t of ['plex', 'transparent', 'high_contrast', 'dark', 'light']) expect(r.themes.has(t)).toBe(true);

@@ -1,4 +1,4 @@
-import { SNAPSHOT_VERSION, type HistoryPoint, type Snapshot, type Stream } from '../../snapshot/schema.js';
+import { SNAPSHOT_VERSION, type HistoryPoint, type Library, type Snapshot, type Stream } from '../../snapshot/schema.js';
 
 /**
  * Fixed demo data for the gallery, the golden images and the byte-limit tests: a busy evening
@@ -52,6 +52,24 @@ export function sampleStreams(): Stream[] {
   ];
 }
 
+/** Six additions over four days, newest first, their posters from the demo art (as an owner who opted in sees them). */
+export function sampleRecentlyAdded(): Library['recentlyAdded'] {
+  const item = (kind: Stream['kind'], hoursAgo: number, id: number, title: string, grandparentTitle: string | null = null) => ({
+    kind,
+    addedAt: NOW - hoursAgo * 3_600_000,
+    sectionId: 1,
+    watching: { title, grandparentTitle, year: 2024, thumb: `/library/metadata/${id}/thumb/1` },
+  });
+  return [
+    item('movie', 2, 401, 'Paper Moons'),
+    item('episode', 5, 402, 'Harbour Lights', 'Quiet Harbour'),
+    item('movie', 26, 403, 'Ember Road'),
+    item('movie', 30, 404, 'Salt & Iron'),
+    item('album', 74, 405, 'The Last Orbit'),
+    item('movie', 98, 406, 'Northern Lights'),
+  ];
+}
+
 export function sampleSnapshot(over: Partial<Snapshot> = {}): Snapshot {
   const takenAt = NOW - 30_000;
   const streams = sampleStreams();
@@ -66,7 +84,7 @@ export function sampleSnapshot(over: Partial<Snapshot> = {}): Snapshot {
       totals: counts,
       totalBytes: 48.2 * 1024 * GiB,
       totalDurationMs: 2.1e10,
-      recentlyAdded: [],
+      recentlyAdded: sampleRecentlyAdded(),
     },
     activity: {
       streamCount: streams.length,
@@ -87,10 +105,17 @@ export function sampleSnapshot(over: Partial<Snapshot> = {}): Snapshot {
       topUsers: [],
       topMovies: [],
       topShows: [],
-      topPlatforms: [],
-      playsByHour: Array.from({ length: 24 }, (_, h) => Math.round(10 + 8 * Math.sin(h / 3))),
+      topPlatforms: [
+        { platform: 'Roku', plays: 212, watchTimeS: 640_000 },
+        { platform: 'Chrome', plays: 158, watchTimeS: 410_000 },
+        { platform: 'Android', plays: 121, watchTimeS: 300_000 },
+        { platform: 'Apple TV', plays: 64, watchTimeS: 250_000 },
+        { platform: 'Plex Web', plays: 40, watchTimeS: 100_000 },
+      ],
+      // Quiet mornings, busy evenings (peak at 8 PM), as most servers' graphs look.
+      playsByHour: Array.from({ length: 24 }, (_, h) => Math.round(12 + 10 * Math.sin(((h - 14) / 24) * 2 * Math.PI))),
       playsByDay: [],
-      playsByWeekday: [0, 0, 0, 0, 0, 0, 0],
+      playsByWeekday: [118, 74, 66, 71, 83, 109, 131],
       mostConcurrent: { streams: 6, at: NOW - 3 * 86_400_000 },
     },
     host: {
@@ -140,5 +165,6 @@ export function typeOnlySnapshot(): Snapshot {
     viewer: null,
     durationMs: null,
   }));
-  return { ...s, activity: { ...s.activity!, streams } };
+  const recentlyAdded = s.library!.recentlyAdded.map((r) => ({ ...r, watching: null, poster: r.watching?.thumb ?? null }));
+  return { ...s, library: { ...s.library!, recentlyAdded }, activity: { ...s.activity!, streams } };
 }

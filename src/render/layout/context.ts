@@ -68,9 +68,13 @@ export function resolve(ctx: Pick<LayoutCtx, 'snapshot' | 'title' | 'stale'>, pa
   return resolveStored(ctx, path);
 }
 
-/** Whether the snapshot holds a value at `path` at all, current or not (`requires` / `unless`). */
+/**
+ * Whether the snapshot holds a value at `path` at all, current or not (`requires` / `unless`). A
+ * list holds one when it has items: "recently added" is empty unless the owner opted in.
+ */
 export function present(ctx: Pick<LayoutCtx, 'snapshot' | 'title'>, path: string): boolean {
-  return resolveStored(ctx, path) !== null;
+  const v = resolveStored(ctx, path);
+  return v !== null && !(Array.isArray(v) && v.length === 0);
 }
 
 function resolveStored(ctx: Pick<LayoutCtx, 'snapshot' | 'title'>, path: string): unknown {

@@ -8,9 +8,11 @@ import type { Theme } from '../theme/schema.js';
 import { present, staleInfo, type LayoutCtx, type Measurer } from './context.js';
 import { rect } from './ops.js';
 import { iconWidget, rectWidget, statWidget, textWidget } from './widgets/basic.js';
+import { histogramWidget, rankingWidget } from './widgets/history.js';
 import { libraryWidget } from './widgets/library.js';
 import { barWidget, gaugeWidget, sparklineWidget } from './widgets/meters.js';
 import { nowPlayingWidget } from './widgets/nowplaying.js';
+import { recentWidget } from './widgets/recent.js';
 import { badgeWidget, footerWidget, pillWidget, staleCorner, staleWidget } from './widgets/status.js';
 
 export interface LayoutArgs {
@@ -60,6 +62,12 @@ function widget(w: CompiledWidget, ctx: LayoutCtx): void {
       return iconWidget(s, ctx);
     case 'rect':
       return rectWidget(s, ctx);
+    case 'histogram':
+      return histogramWidget(w, s, ctx);
+    case 'ranking':
+      return rankingWidget(w, s, ctx);
+    case 'recent':
+      return recentWidget(w, s, ctx);
   }
 }
 

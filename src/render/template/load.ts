@@ -81,13 +81,15 @@ export function parseJsonFile(file: string, text: string): unknown {
 const textProps = ['text', 'label', 'value', 'empty'] as const;
 const numericTypes = new Set(['int', 'number']);
 
-function checkPath(path: string, catalogue: FieldCatalogue, want: 'scalar' | 'number' | 'series'): string | null {
-  if (want === 'scalar' && pseudoFields.has(path)) return null;
+/** 'present' (requires / unless) takes a value or a list: a list is present when it has items. */
+function checkPath(path: string, catalogue: FieldCatalogue, want: 'scalar' | 'number' | 'series' | 'present'): string | null {
+  if ((want === 'scalar' || want === 'present') && pseudoFields.has(path)) return null;
   const info = catalogue.get(path);
   if (!info) return `unknown field "${path}" (not in the field catalogue)`;
   if (want === 'series' && info.type !== 'series') return `"${path}" is not a series (use a series.* field)`;
   if (want === 'number' && !numericTypes.has(info.type)) return `"${path}" is not a number`;
   if (want === 'scalar' && (info.type === 'list' || info.type === 'series')) return `"${path}" is a ${info.type}, not a value`;
+  if (want === 'present' && info.type === 'series') return `"${path}" is a series, not a value`;
   return null;
 }
 
@@ -145,7 +147,7 @@ function compileWidget(
   if (spec.type === 'bar' || spec.type === 'gauge') paths.push(['value', spec.value, 'number'], ['max', spec.max, 'number']);
   if (spec.type === 'sparkline') paths.push(['series', spec.series, 'series']);
   for (const prop of ['requires', 'unless'] as const) {
-    const err = spec[prop] === undefined ? null : checkPath(spec[prop], cat, 'scalar');
+    const err = spec[prop] === undefined ? null : checkPath(spec[prop], cat, 'present');
     if (err) throw new TemplateError(file, where(prop), err);
   }
   for (const [prop, v, want] of paths) {

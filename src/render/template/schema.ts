@@ -12,7 +12,7 @@ const pathOrNumber = z.union([z.string().min(1), z.number()]);
 const box = {
   /** Optional name used in draw-list tags and error messages. */
   id: z.string().optional(),
-  /** Draw only when this field has a value in the snapshot (a host without a temperature sensor has none). */
+  /** Draw only when this field has a value in the snapshot (a host without a temperature sensor has none; an empty list has none). */
   requires: z.string().min(1).optional(),
   /** Draw only when this field has no value: what fills the slot of a `requires` widget instead. */
   unless: z.string().min(1).optional(),
@@ -132,6 +132,48 @@ const badge = z.strictObject({
   size: z.number().min(5).max(40).default(11),
 });
 
+/**
+ * A bar per bucket of a counted list, as Tautulli's "Plays by hour of day" and "by day of week"
+ * graphs: hours labelled every six, weekdays by their short names in the image's language.
+ */
+const histogram = z.strictObject({
+  ...box,
+  type: z.literal('histogram'),
+  list: z.enum(['history.playsByHour', 'history.playsByWeekday']),
+  /** The line above the bars; the busiest bucket is named at its right. */
+  label: z.string().optional(),
+  size: z.number().min(6).max(40).default(10),
+  colour: colourRef.default('accent'),
+  empty: z.string().default('{#history.empty}'),
+});
+
+/** The first rows of a "top" list, a bar each, as Tautulli's home page: top platforms, users, movies, shows. */
+const ranking = z.strictObject({
+  ...box,
+  type: z.literal('ranking'),
+  list: z.enum(['history.topPlatforms', 'history.topUsers', 'history.topMovies', 'history.topShows']),
+  by: z.enum(['plays', 'watchTime']).default('plays'),
+  rows: z.number().int().min(1).max(10).default(4),
+  label: z.string().optional(),
+  size: z.number().min(6).max(40).default(11),
+  colour: colourRef.default('accent'),
+  empty: z.string().default('{#history.empty}'),
+});
+
+/**
+ * Recently added: how many items per day and a poster each (blurred, or the kind where there is
+ * none). Empty unless the owner opts in (privacy.recentlyAdded): pair it with a widget that
+ * `unless: "library.recentlyAdded"` fills the slot.
+ */
+const recent = z.strictObject({
+  ...box,
+  type: z.literal('recent'),
+  posters: z.boolean().default(true),
+  label: z.string().optional(),
+  size: z.number().min(6).max(40).default(10),
+  empty: z.string().default('{#recent.empty}'),
+});
+
 const icon = z.strictObject({ ...box, type: z.literal('icon'), name: z.enum(iconNames), colour: colourRef.default('accent') });
 
 const rect = z.strictObject({
@@ -155,6 +197,9 @@ export const widgetSchema = z.discriminatedUnion('type', [
   badge,
   icon,
   rect,
+  histogram,
+  ranking,
+  recent,
 ]);
 export type WidgetSpec = z.infer<typeof widgetSchema>;
 

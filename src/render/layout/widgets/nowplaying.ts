@@ -1,49 +1,22 @@
 import type { MediaKind, Stream } from '../../../snapshot/schema.js';
 import { withAlpha } from '../../colour.js';
 import { MISSING } from '../../format.js';
-import type { IconName } from '../../icons.js';
 import type { CompiledWidget } from '../../template/load.js';
 import type { WidgetSpec } from '../../template/schema.js';
 import { fill, isLive, MIN_TEXT, role, t, type LayoutCtx } from '../context.js';
-import { icon, progress, rect } from '../ops.js';
+import { progress, rect } from '../ops.js';
+import { posterRef, posterTile } from '../poster.js';
 import { text } from '../text.js';
 
 type Spec = Extract<WidgetSpec, { type: 'nowplaying' }>;
 type Decision = Stream['decision'];
 
-const kindIcon: Record<MediaKind, IconName> = {
-  movie: 'film',
-  show: 'tv',
-  season: 'tv',
-  episode: 'tv',
-  artist: 'music',
-  album: 'music',
-  track: 'music',
-  photo: 'photo',
-  other: 'play',
-};
-
 /** Plex's and Tautulli's words for how a stream is delivered, everywhere the image names it. */
 const decisionKey: Record<Decision, string> = { 'direct play': 'directPlay', copy: 'directStream', transcode: 'transcode' };
 const decisionOrder: Decision[] = ['transcode', 'copy', 'direct play'];
 
-/**
- * What a stream shows as its poster: the thumb the privacy policy let through, beside its title or
- * alone (type-only with blurred thumbnails), if any. The poster cache blurs it as configured.
- */
-export function posterRef(st: Pick<Stream, 'watching' | 'poster'>): string | null {
-  return st.watching?.thumb ?? st.poster ?? null;
-}
-
 function poster(ctx: LayoutCtx, s: Spec, st: Stream, x: number, y: number, w: number, h: number, tag: string): void {
-  const thumb = s.posters ? posterRef(st) : null;
-  if (thumb !== null && ctx.posters.has(thumb)) {
-    ctx.ops.push({ op: 'image', x, y, w, h, radius: 3, ref: thumb, tag: `${tag}.poster` });
-    return;
-  }
-  rect(ctx, x, y, w, h, role(ctx, 'panel'), { radius: 3, tag: `${tag}.placeholder` });
-  const size = Math.min(w, h) * 0.5;
-  icon(ctx, kindIcon[st.kind], x + (w - size) / 2, y + (h - size) / 2, size, role(ctx, 'muted'), `${tag}.kind.${st.kind}`);
+  posterTile(ctx, s.posters ? posterRef(st) : null, st.kind, { x, y, w, h }, tag);
 }
 
 /** The delivery word in a tinted capsule at the right of a row; returns its width. */
