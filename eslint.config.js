@@ -54,6 +54,11 @@ export default tseslint.config(
     },
   },
   {
+    // Plain JavaScript run by Node (the metrics query process, oracles, build scripts).
+    files: ['**/*.mjs'],
+    languageOptions: { globals: { process: 'readonly', console: 'readonly', Buffer: 'readonly', URL: 'readonly' } },
+  },
+  {
     files: ['src/config/**', 'test/**', 'bench/**', 'fixtures/**', 'scripts/**', 'vitest*.config.ts'],
     rules: { 'no-restricted-properties': 'off' },
   },
