@@ -5,6 +5,12 @@ import type { RenderedImage, Renderer, RenderInput, RenderParams } from '../rend
 import type { HistoryPoint, Snapshot } from '../snapshot/schema.js';
 
 export interface RenderRequest {
+  /**
+   * The Plex server drawn ('' or absent: the only one). Part of the ETag: with several servers
+   * (issue 20) one cycle gives every server's snapshot the same `takenAt`, and the same image of
+   * two servers must not share a cache entry or a versioned URL.
+   */
+  server?: string;
   template: string;
   theme: string;
   params: RenderParams;
@@ -28,6 +34,8 @@ export interface RenderServiceOptions {
    * a render that was never asked for and make the server draw it.
    */
   etagSecret: string;
+  /** Told of every image drawn (not cached answers): its template and seconds taken, for /metrics. */
+  onRender?: (template: string, seconds: number) => void;
 }
 
 /** What an error image shows. It depends on nothing else, so each is drawn once and kept. */
@@ -146,6 +154,7 @@ export class RenderService {
     const hash = createHmac('sha256', this.options.etagSecret)
       .update(
         JSON.stringify([
+          request.server ?? '',
           snapshot?.version ?? 0,
           snapshot?.takenAt ?? 0,
           request.template,
@@ -241,9 +250,12 @@ export class RenderService {
   }
 
   private renderQueued(input: RenderInput): Promise<RenderedImage> {
-    return this.queued(this.pixels(input.template, input.params.scale), () => {
+    return this.queued(this.pixels(input.template, input.params.scale), async () => {
       this.renders++;
-      return withDeadline(this.renderer.render(input), this.options.timeoutMs);
+      const started = performance.now();
+      const image = await withDeadline(this.renderer.render(input), this.options.timeoutMs);
+      this.options.onRender?.(input.template, (performance.now() - started) / 1000);
+      return image;
     });
   }
 

@@ -28,7 +28,12 @@ function parse(file: string, req: Request, catalog: ImageCatalogue): ImageReques
   return parsed.request;
 }
 
-const renderRequest = (r: ImageRequest): RenderRequest => ({ template: r.template, theme: r.theme, params: r.params });
+const renderRequest = (r: ImageRequest): RenderRequest => ({
+  ...(r.server ? { server: r.server } : {}),
+  template: r.template,
+  theme: r.theme,
+  params: r.params,
+});
 
 export function imageRoutes(deps: AppDeps): Router {
   const router = Router();
