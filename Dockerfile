@@ -68,6 +68,6 @@ VOLUME ["/config"]
 EXPOSE 8080
 # /health answers 503 when a source or the store fails (application/health+json says which).
 HEALTHCHECK --interval=30s --timeout=5s --start-period=60s --retries=3 \
-  CMD ["node", "-e", "fetch('http://127.0.0.1:'+(process.env.MARQUEE_PORT||8080)+'/health').then(r=>process.exit(r.status===200?0:1),()=>process.exit(1))"]
+  CMD ["node", "-e", "fetch('http://127.0.0.1:'+(process.env.MARQUEE_PORT||8080)+'/livez').then(r=>process.exit(r.status===200?0:1),()=>process.exit(1))"]
 ENTRYPOINT ["/usr/bin/tini", "--", "/usr/local/bin/marquee-entrypoint"]
 CMD ["node", "dist/src/cli.js", "serve"]

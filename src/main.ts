@@ -1,5 +1,5 @@
 import type { Express, Router } from 'express';
-import type { IncomingMessage, Server, ServerResponse } from 'node:http';
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { setFlagsFromString } from 'node:v8';
 import type { Logger } from 'pino';
 import type { Collector } from './collector/collector.js';
@@ -9,6 +9,7 @@ import type { Inventory } from './privacy/inventory.js';
 import type { DiscordPoster } from './publish/discord.js';
 import type { Renderer } from './render/index.js';
 import { createHttpServer } from './server/http-server.js';
+import { MarqueeMetrics, metricsHandler } from './server/prometheus.js';
 import type { ResponseMicroCache } from './server/micro-cache.js';
 import type { RenderService } from './server/render-service.js';
 import { checkDatabases, loadDrawing } from './setup.js';
@@ -32,6 +33,10 @@ export interface Marquee {
   handler: (req: IncomingMessage, res: ServerResponse) => void;
   microCache: ResponseMicroCache;
   server?: Server;
+  /** Prometheus metrics, when prometheus.enabled. */
+  prometheus?: MarqueeMetrics;
+  /** Their own listener, when prometheus.port is set. */
+  metricsServer?: Server;
   discord?: DiscordPoster;
   /** Every periodic job of this process, declared once (see `jobs` in createMarquee). */
   jobs: Jobs;
@@ -68,7 +73,19 @@ export async function createMarquee(config: Config, logger: Logger, options: Mar
   for (const note of checkDatabases(config)) logger.warn(note);
   const drawing = loadDrawing(config);
   const stores = createStores(config, logger.child({ component: 'store' }), clock, options.sheetsAuth);
-  const collecting = readOnly ? null : await createCollecting({ config, stores, inventory: drawing.inventory, logger, clock });
+  const prometheus = config.prometheus.enabled ? new MarqueeMetrics({ clock }) : undefined;
+  const collecting = readOnly
+    ? null
+    : await createCollecting({
+        config,
+        stores,
+        inventory: drawing.inventory,
+        logger,
+        clock,
+        ...(prometheus
+          ? { onCycle: (seconds: number, ok: boolean) => prometheus.cycleDuration.observe({ result: ok ? 'ok' : 'degraded' }, seconds) }
+          : {}),
+      });
   const snapshots = snapshotProvider(config, stores, collecting, clock);
   const serving = createServing({
     config,
@@ -79,6 +96,7 @@ export async function createMarquee(config: Config, logger: Logger, options: Mar
     clock,
     ...(options.extraRoutes ? { extraRoutes: options.extraRoutes } : {}),
     ...(options.replay === undefined ? {} : { replay: options.replay }),
+    ...(prometheus ? { prometheus } : {}),
   });
   // Every periodic job of the process. The serving side's caches purge on their own timers
   // (micro-cache.ts, render-service.ts) until they expose a purge step to list here; so does pin
@@ -95,12 +113,14 @@ export async function createMarquee(config: Config, logger: Logger, options: Mar
     handler: serving.handler,
     microCache: serving.microCache,
     ...(serving.discord ? { discord: serving.discord } : {}),
+    ...(prometheus ? { prometheus } : {}),
     jobs,
     startJobs: ({ collect = false } = {}) => jobs.start((job) => collect || job.name !== 'collect'),
     stop: async () => {
       await jobs.stop();
       await collecting?.close();
       if (marquee.server) await drain(marquee.server);
+      if (marquee.metricsServer) await drain(marquee.metricsServer);
       await Promise.all(stores.all.map((s) => s.close()));
       serving.close();
     },
@@ -129,6 +149,16 @@ export async function startMarquee<M extends Marquee | ReadOnlyMarquee>(
     server.listen(config.server.port, config.server.host, () => resolve());
     marquee.server = server;
   });
+  // Prometheus on a port of its own (prometheus.port): only /metrics there, e.g. for the LAN alone.
+  if (marquee.prometheus && config.prometheus.port) {
+    const prometheus = marquee.prometheus;
+    await new Promise<void>((resolve, reject) => {
+      const server = createServer(metricsHandler(prometheus));
+      server.once('error', reject);
+      server.listen(config.prometheus.port, config.prometheus.host ?? config.server.host, () => resolve());
+      marquee.metricsServer = server;
+    });
+  }
   marquee.startJobs({ collect });
   const address = marquee.server!.address();
   if (address && typeof address === 'object') {

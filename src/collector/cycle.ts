@@ -17,6 +17,8 @@ export interface CycleDeps {
   unneededFields: ReadonlySet<string>;
   logger: Logger;
   clock: () => number;
+  /** Told when a cycle has been stored: its duration in seconds and whether every source answered (/metrics). */
+  onCycle?: (seconds: number, allSourcesOk: boolean) => void;
 }
 
 /**
@@ -61,6 +63,10 @@ export async function runCycle(deps: CycleDeps, previous: Snapshot | null): Prom
       ...(skipped && Object.values(skipped).some((n) => n > 0) ? { skipped: { tautulli: skipped } } : {}),
     },
     'collection cycle',
+  );
+  deps.onCycle?.(
+    (deps.clock() - takenAt) / 1000,
+    Object.values(snapshot.sources).every((x) => x.status === 'ok'),
   );
   return snapshot;
 }

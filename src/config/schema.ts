@@ -265,6 +265,19 @@ export const configSchema = z
         requestTimeoutMs: 10_000,
         keepAliveTimeoutMs: 5_000,
       }),
+    /**
+     * Prometheus metrics (text format) for Grafana and friends: off by default. On, at /metrics on the
+     * server's port, or with `port` on a listener of their own (e.g. reachable from the LAN only).
+     * Scraping never triggers a collection; no label carries a name or a title.
+     */
+    prometheus: z
+      .object({
+        enabled: z.boolean().default(false),
+        port: z.number().int().min(1).max(65535).optional(),
+        host: z.string().optional(),
+      })
+      .strict()
+      .default({ enabled: false }),
     collector: z
       .object({
         enabled: z.boolean().default(true),

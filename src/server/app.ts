@@ -20,6 +20,8 @@ export interface SnapshotProvider {
 
 export interface AppDeps {
   snapshots: SnapshotProvider;
+  /** Prometheus metrics served at /metrics on this app (unset: off, or on a port of their own). */
+  prometheus?: { scrape(): Promise<{ body: string; contentType: string }> };
   renderer: Renderer;
   renders: RenderService;
   /** The renders behind versioned URLs: /embed adds, /v/ serves. */
@@ -98,6 +100,19 @@ export function createApp(deps: AppDeps): Express {
         customLogLevel: (_req, res, err) => (err || res.statusCode >= 500 ? 'error' : 'debug'),
       }),
     );
+  }
+
+  // Liveness for Docker and orchestrators: the process serves. /health is readiness: it fails while a
+  // source does, and a stopped Plex must not make the container "unhealthy".
+  app.get('/livez', (_req, res) => {
+    res.status(200).type('text/plain').set('Cache-Control', 'no-store').send('ok');
+  });
+  if (deps.prometheus) {
+    const prometheus = deps.prometheus;
+    app.get('/metrics', async (_req, res) => {
+      const { body, contentType } = await prometheus.scrape();
+      res.status(200).type(contentType).set('Cache-Control', 'no-store').send(body);
+    });
   }
 
   app.get('/health', async (_req, res) => {

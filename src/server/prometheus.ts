@@ -1,3 +1,4 @@
+import type { IncomingMessage, ServerResponse } from 'node:http';
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
 import type { Snapshot } from '../snapshot/schema.js';
 import { serverStates, sourceNames } from '../snapshot/schema.js';
@@ -17,12 +18,16 @@ export interface PrometheusOptions {
    * network of servers (several Plex servers in one Marquee) adds series rather than new names.
    */
   server?: string;
-  /** The snapshot the images show now (null before the first cycle). */
-  latest(): Snapshot | null;
+  /** The snapshot the images show now (null before the first cycle); read once per scrape. */
+  latest?(): Snapshot | null | Promise<Snapshot | null>;
   /** Epoch ms, for the snapshot's age. */
   clock(): number;
   /** Outbox depth of the Sheets writer, when there is one. */
   sheetsOutboxDepth?(): number;
+  /** Renders refused so far by the render budget (429s). */
+  refusedRenders?(): number;
+  /** The one-second replay in front of Express: answers replayed (hits) and passed on (misses). */
+  replayCounts?(): { replayed: number; passed: number };
 }
 
 const DECISIONS = [
@@ -41,13 +46,20 @@ export class MarqueeMetrics {
   readonly cacheRequests: Counter<'cache' | 'result'>;
   readonly rateLimited: Counter;
   readonly sheetsWriteErrors: Counter;
+  private current: Snapshot | null = null;
 
-  constructor(private readonly options: PrometheusOptions) {
+  private options: PrometheusOptions;
+
+  constructor(options: PrometheusOptions) {
+    this.options = options;
     const r = [this.registry];
     const server = options.server ?? 'default';
     // Node's own (marquee_process_resident_memory_bytes, marquee_nodejs_eventloop_lag_seconds...).
     collectDefaultMetrics({ register: this.registry, prefix: 'marquee_' });
-    const snapshot = () => options.latest();
+    // The collect callbacks below run with `this` bound to their metric: `self` is this object.
+    // eslint-disable-next-line @typescript-eslint/no-this-alias
+    const self = this;
+    const snapshot = () => self.current;
 
     new Gauge({
       name: 'marquee_streams',
@@ -189,7 +201,7 @@ export class MarqueeMetrics {
       collect() {
         this.reset();
         const s = snapshot();
-        if (s) this.set({ server }, Math.max(0, (options.clock() - s.takenAt) / 1000));
+        if (s) this.set({ server }, Math.max(0, (self.options.clock() - s.takenAt) / 1000));
       },
     });
     new Gauge({
@@ -199,7 +211,7 @@ export class MarqueeMetrics {
       registers: r,
       collect() {
         this.reset();
-        if (options.sheetsOutboxDepth) this.set({ server }, options.sheetsOutboxDepth());
+        if (self.options.sheetsOutboxDepth) this.set({ server }, self.options.sheetsOutboxDepth());
       },
     });
 
@@ -228,11 +240,25 @@ export class MarqueeMetrics {
       help: 'Image cache lookups, by cache and result (hit, miss).',
       labelNames: ['cache', 'result'],
       registers: r,
+      // Mirrors the replay's own counts (it sits in front of Express and keeps them itself).
+      collect() {
+        const counts = self.options.replayCounts?.();
+        if (!counts) return;
+        this.reset();
+        this.inc({ cache: 'replay', result: 'hit' }, counts.replayed);
+        this.inc({ cache: 'replay', result: 'miss' }, counts.passed);
+      },
     });
     this.rateLimited = new Counter({
       name: 'marquee_rate_limited_requests_total',
-      help: 'Requests answered 429 (render budget spent).',
+      help: 'Renders refused with 429 (render budget spent).',
       registers: r,
+      collect() {
+        const refused = self.options.refusedRenders?.();
+        if (refused === undefined) return;
+        this.reset();
+        this.inc(refused);
+      },
     });
     this.sheetsWriteErrors = new Counter({
       name: 'marquee_sheets_write_errors_total',
@@ -241,8 +267,28 @@ export class MarqueeMetrics {
     });
   }
 
+  /** Adds what the parts built after this one report (the serving side's counters, its snapshot view). */
+  observe(sources: Omit<PrometheusOptions, 'server' | 'clock'>): void {
+    this.options = { ...this.options, ...sources };
+  }
+
   /** The exposition text, and its content type (Prometheus text format 0.0.4). */
   async scrape(): Promise<{ body: string; contentType: string }> {
+    this.current = (await this.options.latest?.()) ?? null;
     return { body: await this.registry.metrics(), contentType: this.registry.contentType };
   }
+}
+
+/** The request handler of the metrics' own listener (prometheus.port): GET /metrics, nothing else. */
+export function metricsHandler(metrics: MarqueeMetrics): (req: IncomingMessage, res: ServerResponse) => void {
+  return (req, res) => {
+    if (req.method !== 'GET' || req.url?.split('?')[0] !== '/metrics') {
+      res.writeHead(404, { 'Content-Type': 'text/plain' }).end('not found');
+      return;
+    }
+    void metrics.scrape().then(
+      ({ body, contentType }) => res.writeHead(200, { 'Content-Type': contentType, 'Cache-Control': 'no-store' }).end(body),
+      () => res.writeHead(500, { 'Content-Type': 'text/plain' }).end('metrics unavailable'),
+    );
+  };
 }

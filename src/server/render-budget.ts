@@ -26,6 +26,9 @@ export class RenderBudget {
   private readonly limiter: RateLimiterMemory;
   private readonly pixelsPerMinute: number;
 
+  /** Renders refused so far (answered 429), for /metrics. */
+  refused = 0;
+
   constructor(unitsPerMinute: number) {
     this.pixelsPerMinute = unitsPerMinute * BUDGET_UNIT_PIXELS;
     this.limiter = new RateLimiterMemory({ points: this.pixelsPerMinute, duration: 60 });
@@ -41,7 +44,10 @@ export class RenderBudget {
     const cost = Math.max(1, Math.min(Math.ceil(pixels), this.pixelsPerMinute));
     return this.limiter.consume(budgetKey(ip), cost).then(
       () => ({ allowed: true, retryAfterS: 0 }),
-      (res: { msBeforeNext?: number }) => ({ allowed: false, retryAfterS: Math.max(1, Math.ceil((res.msBeforeNext ?? 60_000) / 1000)) }),
+      (res: { msBeforeNext?: number }) => {
+        this.refused++;
+        return { allowed: false, retryAfterS: Math.max(1, Math.ceil((res.msBeforeNext ?? 60_000) / 1000)) };
+      },
     );
   }
 }

@@ -31,6 +31,8 @@ export async function createCollecting(deps: {
   inventory: Inventory;
   logger: Logger;
   clock: () => number;
+  /** Told of each stored cycle (Prometheus' cycle-duration histogram). */
+  onCycle?: (seconds: number, allSourcesOk: boolean) => void;
 }): Promise<Collecting> {
   const { config, stores, logger, clock } = deps;
   if (stores.sqlite.isHistoryEmpty()) seedHistory(config, stores, clock(), logger);
@@ -54,6 +56,7 @@ export async function createCollecting(deps: {
       unneededFields: unneededIdentifyingFields(deps.inventory),
       logger: logger.child({ component: 'collector' }),
       clock,
+      ...(deps.onCycle ? { onCycle: deps.onCycle } : {}),
     },
     // What this process wrote last time: carried over (same policy only) until each source answers.
     config.store.read === 'sqlite' ? await stores.sqlite.latest().catch(() => null) : null,

@@ -12,6 +12,7 @@ import { createApp, type AppDeps } from '../server/app.js';
 import { buildHealth } from '../server/health.js';
 import { ResponseMicroCache } from '../server/micro-cache.js';
 import { PinnedVersions } from '../server/pins.js';
+import type { MarqueeMetrics } from '../server/prometheus.js';
 import { publicBase } from '../server/public-url.js';
 import { RenderBudget } from '../server/render-budget.js';
 import { RenderService } from '../server/render-service.js';
@@ -53,6 +54,8 @@ export function createServing(deps: {
   extraRoutes?: (deps: { renders: RenderService }) => Router[];
   /** false: no one-second replay in front of Express (the benchmark's comparison). */
   replay?: boolean;
+  /** Prometheus metrics: fed by the renders, served at /metrics here unless they have a port of their own. */
+  prometheus?: MarqueeMetrics;
 }): Serving {
   const { config, stores, snapshots, logger, clock } = deps;
   const { renderer, images, inventory } = deps.drawing;
@@ -72,6 +75,14 @@ export function createServing(deps: {
     timeoutMs: config.server.renderTimeoutMs,
     staleAfterMs: config.render.staleAfterS * 1000,
     clock,
+    ...(deps.prometheus
+      ? {
+          onRender: (template: string, seconds: number) => {
+            deps.prometheus!.renders.inc({ template });
+            deps.prometheus!.renderDuration.observe({ template }, seconds);
+          },
+        }
+      : {}),
   });
   const microCache = new ResponseMicroCache({
     ttlMs: MICRO_CACHE_TTL_MS,
@@ -80,6 +91,13 @@ export function createServing(deps: {
     generation: () => snapshots.generation(),
   });
   const replay = deps.replay !== false;
+  const renderBudget = new RenderBudget(config.server.rateLimitPerMinute);
+  deps.prometheus?.observe({
+    refusedRenders: () => renderBudget.refused,
+    replayCounts: () => microCache.counts,
+    latest: async () => (await snapshots.current()).snapshot,
+    ...(stores.sheets ? { sheetsOutboxDepth: () => stores.sheets!.pending() } : {}),
+  });
   const appDeps: AppDeps = {
     snapshots,
     ...(replay ? { microCache } : {}),
@@ -91,16 +109,21 @@ export function createServing(deps: {
     clock,
     locale: config.render.locale,
     timeZone: config.render.timeZone,
-    renderBudget: new RenderBudget(config.server.rateLimitPerMinute),
+    renderBudget,
+    ...(deps.prometheus && !config.prometheus.port ? { prometheus: deps.prometheus } : {}),
     trustProxy: config.server.trustProxy,
-    health: async () =>
-      buildHealth({
-        snapshot: (await snapshots.current()).snapshot,
+    health: async () => {
+      const { snapshot } = await snapshots.current();
+      return buildHealth({
+        snapshot,
         stores: stores.all.map((s) => ({ kind: s.kind, health: s.health() })),
         now: clock(),
         staleAfterMs: config.render.staleAfterS * 1000,
         version: VERSION,
-      }),
+        // Characters of the configured language or of the titles drawn that no font covers (cached).
+        fonts: renderer.fontCoverage([config.render.locale], snapshot),
+      });
+    },
   };
   appDeps.extraRoutes = [
     privacyRoutes(() => inventory),

@@ -50,9 +50,11 @@ describe('Dockerfile', () => {
     expect(dockerfile).toMatch(/ARG NODE_VERSION=20\b/);
   });
 
-  it('checks /health for Docker, with exec-form commands that receive signals', () => {
+  it('checks liveness (/livez) for Docker, with exec-form commands that receive signals', () => {
+    // Not /health: a stopped Plex or Tautulli fails /health, and must not mark Marquee unhealthy.
     const health = finalStage.find((i) => i.keyword === 'HEALTHCHECK');
-    expect(health?.args).toMatch(/\/health/);
+    expect(health?.args).toMatch(/\/livez/);
+    expect(health?.args).not.toMatch(/\/health/);
     for (const keyword of ['CMD', 'ENTRYPOINT']) {
       const i = finalStage.find((x) => x.keyword === keyword);
       expect(i, keyword).toBeDefined();
