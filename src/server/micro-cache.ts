@@ -68,7 +68,8 @@ export class ResponseMicroCache {
   }
 
   private replay(req: IncomingMessage, res: ServerResponse): boolean {
-    if (req.method !== 'GET' || !req.url) return false;
+    // A date-based revalidation is the route's to answer (it knows Last-Modified): never replayed.
+    if (req.method !== 'GET' || !req.url || req.headers['if-modified-since'] !== undefined) return false;
     const entry = this.entries.get(req.url);
     if (!entry || entry.generation !== this.o.generation()) return false;
     if (matches(req.headers['if-none-match'], entry.etag)) {

@@ -55,6 +55,18 @@ describe('HTTP caching', () => {
     expect(again.headers.get('etag')).toBe(etag);
   });
 
+  it('answers If-Modified-Since at or after Last-Modified with 304, and an earlier one with the image', async () => {
+    const lastModified = (await get('/i/signature.png')).headers.get('last-modified')!;
+    expect((await get('/i/signature.png', { 'If-Modified-Since': lastModified })).status).toBe(304);
+    const later = new Date(Date.parse(lastModified) + 3_600_000).toUTCString();
+    expect((await get('/i/signature.png', { 'If-Modified-Since': later })).status).toBe(304);
+    const earlier = new Date(Date.parse(lastModified) - 1000).toUTCString();
+    expect((await get('/i/signature.png', { 'If-Modified-Since': earlier })).status).toBe(200);
+    // If-None-Match wins when both are sent (RFC 9110): a stale ETag gets the image.
+    expect((await get('/i/signature.png', { 'If-Modified-Since': later, 'If-None-Match': '"old"' })).status).toBe(200);
+    expect((await get('/i/signature.png', { 'If-Modified-Since': 'not a date' })).status).toBe(200);
+  });
+
   it('gives different parameters different ETags', async () => {
     const a = (await get('/i/signature.png')).headers.get('etag');
     const b = (await get('/i/signature.png?theme=light')).headers.get('etag');

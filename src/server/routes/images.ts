@@ -84,6 +84,17 @@ export async function versionedPath(deps: AppDeps, name: string): Promise<string
 
 const notModified = (req: Request, etag: string) => req.headers['if-none-match']?.split(/\s*,\s*/).includes(etag) ?? false;
 
+/**
+ * RFC 9110 13.1.3: If-Modified-Since counts only without If-None-Match, and compares at the
+ * second (HTTP dates have no milliseconds); an unparsable date is ignored.
+ */
+function notModifiedSince(req: Request, lastModified: number | null): boolean {
+  const since = req.headers['if-modified-since'];
+  if (lastModified === null || since === undefined || req.headers['if-none-match'] !== undefined) return false;
+  const at = Date.parse(since);
+  return Number.isFinite(at) && Math.floor(lastModified / 1000) * 1000 <= at;
+}
+
 async function sendImage(
   req: Request,
   res: Response,
@@ -98,8 +109,11 @@ async function sendImage(
   const request = renderRequest(r);
   const etag = deps.renders.etagFor(snapshot, request, now);
   const headers: Record<string, string> = { ETag: etag, 'Cache-Control': cacheControl(r.image, r.cacheSeconds) };
-  if (snapshot) headers['Last-Modified'] = new Date(snapshot.takenAt).toUTCString();
-  if (notModified(req, etag)) {
+  // An image is a function of the snapshot and the render minute (staleness and times are drawn from
+  // it), so it last changed at the later of the two.
+  const lastModified = snapshot ? Math.max(snapshot.takenAt, deps.renders.renderNow(now)) : null;
+  if (lastModified !== null) headers['Last-Modified'] = new Date(lastModified).toUTCString();
+  if (notModified(req, etag) || notModifiedSince(req, lastModified)) {
     res.status(304).set(headers);
     record?.(res);
     return void res.end();
