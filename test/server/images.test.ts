@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { decodePng, pngChunks } from '../support/png.js';
 import { startTestMarquee } from '../support/marquee-instance.js';
@@ -157,6 +158,18 @@ describe('data routes', () => {
     const body = (await (await get('/i/status.shields.json')).json()) as Record<string, unknown>;
     expect(body).toMatchObject({ schemaVersion: 1, label: 'plex', isError: false });
     expect(body.message).toMatch(/^(online|busy|overloaded)/);
+  });
+
+  it('gives the data an ETag of its bytes and answers a revalidation with 304', async () => {
+    for (const path of ['/i/signature.json', '/i/status.shields.json']) {
+      const res = await get(path);
+      const body = Buffer.from(await res.arrayBuffer());
+      const etag = `"${createHash('sha256').update(body).digest('base64url').slice(0, 27)}"`;
+      expect(res.headers.get('etag')).toBe(etag);
+      expect(res.headers.get('content-type')).toBe('application/json; charset=utf-8');
+      const again = await get(path, { 'If-None-Match': etag });
+      expect(again.status).toBe(304);
+    }
   });
 
   it('serves the data behind an image', async () => {

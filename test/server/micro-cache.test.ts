@@ -99,6 +99,13 @@ describe('response micro-cache', () => {
     expect((await get('/i/signature.png')).body).toContain('#3');
   });
 
+  it('replays data answers (.json) as it does images', async () => {
+    const { state, get } = await rig();
+    const first = await get('/i/status.shields.json');
+    expect((await get('/i/status.shields.json')).body).toBe(first.body);
+    expect(state.hits).toBe(1);
+  });
+
   it('keys on the exact URL and records neither errors nor other routes', async () => {
     const { state, get } = await rig();
     await get('/i/signature.png?theme=dark');

@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { Router, type Request, type Response } from 'express';
 import type { HistoryPoint, Snapshot } from '../../snapshot/schema.js';
 import type { AppDeps } from '../app.js';
@@ -42,7 +43,7 @@ export function imageRoutes(deps: AppDeps): Router {
     const record = deps.microCache?.recorder(req);
     const r = parse(req.params.file ?? '', req, catalog);
     const { snapshot, history } = await deps.snapshots.current();
-    if (r.format !== 'png') return sendData(res, r, snapshot);
+    if (r.format !== 'png') return sendData(req, res, r, snapshot, record);
     await sendImage(req, res, deps, r, snapshot, history, record);
   });
 
@@ -159,8 +160,21 @@ export function cacheControl(image: ImageDefinition, requested: number | undefin
   return `public, max-age=${maxAge}, stale-while-revalidate=${Math.max(maxAge, 60)}`;
 }
 
-function sendData(res: Response, r: ImageRequest, snapshot: Snapshot | null): void {
-  res.set('Cache-Control', cacheControl(r.image, undefined));
-  if (r.format === 'shields.json') return void res.json(toShieldsBadge(snapshot));
-  res.json({ image: r.name, template: r.template, theme: r.theme, snapshot });
+/**
+ * The data behind an image. Its ETag is a hash of the body, so a poller (shields.io's endpoint
+ * badge, a dashboard) revalidates for a 304, and the replay can answer repeats without Express.
+ */
+function sendData(req: Request, res: Response, r: ImageRequest, snapshot: Snapshot | null, record: Recorder | undefined): void {
+  const data = r.format === 'shields.json' ? toShieldsBadge(snapshot) : { image: r.name, template: r.template, theme: r.theme, snapshot };
+  const body = Buffer.from(JSON.stringify(data));
+  const etag = `"${createHash('sha256').update(body).digest('base64url').slice(0, 27)}"`;
+  res.set({ ETag: etag, 'Cache-Control': cacheControl(r.image, undefined) });
+  if (notModified(req, etag)) {
+    res.status(304);
+    record?.(res);
+    return void res.end();
+  }
+  res.status(200).type('application/json').set('Content-Length', String(body.length));
+  record?.(res, body);
+  res.end(body);
 }
