@@ -26,6 +26,8 @@ export interface PrometheusOptions {
   sheetsOutboxDepth?(): number;
   /** Renders refused so far by the render budget (429s). */
   refusedRenders?(): number;
+  /** Failed writes to the Google Sheet so far. */
+  sheetsWriteErrors?(): number;
   /** The one-second replay in front of Express: answers replayed (hits) and passed on (misses). */
   replayCounts?(): { replayed: number; passed: number };
 }
@@ -262,8 +264,14 @@ export class MarqueeMetrics {
     });
     this.sheetsWriteErrors = new Counter({
       name: 'marquee_sheets_write_errors_total',
-      help: 'Failed writes to the Google Sheet.',
+      help: 'Writes to the Google Sheet that failed after their retries (the cycles stay queued).',
       registers: r,
+      collect() {
+        const failed = self.options.sheetsWriteErrors?.();
+        if (failed === undefined) return;
+        this.reset();
+        this.inc(failed);
+      },
     });
   }
 

@@ -96,7 +96,7 @@ export function createServing(deps: {
     refusedRenders: () => renderBudget.refused,
     replayCounts: () => microCache.counts,
     latest: async () => (await snapshots.current()).snapshot,
-    ...(stores.sheets ? { sheetsOutboxDepth: () => stores.sheets!.pending() } : {}),
+    ...(stores.sheets ? { sheetsOutboxDepth: () => stores.sheets!.pending(), sheetsWriteErrors: () => stores.sheets!.writeErrors() } : {}),
   });
   const appDeps: AppDeps = {
     snapshots,

@@ -61,6 +61,16 @@ describe('Prometheus metrics', () => {
     for (const text of identifying) expect(body).not.toContain(text);
   });
 
+  it("mirror the counters the serving parts keep (429s, the replay, the Sheet's failed writes)", async () => {
+    const m = new MarqueeMetrics({ latest: () => snapshot, clock: () => now });
+    m.observe({ refusedRenders: () => 7, replayCounts: () => ({ replayed: 40, passed: 2 }), sheetsWriteErrors: () => 3 });
+    const f = await scrape(m);
+    expect(value(f, 'marquee_rate_limited_requests_total')).toBe(7);
+    expect(value(f, 'marquee_cache_requests_total', { cache: 'replay', result: 'hit' })).toBe(40);
+    expect(value(f, 'marquee_cache_requests_total', { cache: 'replay', result: 'miss' })).toBe(2);
+    expect(value(f, 'marquee_sheets_write_errors_total')).toBe(3);
+  });
+
   it('read nothing before the first snapshot, and never start a collection', async () => {
     let asked = 0;
     const empty = new MarqueeMetrics({ latest: () => (asked++, null), clock: () => now });

@@ -121,6 +121,11 @@ export class SheetsStore implements SnapshotStore {
     return this.outbox.size();
   }
 
+  /** Writes to the Sheet that failed (after their retries), since start: /metrics. */
+  writeErrors(): number {
+    return this.writer.failedFlushes;
+  }
+
   async close(): Promise<void> {
     await this.flushing;
   }

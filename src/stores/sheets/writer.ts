@@ -80,6 +80,9 @@ export class SheetWriter {
     return this.status;
   }
 
+  /** Flushes that gave up with cycles still queued, since start (/metrics). */
+  failedFlushes = 0;
+
   /** Never throws: undelivered cycles stay queued and show in health(). */
   async flush(): Promise<void> {
     const started = performance.now();
@@ -94,6 +97,7 @@ export class SheetWriter {
       return;
     }
     const info = outcome.error ?? { message: 'unknown', retryable: true, ambiguous: true };
+    this.failedFlushes++;
     const pending = this.o.outbox.size();
     const ids = this.o.outbox.peek(this.o.batchLimit).map((i) => i.cycleAt);
     this.o.outbox.markFailed(ids, `${info.status ?? info.code ?? 'network'}: ${info.message}`);
