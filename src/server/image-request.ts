@@ -4,19 +4,23 @@ import { colourOverridesSchema } from '../render/theme/overrides.js';
 import { InvalidParameter, NotFound, type ErrorLook, type ImageError } from './errors.js';
 
 /**
- * Parses an image path into (name, theme variant, scale, format). Forum software often strips or
- * refuses query strings, so theme and scale also have query-free spellings:
- * `/i/<name>.png`, `/i/<name>-<theme>.png`, `/i/<name>@2x.png`, `/i/<name>-<theme>@2x.png`,
- * and `.json` / `.shields.json` for the data behind the image.
+ * Parses an image path into (name, suffix, scale, format). Forum software often strips or refuses
+ * query strings, so theme, size preset and scale also have query-free spellings:
+ *
+ *   /i/<name>[-<suffix>][@2x].<format>     format: png | json | shields.json
+ *
+ * The suffix is resolved against the catalogue by resolveSuffix: image names have no `-`, so the
+ * first `-` always starts the suffix.
  */
 const pathPattern =
-  /^(?<name>[a-z0-9][a-z0-9_]{0,63})(?:-(?<theme>[a-z0-9][a-z0-9_-]{0,63}?))?(?:@(?<scale>[12])x)?\.(?<format>png|json|shields\.json)$/;
+  /^(?<name>[a-z0-9][a-z0-9_]{0,63})(?:-(?<suffix>[a-z0-9][a-z0-9_-]{0,128}?))?(?:@(?<scale>[12])x)?\.(?<format>png|json|shields\.json)$/;
 
 export type ImageFormat = 'png' | 'json' | 'shields.json';
 
 export interface ImagePath {
   name: string;
-  theme?: string;
+  /** Everything between the name's `-` and `@2x` / the extension: a theme, a preset, or both. */
+  suffix?: string;
   scale?: 1 | 2;
   format: ImageFormat;
 }
@@ -24,13 +28,36 @@ export interface ImagePath {
 export function parseImagePath(file: string): ImagePath | null {
   const m = pathPattern.exec(file);
   if (!m?.groups) return null;
-  const { name, theme, scale, format } = m.groups;
+  const { name, suffix, scale, format } = m.groups;
   return {
     name: name!,
-    ...(theme ? { theme } : {}),
+    ...(suffix ? { suffix } : {}),
     ...(scale ? { scale: Number(scale) as 1 | 2 } : {}),
     format: format as ImageFormat,
   };
+}
+
+const PRESET = /^[a-z0-9][a-z0-9_]{0,63}$/;
+
+/**
+ * The path suffix's one reading, in this order:
+ *   1. the whole suffix names a theme: `signature-nord` (as before size presets had paths);
+ *   2. else it is `<preset>` or `<preset>-<theme>`, split at the first `-` (a preset is a template
+ *      name, which in URLs has no `-`): `signature-banner`, `signature-banner-nord_light`.
+ * A theme therefore wins over a template of the same name, so an existing themed URL never changes
+ * meaning when a template is added. `undefined` when the suffix reads neither way.
+ */
+export function resolveSuffix(
+  suffix: string,
+  catalogue: Pick<ImageCatalogue, 'templates' | 'themes'>,
+): { theme?: string; preset?: string } | undefined {
+  if (catalogue.themes.has(suffix)) return { theme: suffix };
+  const dash = suffix.indexOf('-');
+  const preset = dash < 0 ? suffix : suffix.slice(0, dash);
+  const theme = dash < 0 ? undefined : suffix.slice(dash + 1);
+  if (!PRESET.test(preset) || !catalogue.templates.has(preset)) return undefined;
+  if (theme !== undefined && !catalogue.themes.has(theme)) return undefined;
+  return { preset, ...(theme !== undefined ? { theme } : {}) };
 }
 
 /** Query overrides; unknown keys are ignored (zod strips them), bad values are a 400. */
@@ -134,7 +161,8 @@ export function parseImageRequest(
     return { ok: false, error: new NotFound('unknown image', { format: path?.format ?? 'png', scale: path?.scale ?? 1 }) };
   }
   const query = imageQuerySchema.safeParse(lastValues(rawQuery));
-  const theme = path.theme ?? (query.success ? query.data.theme : undefined) ?? image.theme;
+  const fromPath = path.suffix === undefined ? {} : resolveSuffix(path.suffix, catalogue);
+  const theme = fromPath?.theme ?? (query.success ? query.data.theme : undefined) ?? image.theme;
   const scale = path.scale ?? (query.success ? (query.data.scale as 1 | 2 | undefined) : undefined) ?? 1;
   const look: ErrorLook = {
     format: path.format,
@@ -143,9 +171,12 @@ export function parseImageRequest(
     scale,
   };
   const invalid = (message: string): ParsedImageRequest => ({ ok: false, error: new InvalidParameter(message, look) });
+  // An unreadable suffix was, before presets had paths, always an unknown theme: keep that answer.
+  if (!fromPath) return invalid('unknown theme or size');
   if (!query.success) return invalid(`bad ${query.error.issues[0]?.path.join('.') || 'parameter'}`);
   if (!catalogue.themes.has(theme)) return invalid('unknown theme');
-  const template = query.data.size ?? image.template;
+  // The path's spelling wins over the query's, for the preset as for the theme.
+  const template = fromPath.preset ?? query.data.size ?? image.template;
   if (!catalogue.templates.has(template)) return invalid('unknown size');
   const { theme: _t, scale: _s, size: _z, locale, cache_seconds: cacheSeconds, ...overrides } = query.data;
   return {

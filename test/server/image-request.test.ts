@@ -13,8 +13,9 @@ const catalogue: ImageCatalogue = {
     ['signature', signature],
     ['status', { ...signature, template: 'status' }],
   ]),
-  templates: new Set(['signature', 'status', 'banner']),
-  themes: new Set(['dark', 'light', 'nord']),
+  templates: new Set(['signature', 'status', 'banner', 'card']),
+  // 'card-x' reads as a theme, whole, before preset + theme is tried.
+  themes: new Set(['dark', 'light', 'nord', 'nord_light', 'card-x']),
   locale: 'en-GB',
   timeZone: 'Europe/Paris',
 };
@@ -30,6 +31,16 @@ describe('parseImageRequest', () => {
     ['signature-light.png', { theme: 'nord' }, { theme: 'light' }],
     ['status.shields.json', {}, { name: 'status', format: 'shields.json', template: 'status' }],
     ['signature.json', {}, { format: 'json' }],
+    // Size presets as paths: /i/<name>-<preset>[-<theme>][@2x].png, the preset being a template.
+    ['signature-banner.png', {}, { template: 'banner', theme: 'dark', scale: 1 }],
+    ['signature-banner@2x.png', {}, { template: 'banner', theme: 'dark', scale: 2 }],
+    ['signature-banner-nord_light@2x.png', {}, { template: 'banner', theme: 'nord_light', scale: 2 }],
+    ['signature-card-light.png', {}, { template: 'card', theme: 'light' }],
+    // A whole suffix naming a theme is the theme, even where it starts like a preset.
+    ['signature-card-x.png', {}, { template: 'signature', theme: 'card-x' }],
+    // The path's preset wins over the query's, the query's theme still applies beside it.
+    ['signature-banner.png', { size: 'card', theme: 'nord' }, { template: 'banner', theme: 'nord' }],
+    ['status-banner.shields.json', {}, { format: 'shields.json', template: 'banner' }],
   ])('%s %j', (file, query, expected) => {
     const r = parse(file, query);
     expect(r.ok).toBe(true);
@@ -57,7 +68,12 @@ describe('parseImageRequest', () => {
     ['nope.png', {}, NotFound, 404, 'unknown image'],
     ['../signature.png', {}, NotFound, 404, 'unknown image'],
     ['signature.gif', {}, NotFound, 404, 'unknown image'],
-    ['signature-nope.png', {}, InvalidParameter, 400, 'unknown theme'],
+    ['signature-nope.png', {}, InvalidParameter, 400, 'unknown theme or size'],
+    ['signature-banner-nope.png', {}, InvalidParameter, 400, 'unknown theme or size'],
+    ['signature-nope-light.png', {}, InvalidParameter, 400, 'unknown theme or size'],
+    ['signature-light-banner.png', {}, InvalidParameter, 400, 'unknown theme or size'],
+    ['signature-banner-.png', {}, InvalidParameter, 400, 'unknown theme or size'],
+    ['signature.png', { theme: 'nope' }, InvalidParameter, 400, 'unknown theme'],
     ['signature.png', { size: 'og' }, InvalidParameter, 400, 'unknown size'],
     ['signature.png', { scale: '3' }, InvalidParameter, 400, 'bad scale'],
     ['signature.png', { bg_color: 'zz' }, InvalidParameter, 400, 'bad bg_color'],

@@ -26,6 +26,11 @@ describe('image routes', () => {
     // Size presets: the same image definition drawn by another template.
     ['/i/signature.png?size=card', 500, 100],
     ['/i/signature-light@2x.png?size=banner', 936, 120],
+    // The same presets without a query string, for [img] filters that refuse one.
+    ['/i/signature-banner.png', 468, 60],
+    ['/i/signature-card@2x.png', 1000, 200],
+    ['/i/signature-banner-light@2x.png', 936, 120],
+    ['/i/og-userbar-nord.png', 350, 19],
   ])('%s is a %ix%i PNG', async (path, width, height) => {
     const res = await get(path);
     expect(res.status).toBe(200);
@@ -37,6 +42,12 @@ describe('image routes', () => {
     const a = Buffer.from(await (await get('/i/signature.png?text_color=ff0000&title_color=00ff00')).arrayBuffer());
     const b = Buffer.from(await (await get('/i/signature.png?title_color=00ff00&text_color=ff0000')).arrayBuffer());
     expect(a.equals(b)).toBe(true);
+  });
+
+  it('draws a path preset exactly as the query preset it spells', async () => {
+    const byPath = Buffer.from(await (await get('/i/signature-banner-light@2x.png')).arrayBuffer());
+    const byQuery = Buffer.from(await (await get('/i/signature.png?size=banner&theme=light&scale=2')).arrayBuffer());
+    expect(byPath.equals(byQuery)).toBe(true);
   });
 
   it('carries no metadata chunks', async () => {
@@ -97,6 +108,8 @@ describe('never a broken image', () => {
     ['/i/signature.png?scale=9', 400],
     ['/i/signature.png?theme=nope', 400],
     ['/i/signature-nope.png', 400],
+    ['/i/signature-banner-nope.png', 400],
+    ['/i/signature-light-banner.png', 400],
     ['/i/signature.png?bg_color=zzz', 400],
     ['/i/signature.png?locale=%%%', 400],
     ['/i/signature.png?size=huge', 400],

@@ -92,6 +92,27 @@ describe('gallery page', () => {
     expect(img(body, '/i/evil.png')).toMatchObject({ width: '468', height: '60', alt: escapeHtml(EVIL_ALT) });
   });
 
+  it('says which forum signature limits each image fits, and the preset path that fits where it does not', async () => {
+    const { body } = await get('/');
+    const items = (name: string) => {
+      const card = body.slice(body.indexOf(`id="image-${name}"`));
+      const list = card.slice(card.indexOf('<ul class="fits"'), card.indexOf('</ul>'));
+      return [...list.matchAll(/<li[^>]*>([\s\S]*?)<\/li>/g)].map((m) =>
+        m[1]!
+          .replace(/<[^>]+>/g, '')
+          .replace(/\s+/g, ' ')
+          .trim(),
+      );
+    };
+    // signature is 600x200: no limit holds it; the only smaller preset served here is banner (468x60).
+    expect(items('signature')).toEqual([
+      '468×60: too large, use /i/signature-banner.png',
+      '500×100: too large, use /i/signature-banner.png',
+      '500×150: too large, use /i/signature-banner.png',
+    ]);
+    expect(items('evil')).toEqual(['468×60: fits', '500×100: fits', '500×150: fits']);
+  });
+
   it('escapes every interpolated string', async () => {
     const { body } = await get('/');
     expect(body).not.toContain('<script>alert');

@@ -4,6 +4,7 @@ import { demoPosterFor } from '../../posters/index.js';
 import { processPoster } from '../../posters/process.js';
 import type { Renderer } from '../index.js';
 import { galleryCases } from './cases.js';
+import { signatureFits } from './forum-limits.js';
 import { NOW, STALE_AFTER, sampleHistory, sampleSnapshot } from './demo-data.js';
 
 /**
@@ -49,8 +50,14 @@ function indexPage(entries: readonly GalleryEntry[], renderer: Renderer): string
     ...galleryCases.map((c) => `| **${c.name}**: ${c.caption} | ![${c.name}](case-${c.name}.png) |`),
     '',
   ];
+  const presets = new Map([...renderer.templates].map(([name, t]) => [name, { width: t.width, height: t.height }]));
   for (const [name, t] of renderer.templates) {
-    lines.push(`## ${name} (${t.width}x${t.height})`, '', t.description, '', '| theme | image | bytes |', '|---|---|---|');
+    // Forum signature limits, and the path preset that fits where this size does not.
+    const fits = signatureFits(t, presets)
+      .map((f) => `${f.limit.width}x${f.limit.height}: ${f.fits ? 'fits' : f.preset ? `use \`-${f.preset}\`` : 'too large'}`)
+      .join(' · ');
+    lines.push(`## ${name} (${t.width}x${t.height})`, '', t.description, '', `Forum signature limits: ${fits}.`, '');
+    lines.push('| theme | image | bytes |', '|---|---|---|');
     for (const e of entries.filter((x) => x.template === name)) {
       lines.push(`| \`${e.theme}\` | ![${name} in ${e.theme}](${e.file}) | ${e.bytes.toLocaleString('en')} |`);
     }

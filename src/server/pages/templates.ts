@@ -2,6 +2,7 @@
  * The gallery, embed and not-found pages. Pure: data in, HTML string out. Styling and behaviour
  * live in public/ because the CSP forbids inline <style>, style="" and inline <script>.
  */
+import { signatureFits, type Size } from '../../render/gallery/forum-limits.js';
 import { html, type SafeHtml } from './html.js';
 import { buildSnippets, type Snippet } from './snippets.js';
 
@@ -43,13 +44,27 @@ function snippetRow(image: GalleryImage, s: Snippet): SafeHtml {
   </div>`;
 }
 
-function card(image: GalleryImage, base: string, themes: readonly string[]): SafeHtml {
+/** Which forum signature limits the image fits; where it does not, the preset path that does. */
+function forumFits(image: GalleryImage, presets: ReadonlyMap<string, Size>): SafeHtml {
+  const items = signatureFits(image, presets).map(({ limit, fits, preset }) => {
+    const size = `${limit.width}×${limit.height}`;
+    if (fits) return html`<li class="fits-yes">${size}: fits</li>`;
+    if (!preset) return html`<li class="fits-no">${size}: too large</li>`;
+    return html`<li class="fits-no">${size}: too large, use <code>/i/${image.name}-${preset}.png</code></li>`;
+  });
+  return html`<ul class="fits" aria-label="Forum signature limits">
+    ${items}
+  </ul>`;
+}
+
+function card(image: GalleryImage, base: string, themes: readonly string[], presets: ReadonlyMap<string, Size>): SafeHtml {
   const snippets = buildSnippets(image, base, themes);
   return html`<article class="card" id="image-${image.name}" data-name="${image.name}">
     <header class="card-head">
       <h2>${image.name}</h2>
       <p class="meta"><span>${image.template}</span><span>${image.theme}</span><span>${image.width}×${image.height}</span></p>
       <a class="embed-link" href="/embed/${encodeURIComponent(image.name)}">Share page</a>
+      ${forumFits(image, presets)}
     </header>
     <div class="preview">
       <img
@@ -65,8 +80,10 @@ function card(image: GalleryImage, base: string, themes: readonly string[]): Saf
 }
 
 export function galleryPage(images: readonly GalleryImage[], base: string, themes: readonly string[]): string {
+  // Presets are templates; the configured images name the ones served, with their sizes.
+  const presets = new Map(images.map((i) => [i.template, { width: i.width, height: i.height }]));
   const cards = images.length
-    ? html`<div class="grid">${images.map((image) => card(image, base, themes))}</div>`
+    ? html`<div class="grid">${images.map((image) => card(image, base, themes, presets))}</div>`
     : html`<div class="empty">
         <h2>No images configured</h2>
         <p>Add an <code>images:</code> list to <code>marquee.yaml</code>, or remove it to serve every built-in template.</p>
@@ -77,7 +94,10 @@ export function galleryPage(images: readonly GalleryImage[], base: string, theme
         ${brand}
         <p class="tagline">Live status images of your Plex server. Pick one, copy a snippet, paste it where the image should appear.</p>
         <ul class="tips">
-          <li><b>Forums</b> BBCode: a plain <code>.png</code> link that signature filters accept</li>
+          <li>
+            <b>Forums</b> BBCode: a plain <code>.png</code> link that signature filters accept; other sizes by path, no query string:
+            <code>/i/&lt;name&gt;-&lt;size&gt;.png</code>
+          </li>
           <li><b>GitHub</b> Markdown, or <i>Dark / light</i> to follow the reader's theme</li>
           <li><b>Email</b> HTML: sized, with alt text for clients that block images</li>
           <li><b>Discord</b> post the share link: each post keeps the data of its moment</li>
