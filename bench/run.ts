@@ -35,7 +35,7 @@ const USAGE = `usage: npm run bench -- [options]
   --duration <s>         seconds per measured serving run (default 5; each after a 1 s warm-up)
   --rounds <n>           serving rounds, cases interleaved (default 3)
   --realistic-seconds <s> seconds per measured run of the realistic mix (default 30: one snapshot each)
-  --realistic-rounds <n> its rounds, the three servers interleaved (default 2)
+  --realistic-rounds <n> its rounds, the three servers interleaved (default 3)
   --connections <n>      autocannon connections (default 50)
   --renders <n>          fresh renders per template (default 100)
   --og-renders <n>       fresh renders of the 1200x630 og template (default 50)
@@ -60,7 +60,7 @@ function parse(): BenchArgs {
       duration: { type: 'string', default: '5' },
       rounds: { type: 'string', default: '3' },
       'realistic-seconds': { type: 'string', default: '30' },
-      'realistic-rounds': { type: 'string', default: '2' },
+      'realistic-rounds': { type: 'string', default: '3' },
       connections: { type: 'string', default: '50' },
       renders: { type: 'string', default: '100' },
       'og-renders': { type: 'string', default: '50' },

@@ -35,7 +35,7 @@ const RECORDED_PATH = /^\/(?:i|v\/[^/?]+)\/[^/?]+\.(?:png|json)(?:\?|$)/;
  * unfurl sends bursts of identical requests; Express, helmet and parameter validation cost ~165 µs
  * of CPU per request, the replay a map lookup. In the realistic benchmark (a running clock, a
  * snapshot every 30 s, 31 variants, revalidations) it answers 97% of requests and takes Marquee
- * from 0.16x to 0.71x a bare node:http server's req/s (`npm run bench -- --only realistic`).
+ * from 0.16x to 0.95x a bare node:http server's req/s (`npm run bench -- --only realistic`).
  * Everything the route decided (status, ETag, Cache-Control, helmet's headers) is replayed
  * verbatim; anything not recorded falls through.
  */
