@@ -169,7 +169,7 @@ describe('error images', () => {
 describe('data routes', () => {
   it('serves the shields.io endpoint schema', async () => {
     const body = (await (await get('/i/status.shields.json')).json()) as Record<string, unknown>;
-    expect(body).toMatchObject({ schemaVersion: 1, label: 'plex', isError: false });
+    expect(body).toMatchObject({ schemaVersion: 1, label: 'plex', isError: false, namedLogo: 'plex' });
     expect(body.message).toMatch(/^(online|busy|overloaded)/);
   });
 

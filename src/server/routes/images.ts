@@ -43,7 +43,7 @@ export function imageRoutes(deps: AppDeps): Router {
     const record = deps.microCache?.recorder(req);
     const r = parse(req.params.file ?? '', req, catalog);
     const { snapshot, history } = await deps.snapshots.current();
-    if (r.format !== 'png') return sendData(req, res, r, snapshot, record);
+    if (r.format !== 'png') return sendData(req, res, deps, r, snapshot, record);
     await sendImage(req, res, deps, r, snapshot, history, record);
   });
 
@@ -164,8 +164,19 @@ export function cacheControl(image: ImageDefinition, requested: number | undefin
  * The data behind an image. Its ETag is a hash of the body, so a poller (shields.io's endpoint
  * badge, a dashboard) revalidates for a 304, and the replay can answer repeats without Express.
  */
-function sendData(req: Request, res: Response, r: ImageRequest, snapshot: Snapshot | null, record: Recorder | undefined): void {
-  const data = r.format === 'shields.json' ? toShieldsBadge(snapshot) : { image: r.name, template: r.template, theme: r.theme, snapshot };
+function sendData(
+  req: Request,
+  res: Response,
+  deps: AppDeps,
+  r: ImageRequest,
+  snapshot: Snapshot | null,
+  record: Recorder | undefined,
+): void {
+  const theme = deps.renderer.themes.get(r.theme)!;
+  const data =
+    r.format === 'shields.json'
+      ? toShieldsBadge(snapshot, { template: r.template, theme })
+      : { image: r.name, template: r.template, theme: r.theme, snapshot };
   const body = Buffer.from(JSON.stringify(data));
   const etag = `"${createHash('sha256').update(body).digest('base64url').slice(0, 27)}"`;
   res.set({ ETag: etag, 'Cache-Control': cacheControl(r.image, undefined) });

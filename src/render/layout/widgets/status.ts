@@ -1,5 +1,5 @@
-import type { ServerState } from '../../../snapshot/schema.js';
 import { over, readableInk, solidOf, withAlpha, type Rgba } from '../../colour.js';
+import { STATE_ROLE, type ShownState } from '../../state-colour.js';
 import type { CompiledWidget } from '../../template/load.js';
 import type { WidgetSpec } from '../../template/schema.js';
 import { fill, role, t, type LayoutCtx } from '../context.js';
@@ -8,14 +8,10 @@ import { text } from '../text.js';
 
 type Spec<T extends WidgetSpec['type']> = Extract<WidgetSpec, { type: T }>;
 
-type PillState = ServerState | 'none' | 'stale';
+type PillState = ShownState;
 
 function stateColour(ctx: LayoutCtx, st: PillState): Rgba {
-  if (st === 'online') return role(ctx, 'ok');
-  if (st === 'busy') return role(ctx, 'warn');
-  if (st === 'overloaded') return role(ctx, 'bad');
-  if (st === 'stale') return role(ctx, 'stale');
-  return role(ctx, 'offline');
+  return role(ctx, STATE_ROLE[st]);
 }
 
 /** The snapshot's state; once the snapshot itself is old, that state is history, not now. */
