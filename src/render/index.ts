@@ -13,7 +13,7 @@ import { layoutError } from './layout/error.js';
 import { layout as layoutPure } from './layout/index.js';
 import { posterRef } from './layout/poster.js';
 import { encodePng } from './paint/encode.js';
-import { buildIconPaths, decodeImages, paint, takePixels, type ImageMemo } from './paint/paint.js';
+import { buildIconPaths, decodeImages, paint, paintSvg, takePixels, type ImageMemo } from './paint/paint.js';
 import { PixelReclaimer } from './paint/reclaim.js';
 import { loadTemplates, type Template } from './template/load.js';
 import { loadThemes } from './theme/load.js';
@@ -38,6 +38,8 @@ export interface RenderParams {
   overrides?: ColourOverrides;
   /** Replaces the template's {title} (github-readme-stats custom_title). */
   title?: string;
+  /** 'svg': the same draw list as vectors (paintSvg); absent: PNG. Part of the ETag, as every param. */
+  format?: 'svg';
 }
 
 export interface RenderInput {
@@ -54,6 +56,7 @@ export interface RenderInput {
 }
 
 export interface RenderedImage {
+  /** The encoded image: PNG, or SVG when the params asked for format 'svg'. */
   png: Buffer;
   width: number;
   height: number;
@@ -253,7 +256,12 @@ export function createRenderer(opts: RendererOptions): Renderer {
     catalogue,
     locales: [...catalogues.keys()].sort((a, b) => (a === REFERENCE_LOCALE ? -1 : b === REFERENCE_LOCALE ? 1 : a.localeCompare(b))),
     layout,
-    render: async (input) => draw(layout(input), input.posters),
+    render: async (input) => {
+      const list = layout(input);
+      if (input.params.format !== 'svg') return draw(list, input.posters);
+      const svg = paintSvg(list, iconPaths, await decodeImages(list, input.posters, decoded));
+      return { png: svg, width: Math.round(list.width * list.scale), height: Math.round(list.height * list.scale) };
+    },
     renderError,
     postersFor,
     fontCoverage,

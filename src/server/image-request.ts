@@ -7,15 +7,15 @@ import { InvalidParameter, NotFound, type ErrorLook, type ImageError } from './e
  * Parses an image path into (name, suffix, scale, format). Forum software often strips or refuses
  * query strings, so theme, size preset and scale also have query-free spellings:
  *
- *   /i/<name>[-<suffix>][@2x].<format>     format: png | json | shields.json
+ *   /i/<name>[-<suffix>][@2x].<format>     format: png | svg | json | shields.json
  *
  * The suffix is resolved against the catalogue by resolveSuffix: image names have no `-`, so the
  * first `-` always starts the suffix.
  */
 const pathPattern =
-  /^(?<name>[a-z0-9][a-z0-9_]{0,63})(?:-(?<suffix>[a-z0-9][a-z0-9_-]{0,128}?))?(?:@(?<scale>[12])x)?\.(?<format>png|json|shields\.json)$/;
+  /^(?<name>[a-z0-9][a-z0-9_]{0,63})(?:-(?<suffix>[a-z0-9][a-z0-9_-]{0,128}?))?(?:@(?<scale>[12])x)?\.(?<format>png|svg|json|shields\.json)$/;
 
-export type ImageFormat = 'png' | 'json' | 'shields.json';
+export type ImageFormat = 'png' | 'svg' | 'json' | 'shields.json';
 
 export interface ImagePath {
   name: string;
@@ -190,6 +190,7 @@ export function parseImageRequest(
       theme,
       params: {
         scale,
+        ...(path.format === 'svg' ? { format: 'svg' as const } : {}),
         locale: locale ?? catalogue.locale,
         timeZone: catalogue.timeZone,
         ...(Object.keys(overrides).length ? { overrides } : {}),

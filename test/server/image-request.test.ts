@@ -31,6 +31,7 @@ describe('parseImageRequest', () => {
     ['signature-light.png', { theme: 'nord' }, { theme: 'light' }],
     ['status.shields.json', {}, { name: 'status', format: 'shields.json', template: 'status' }],
     ['signature.json', {}, { format: 'json' }],
+    ['signature-nord@2x.svg', {}, { format: 'svg', theme: 'nord', scale: 2 }],
     // Size presets as paths: /i/<name>-<preset>[-<theme>][@2x].png, the preset being a template.
     ['signature-banner.png', {}, { template: 'banner', theme: 'dark', scale: 1 }],
     ['signature-banner@2x.png', {}, { template: 'banner', theme: 'dark', scale: 2 }],

@@ -56,6 +56,38 @@ describe('image routes', () => {
   });
 });
 
+describe('SVG', () => {
+  it.each([
+    ['/i/signature.svg', 600, 200],
+    ['/i/signature@2x.svg', 1200, 400],
+    ['/i/signature-banner-light.svg', 468, 60],
+  ])('%s is an image/svg+xml document of %ix%i', async (path, width, height) => {
+    const res = await get(path);
+    expect(res.status).toBe(200);
+    expect(res.headers.get('content-type')).toBe('image/svg+xml');
+    expect(res.headers.get('content-security-policy')).toBe("default-src 'none'; img-src data:; style-src 'unsafe-inline'");
+    const text = await res.text();
+    expect(text).toMatch(new RegExp(`<svg [^>]*width="${width}" height="${height}"`));
+  });
+
+  it("has an ETag of its own, the PNG's caching, and answers a revalidation with 304", async () => {
+    const svg = await get('/i/signature.svg');
+    const png = await get('/i/signature.png');
+    const etag = svg.headers.get('etag')!;
+    expect(etag).toMatch(/^"[\w-]+"$/);
+    expect(etag).not.toBe(png.headers.get('etag'));
+    expect(svg.headers.get('cache-control')).toBe(png.headers.get('cache-control'));
+    expect(svg.headers.get('last-modified')).toBe(png.headers.get('last-modified'));
+    expect((await get('/i/signature.svg', { 'If-None-Match': etag })).status).toBe(304);
+  });
+
+  it('answers a bad parameter with a drawn error, as the PNG route does', async () => {
+    const res = await get('/i/signature.svg?bg_color=zz');
+    expect(res.status).toBe(400);
+    expect((await png(res)).width).toBe(600);
+  });
+});
+
 describe('HTTP caching', () => {
   it('answers a matching If-None-Match with 304 and the same validators', async () => {
     const first = await get('/i/signature.png');

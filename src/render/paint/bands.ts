@@ -47,3 +47,22 @@ export function fillBands(ctx: SKRSContext2D, g: Gradient, x: number, y: number,
   }
   flush(t1, prev);
 }
+
+/**
+ * The same gradient as a real one, for the SVG backend: there it is a <linearGradient> (no
+ * dithering noise to compress), and bands would be hundreds of rects whose anti-aliased edges an
+ * SVG rasteriser draws as faint seams.
+ */
+export function linearGradient(ctx: SKRSContext2D, g: Gradient, x: number, y: number, w: number, h: number) {
+  const a = (g.angle * Math.PI) / 180;
+  const dx = Math.cos(a);
+  const dy = Math.sin(a);
+  const t = [x * dx + y * dy, (x + w) * dx + y * dy, x * dx + (y + h) * dy, (x + w) * dx + (y + h) * dy];
+  const t0 = Math.min(...t);
+  const t1 = Math.max(...t);
+  // Points along the gradient's direction whose projections are the rect's extremes.
+  const grad = ctx.createLinearGradient(t0 * dx, t0 * dy, t1 * dx, t1 * dy);
+  const n = g.stops.length - 1;
+  g.stops.forEach((stop, i) => grad.addColorStop(n === 0 ? 0 : i / n, css(stop)));
+  return grad;
+}

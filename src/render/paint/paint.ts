@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
-import { Path2D, createCanvas, loadImage, type Canvas, type Image, type SKRSContext2D } from '@napi-rs/canvas';
+import { Path2D, SvgExportFlag, createCanvas, loadImage, type Canvas, type Image, type SKRSContext2D } from '@napi-rs/canvas';
 import { css, isGradient, type Fill } from '../colour.js';
-import { fillBands } from './bands.js';
+import { fillBands, linearGradient } from './bands.js';
 import type { DrawList, DrawOp, ImageOp, PolyOp, RectOp } from '../drawlist.js';
 import { fontString } from '../fonts.js';
 import { icons, type IconName } from '../icons.js';
@@ -29,7 +29,13 @@ function roundRect(ctx: SKRSContext2D, x: number, y: number, w: number, h: numbe
   else ctx.roundRect(x, y, w, h, rr);
 }
 
-function fillShape(ctx: SKRSContext2D, fill: Fill, x: number, y: number, w: number, h: number, r: Radius, scale: number): void {
+/** How the canvas is drawn: raster (a PNG's pixels) or vector (Skia's SVG backend). */
+interface Target {
+  scale: number;
+  vector: boolean;
+}
+
+function fillShape(ctx: SKRSContext2D, fill: Fill, x: number, y: number, w: number, h: number, r: Radius, target: Target): void {
   if (!isGradient(fill)) {
     if (fill.a <= 0) return;
     ctx.fillStyle = css(fill);
@@ -37,6 +43,13 @@ function fillShape(ctx: SKRSContext2D, fill: Fill, x: number, y: number, w: numb
     ctx.fill();
     return;
   }
+  if (target.vector) {
+    ctx.fillStyle = linearGradient(ctx, fill, x, y, w, h);
+    roundRect(ctx, x, y, w, h, r);
+    ctx.fill();
+    return;
+  }
+  const { scale } = target;
   ctx.save();
   roundRect(ctx, x, y, w, h, r);
   ctx.clip();
@@ -44,9 +57,9 @@ function fillShape(ctx: SKRSContext2D, fill: Fill, x: number, y: number, w: numb
   ctx.restore();
 }
 
-function paintRect(ctx: SKRSContext2D, op: RectOp, scale: number): void {
+function paintRect(ctx: SKRSContext2D, op: RectOp, target: Target): void {
   if (op.w <= 0 || op.h <= 0) return;
-  if (op.fill) fillShape(ctx, op.fill, op.x, op.y, op.w, op.h, op.radius, scale);
+  if (op.fill) fillShape(ctx, op.fill, op.x, op.y, op.w, op.h, op.radius, target);
   if (op.stroke && op.stroke.a > 0 && op.strokeWidth > 0) {
     ctx.strokeStyle = css(op.stroke);
     ctx.lineWidth = op.strokeWidth;
@@ -87,10 +100,10 @@ function paintPoly(ctx: SKRSContext2D, op: PolyOp): void {
   }
 }
 
-function paintOp(ctx: SKRSContext2D, op: DrawOp, scale: number, icons: IconPaths, images: ReadonlyMap<string, Image>): void {
+function paintOp(ctx: SKRSContext2D, op: DrawOp, target: Target, icons: IconPaths, images: ReadonlyMap<string, Image>): void {
   switch (op.op) {
     case 'rect':
-      return paintRect(ctx, op, scale);
+      return paintRect(ctx, op, target);
     case 'text':
       if (op.text === '') return;
       ctx.font = fontString(op.font);
@@ -172,13 +185,29 @@ export async function decodeImages(
   return out;
 }
 
-export function paint(list: DrawList, icons: IconPaths, images: ReadonlyMap<string, Image>): Canvas {
-  const canvas = createCanvas(Math.round(list.width * list.scale), Math.round(list.height * list.scale));
-  const ctx = canvas.getContext('2d');
+function paintOnto(ctx: SKRSContext2D, list: DrawList, icons: IconPaths, images: ReadonlyMap<string, Image>, vector: boolean): void {
   ctx.scale(list.scale, list.scale);
   ctx.textBaseline = 'alphabetic';
-  for (const op of list.ops) paintOp(ctx, op, list.scale, icons, images);
+  const target = { scale: list.scale, vector };
+  for (const op of list.ops) paintOp(ctx, op, target, icons, images);
+}
+
+export function paint(list: DrawList, icons: IconPaths, images: ReadonlyMap<string, Image>): Canvas {
+  const canvas = createCanvas(Math.round(list.width * list.scale), Math.round(list.height * list.scale));
+  paintOnto(canvas.getContext('2d'), list, icons, images, false);
   return canvas;
+}
+
+/**
+ * The same draw list painted by Skia's SVG backend: the same calls as paint(), so the vector image
+ * is the raster one. Text is converted to paths, so the SVG needs no font where it is shown (a
+ * README on GitHub, a browser without Inter) and carries no text a reader could inject markup
+ * through; posters are embedded as data: URIs, never linked.
+ */
+export function paintSvg(list: DrawList, icons: IconPaths, images: ReadonlyMap<string, Image>): Buffer {
+  const canvas = createCanvas(Math.round(list.width * list.scale), Math.round(list.height * list.scale), SvgExportFlag.ConvertTextToPaths);
+  paintOnto(canvas.getContext('2d'), list, icons, images, true);
+  return canvas.getContent();
 }
 
 /** Device pixels read out of a painted canvas: RGBA, premultiplied as Skia keeps them. */

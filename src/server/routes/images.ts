@@ -11,6 +11,7 @@ import { toShieldsBadge } from './shields.js';
 export type { ImageDefinition } from '../image-request.js';
 
 const IMMUTABLE = 'public, max-age=31536000, immutable';
+const SVG_CSP = "default-src 'none'; img-src data:; style-src 'unsafe-inline'";
 
 function catalogue(deps: AppDeps): ImageCatalogue {
   return {
@@ -43,7 +44,7 @@ export function imageRoutes(deps: AppDeps): Router {
     const record = deps.microCache?.recorder(req);
     const r = parse(req.params.file ?? '', req, catalog);
     const { snapshot, history } = await deps.snapshots.current();
-    if (r.format !== 'png') return sendData(req, res, deps, r, snapshot, record);
+    if (r.format === 'json' || r.format === 'shields.json') return sendData(req, res, deps, r, snapshot, record);
     await sendImage(req, res, deps, r, snapshot, history, record);
   });
 
@@ -119,8 +120,15 @@ async function sendImage(
     record?.(res);
     return void res.end();
   }
+  // An SVG opened on its own is a document of this origin: it may show its embedded posters and
+  // nothing else, whatever a later change puts in it.
+  if (r.format === 'svg') headers['Content-Security-Policy'] = SVG_CSP;
   const entry = deps.renders.peek(etag) ?? (await render(req, deps, r, snapshot, history, { now, etag }));
-  res.status(200).set(headers).type('image/png').set('Content-Length', String(entry.png.length));
+  res
+    .status(200)
+    .set(headers)
+    .type(r.format === 'svg' ? 'image/svg+xml' : 'image/png')
+    .set('Content-Length', String(entry.png.length));
   record?.(res, entry.png);
   res.end(entry.png);
 }

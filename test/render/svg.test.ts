@@ -1,0 +1,160 @@
+import sharp from 'sharp';
+import { PNG } from 'pngjs';
+import { XMLParser } from 'fast-xml-parser';
+import { beforeAll, describe, expect, it } from 'vitest';
+import type { Renderer } from '../../src/render/index.js';
+import { demoPosters } from '../../src/render/gallery/gallery.js';
+import { buildIconPaths, decodeImages, paintSvg } from '../../src/render/paint/paint.js';
+import { input, repoRenderer, root } from './helpers.js';
+
+/**
+ * The SVG is the PNG's draw list painted by Skia's SVG backend. Oracles: librsvg (through sharp)
+ * rasterises it, pngjs decodes both, and fast-xml-parser reads it as GitHub's image proxy would
+ * judge it. None of them is the code under test.
+ */
+
+const TEMPLATES = ['banner', 'card', 'health', 'nowplaying', 'og', 'signature', 'stats', 'status', 'userbar'];
+const THEMES = ['dark', 'light', 'transparent', 'sunset', 'high_contrast'];
+/** The golden test's per-channel tolerance. */
+const CHANNEL_TOLERANCE = 40;
+/**
+ * Raster text is drawn at whole-pixel glyph advances, the SVG's outlines at exact ones: along a
+ * run the two drift apart by up to a pixel or two, so a pixel matches if one within one pixel of
+ * it does, and a few percent of pixels (glyph edges) may still differ. The golden's 0.15% holds
+ * for PNG against PNG only. What the test must catch (a missing run, another colour, a shifted
+ * widget) makes a dense patch of differing pixels, bounded separately.
+ */
+const MAX_DIFF_SHARE = 0.03;
+const WINDOW = 12;
+const MAX_WINDOW_SHARE = 0.45;
+
+let r: Renderer;
+let posters: Map<string, Buffer>;
+beforeAll(async () => {
+  r = repoRenderer();
+  posters = await demoPosters(r, `${root}assets/demo-posters`);
+});
+
+/** Both images over the same page colour: invisible (alpha 0) pixels carry no colour to compare. */
+const flat = async (image: Buffer) => PNG.sync.read(await sharp(image).flatten({ background: '#808080' }).ensureAlpha().png().toBuffer());
+
+function compare(a: PNG, b: PNG): { share: number; window: number } {
+  expect([b.width, b.height]).toEqual([a.width, a.height]);
+  const { width: W, height: H } = a;
+  const bad = new Uint8Array(W * H);
+  for (const [p, q] of [
+    [a, b],
+    [b, a],
+  ] as const) {
+    for (let y = 0; y < H; y++) {
+      for (let x = 0; x < W; x++) {
+        const k = (y * W + x) * 4;
+        let ok = false;
+        for (let dy = -1; dy <= 1 && !ok; dy++) {
+          for (let dx = -1; dx <= 1 && !ok; dx++) {
+            const yy = y + dy;
+            const xx = x + dx;
+            if (yy < 0 || xx < 0 || yy >= H || xx >= W) continue;
+            const j = (yy * W + xx) * 4;
+            let m = 0;
+            for (let c = 0; c < 3; c++) m = Math.max(m, Math.abs(p.data[k + c]! - q.data[j + c]!));
+            ok = m <= CHANNEL_TOLERANCE;
+          }
+        }
+        if (!ok) bad[y * W + x] = 1;
+      }
+    }
+  }
+  // Summed-area table: the densest WINDOW x WINDOW patch of differing pixels.
+  const S = new Int32Array((W + 1) * (H + 1));
+  let total = 0;
+  for (let y = 0; y < H; y++) {
+    for (let x = 0; x < W; x++) {
+      total += bad[y * W + x]!;
+      S[(y + 1) * (W + 1) + x + 1] = bad[y * W + x]! + S[y * (W + 1) + x + 1]! + S[(y + 1) * (W + 1) + x]! - S[y * (W + 1) + x]!;
+    }
+  }
+  let dense = 0;
+  for (let y = WINDOW; y <= H; y++) {
+    for (let x = WINDOW; x <= W; x++) {
+      const n =
+        S[y * (W + 1) + x]! - S[(y - WINDOW) * (W + 1) + x]! - S[y * (W + 1) + x - WINDOW]! + S[(y - WINDOW) * (W + 1) + x - WINDOW]!;
+      dense = Math.max(dense, n);
+    }
+  }
+  return { share: total / (W * H), window: dense / (WINDOW * WINDOW) };
+}
+
+const looksSame = (d: { share: number; window: number }) => d.share <= MAX_DIFF_SHARE && d.window <= MAX_WINDOW_SHARE;
+
+describe('SVG output looks the same as the PNG', () => {
+  for (const template of TEMPLATES) {
+    it.each(THEMES.flatMap((theme) => ([1, 2] as const).map((scale) => [theme, scale] as const)))(
+      `${template} in %s at %ix`,
+      async (theme, scale) => {
+        const i = input({ template, theme, posters, params: { scale } });
+        const svg = await r.render({ ...i, params: { scale, format: 'svg' } });
+        const png = await r.render(i);
+        expect([svg.width, svg.height]).toEqual([png.width, png.height]);
+        const d = compare(await flat(png.png), await flat(svg.png));
+        expect(d, `${(d.share * 100).toFixed(2)}% of pixels differ, densest patch ${(d.window * 100).toFixed(0)}%`).toSatisfy(looksSame);
+      },
+    );
+  }
+
+  // The comparison must fail on what it guards: a run of text missing, another theme.
+  it('tells a missing title and another theme apart from the PNG', async () => {
+    const i = input({ template: 'signature', theme: 'dark', posters, params: { scale: 1 } });
+    const png = await flat((await r.render(i)).png);
+    const list = r.layout(i);
+    const title = list.ops.findIndex((o) => o.op === 'text' && o.text === 'Plex Media Server');
+    expect(title).toBeGreaterThan(-1);
+    const untitled = { ...list, ops: list.ops.filter((_, k) => k !== title) };
+    const missing = paintSvg(untitled, buildIconPaths(), await decodeImages(untitled, posters));
+    // Measured: 1.6% of pixels, densest patch 79%.
+    expect(compare(png, await flat(missing))).not.toSatisfy(looksSame);
+    const other = (await r.render({ ...i, theme: 'light', params: { scale: 1, format: 'svg' } })).png;
+    expect(compare(png, await flat(other))).not.toSatisfy(looksSame);
+  });
+});
+
+/** Every element and attribute of a parsed document, as [element, attributes] pairs. */
+function walk(node: unknown, out: [string, Record<string, string>][] = []): [string, Record<string, string>][] {
+  if (Array.isArray(node)) for (const n of node) walk(n, out);
+  else if (node && typeof node === 'object') {
+    for (const [key, value] of Object.entries(node)) {
+      if (key === ':@' || key === '#text') continue;
+      const attrs = ((node as Record<string, unknown>)[':@'] ?? {}) as Record<string, string>;
+      out.push([key, attrs]);
+      walk(value, out);
+    }
+  }
+  return out;
+}
+
+describe('SVG output passes an image proxy', () => {
+  const parser = new XMLParser({ ignoreAttributes: false, attributeNamePrefix: '', preserveOrder: true, allowBooleanAttributes: true });
+
+  it.each(TEMPLATES)('%s: one <svg> root sized like the PNG, no script, no handler, no external reference', async (template) => {
+    const i = input({ template, theme: 'dark', posters, params: { scale: 1, format: 'svg' } });
+    const bytes = (await r.render(i)).png;
+    const text = bytes.toString('utf8');
+    const doc = parser.parse(text) as unknown[];
+    const elements = walk(doc).filter(([name]) => name !== '?xml');
+    const svg = elements[0]!;
+    const t = r.templates.get(template)!;
+    expect(svg[0]).toBe('svg');
+    expect(svg[1]).toMatchObject({ xmlns: 'http://www.w3.org/2000/svg', width: String(t.width), height: String(t.height) });
+    for (const [name, attrs] of elements) {
+      expect(name.toLowerCase()).not.toMatch(/^(script|foreignobject|iframe|object|embed|a|style)$/);
+      for (const [attr, value] of Object.entries(attrs)) {
+        expect(attr.toLowerCase()).not.toMatch(/^on/);
+        // Links only to data: URIs (embedded posters) or to the document itself (#clip1).
+        if (/(^|:)href$/i.test(attr)) expect(value).toMatch(/^(data:image\/(png|jpeg);base64,|#)/);
+        expect(value).not.toMatch(/url\(\s*['"]?(?!#)/i);
+      }
+    }
+    // No text to inject through: every word is a path.
+    expect(elements.some(([name]) => name === 'text' || name === 'tspan')).toBe(false);
+  });
+});
