@@ -9,7 +9,7 @@ import { sourcesConfig } from './sources/read-all.js';
 import { checkRemoteSources } from './sources/remote-check.js';
 import { acquireInstanceLock, type InstanceLock } from './stores/sqlite/instance-lock.js';
 import { sampleHistory, sampleSnapshot, NOW as DEMO_NOW } from './render/gallery/demo-data.js';
-import { checkDatabases, loadDrawing } from './setup.js';
+import { checkDatabases, fontWarnings, loadDrawing } from './setup.js';
 import type { HistoryPoint, Snapshot } from './snapshot/schema.js';
 import { openStoreReader } from './stores/create.js';
 import { HISTORY_WINDOW_MS } from './stores/providers.js';
@@ -125,6 +125,9 @@ program
       : checkDatabases(config, { storeSchemaOnly: true });
     const say = (text: string) => process.stderr.write(scrubSecrets(text, secrets(config)));
     for (const note of notChecked) say(`note: ${note}\n`);
+    // Warnings, not failures: the exit code stays as the checks below decide.
+    const warnings = fontWarnings(renderer, [config.render.locale]);
+    for (const warning of warnings) say(`warning: ${warning}\n`);
     // One line per remote source (reachable? key accepted?) on stderr; the JSON keeps them too.
     const remote = await checkRemoteSources(sourcesConfig(config), config.collector.sourceTimeoutMs);
     for (const r of remote) say(`${r.source}: ${r.ok ? 'ok' : 'FAILED'} ${r.target}: ${r.detail}\n`);
@@ -136,6 +139,7 @@ program
       themes: [...renderer.themes.keys()],
       images: Object.fromEntries(images),
       notChecked,
+      warnings,
       remote,
     };
     // redactConfig masks the marked settings; the scrub catches a secret quoted anywhere else.

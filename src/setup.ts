@@ -3,6 +3,7 @@ import { ConfigError, type Config } from './config/load.js';
 import { formatProblem, metricFields, STORE_SCHEMA, validateMetrics } from './metrics/index.js';
 import { BUILTIN_TEMPLATES_DIR, BUILTIN_THEMES_DIR, FONTS_DIR } from './paths.js';
 import { buildInventory, type Inventory } from './privacy/inventory.js';
+import { codePoint } from './render/coverage.js';
 import { createRenderer, type Renderer } from './render/index.js';
 import type { ImageDefinition } from './server/routes/images.js';
 import { builtinFields, extendCatalogue, type FieldCatalogue } from './snapshot/fields.js';
@@ -67,4 +68,23 @@ export function checkDatabases(config: Config, options: { storeSchemaOnly?: bool
   if (unmatched?.length) throw new ConfigError(`invalid privacy.privateSections:\n  - ${unmatched.join('\n  - ')}`, unmatched);
   if (!unmatched) notChecked.push('privacy.privateSections not checked: the Plex database cannot be read now');
   return notChecked;
+}
+
+/** Code points named per warning; the rest are counted. */
+const NAMED_CHARACTERS = 8;
+
+/**
+ * check-config's warnings for configured locales no configured font can draw (their words,
+ * numbers and dates as every template draws them): one line per locale, empty when all draw.
+ * A warning, not an error: the image still renders, with boxes where those characters go.
+ */
+export function fontWarnings(renderer: Renderer, locales: readonly string[]): string[] {
+  return renderer
+    .fontCoverage(locales, null)
+    .locales.filter((l) => l.missing.length > 0)
+    .map(({ locale, missing }) => {
+      const named = missing.slice(0, NAMED_CHARACTERS).map(codePoint).join(' ');
+      const more = missing.length > NAMED_CHARACTERS ? ` and ${missing.length - NAMED_CHARACTERS} more` : '';
+      return `render.locale ${locale}: no configured font draws ${missing.length} of its character(s): ${named}${more}; they would be drawn as empty boxes`;
+    });
 }

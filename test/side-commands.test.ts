@@ -66,7 +66,8 @@ describe('check-config and privacy touch nothing', () => {
     const before = fingerprint(dataDir, dbs.dir);
     const r = await cli(['check-config'], env);
     expect(r.code, r.stderr).toBe(0);
-    expect(JSON.parse(r.stdout)).toMatchObject({ ok: true, templates: expect.arrayContaining(['signature']) });
+    expect(JSON.parse(r.stdout)).toMatchObject({ ok: true, templates: expect.arrayContaining(['signature']), warnings: [] });
+    expect(r.stderr).not.toMatch(/^warning:/m);
     expect(fingerprint(dataDir, dbs.dir)).toEqual(before);
   }, 60_000);
 
