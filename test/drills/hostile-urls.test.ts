@@ -8,6 +8,7 @@ import { decodePng } from '../support/png.js';
 import { hostileRequest, type HostileRequest } from './support/hostile.js';
 import { httpClient, sha256, type RawResponse } from './support/http.js';
 import { startTestMarquee, type TestMarquee } from '../support/marquee-instance.js';
+import { XMLValidator } from 'fast-xml-parser';
 
 /**
  * Drill 1: hostile URLs. 10,000 generated requests (fixed seed, DRILL_SEED to vary) against a real
@@ -81,6 +82,13 @@ function violation(req: HostileRequest, res: RawResponse): string | null {
   const text = res.body.toString('utf8');
   const leak = LEAKS.find((re) => re.test(text));
   if (leak) return `body leaks ${leak}: ${text.slice(0, 200)}`;
+  // /i/<name>.svg (issue 17): a well-formed SVG that a proxy may pass, on an .svg image route only
+  // (the favicon is one of public/'s files, checked below).
+  if (type.startsWith('image/svg+xml') && !(res.status === 200 && publicFiles.has(sha256(res.body)))) {
+    if (!/^\/i\/[^/?]*\.svg(\?|$)/.test(req.path)) return `SVG ${res.status} outside an .svg image route`;
+    if (XMLValidator.validate(text) !== true) return 'malformed SVG';
+    return /<script|<foreignObject|\son[a-z]+=/i.test(text) ? 'active content in an SVG' : null;
+  }
   if (isImageRoute(req.path) && res.status >= 400) {
     return `image route answered ${res.status} ${type}, not a PNG`;
   }
