@@ -67,11 +67,4 @@ export default tseslint.config(
     files: [`src/${folder}/**`],
     rules: { 'no-restricted-imports': layerRule(forbidden) },
   })),
-  {
-    // Known debt, not a pattern to follow: issue 20's network merge (landed while this rule did)
-    // still takes PlexIdentities, TautulliExtras and mostConcurrent from sources/. Move them into
-    // snapshot/ (as source-results.ts holds SourceResult and TautulliData) and delete this block.
-    files: ['src/snapshot/network.ts', 'src/snapshot/network-history.ts', 'src/snapshot/network-library.ts'],
-    rules: { 'no-restricted-imports': layerRule(LAYERS.snapshot.filter((f) => f !== 'sources')) },
-  },
 );

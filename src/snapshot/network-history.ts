@@ -1,5 +1,5 @@
-import { mostConcurrent, type SegmentTimes } from '../sources/tautulli/concurrency.js';
-import type { TautulliExtras, TitledRow } from '../sources/tautulli/network-extras.js';
+import { mostConcurrent, type SegmentTimes } from './concurrency.js';
+import type { TautulliExtras, TitledRow } from './source-results.js';
 import type { History } from './schema.js';
 
 /** One server's history as the network sees it: its snapshot section and, when read, its extras. */

@@ -1,4 +1,4 @@
-import type { PlexIdentities, TypeIdentities } from '../sources/plex/identities.js';
+import type { PlexIdentities, TypeIdentities } from './source-results.js';
 import type { Library, MediaCounts } from './schema.js';
 
 /** One server's library as the network sees it: its snapshot section and, when read, its identities. */

@@ -1,5 +1,4 @@
-import type { PlexIdentities } from '../sources/plex/identities.js';
-import type { TautulliExtras } from '../sources/tautulli/network-extras.js';
+import type { PlexIdentities, TautulliExtras } from './source-results.js';
 import { activityOf } from './activity.js';
 import { networkHistory } from './network-history.js';
 import { networkLibrary } from './network-library.js';

@@ -6,7 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { execSchema, readSchema } from '../../fixtures/generator/sql.js';
 import { loadConfig } from '../../src/config/load.js';
 import { sourcesConfig } from '../../src/sources/read-all.js';
-import { mostConcurrent } from '../../src/sources/tautulli/concurrency.js';
+import { mostConcurrent } from '../../src/snapshot/concurrency.js';
 import { readTautulli, type TautulliData } from '../../src/sources/tautulli/tautulli-source.js';
 import { copyFixtureDbs, FIXTURE_NOW_MS, FIXTURE_NOW_S, fixtureDbs } from '../support/fixtures.js';
 

@@ -1,47 +1,6 @@
 import type Database from 'better-sqlite3';
-import type { MediaCounts } from '../../snapshot/schema.js';
 import { COUNTED_TYPES, externalGuidsSql, identitiesTokenSql, identityItemsSql } from './queries.js';
-
-/**
- * What the network image needs to count an item once across servers (issue 20): per counted type,
- * every item the one-server totals count, with the keys that name it outside this server.
- *
- * What "the same item" means, per type:
- * - movies, shows, artists, albums, tracks: sharing any key: its agent GUID (plex://…, or a legacy
- *   agent's, normalised so that com.plexapp.agents.imdb://tt1?lang=en is imdb://tt1) or one of the
- *   external ids PMS stores beside a plex:// GUID (imdb://, tmdb://, tvdb://). Keys are compared
- *   within one type, so a film's tmdb://1399 never meets a show's.
- * - seasons, episodes: the same, and also "season N of the same show" / "episode E of that season":
- *   the legacy TheTVDB agent names them by path under the show (thetvdb://74205/1/1) while the
- *   current agent gives them plex:// GUIDs, so only their place under a matched show ties a legacy
- *   server's episode to a current one's. (A show shown in another episode order on one server
- *   would pair by position; its own GUIDs still pair it correctly where both have them.)
- * - photos, and any item whose GUID is server-local (local://, com.plexapp.agents.none://, file://)
- *   with no external id: never the same as anything, so each counts on its own server.
- */
-export interface PlexIdentities {
-  /** Changes whenever the identities may have (identitiesTokenSql and the private sections). */
-  token: string;
-  types: Record<keyof MediaCounts, TypeIdentities>;
-}
-
-/** The answer when the caller's token is still current: keep the identities read with it. */
-export interface PlexIdentitiesUnchanged {
-  token: string;
-  unchanged: true;
-}
-
-/** Parallel arrays, one entry per item (cheap to pass between threads, unlike an object per item). */
-export interface TypeIdentities {
-  /** metadata_items.id, unique within this server. */
-  ids: number[];
-  /** The item's keys joined by '\n'; '' when it has none (server-local: counts on its own). */
-  keys: string[];
-  /** Seasons: the show's id; episodes: the season's id; null for other types. */
-  parents: (number | null)[];
-  /** Seasons: the season number; episodes: the episode number; null for other types. */
-  indexes: (number | null)[];
-}
+import type { PlexIdentities, PlexIdentitiesUnchanged, TypeIdentities } from '../../snapshot/source-results.js';
 
 /** GUID schemes that name something only on this server. */
 const LOCAL_SCHEMES = new Set(['local', 'file', 'com.plexapp.agents.none', 'com.plexapp.agents.localmedia']);
@@ -110,3 +69,5 @@ export function readIdentities(
   }
   return { token, types };
 }
+
+export type { PlexIdentities, PlexIdentitiesUnchanged, TypeIdentities };

@@ -1,40 +1,7 @@
 import type Database from 'better-sqlite3';
-import type { SegmentTimes } from './concurrency.js';
+import type { SegmentTimes } from '../../snapshot/concurrency.js';
 import type { HistoryQueries } from './queries.js';
-
-/**
- * What the network image needs from one server's Tautulli beyond its snapshot (issue 20), so that
- * its numbers over several servers are Tautulli's numbers over their union, not sums of summaries:
- *
- * - `segments`: the [started, stopped] pairs the most-concurrent sweep reads (concurrencySql, 30
- *   days, private sections out): the network's peak is the sweep over every server's segments,
- *   which the sum or the maximum of the servers' peaks is not.
- * - `users`, `movies`, `shows`, `platforms`: the home-stats rows of EVERY key, not the top few. A
- *   top-N merge is not exact: a film sixth on two servers can be first on the network. The rows are
- *   keyed as Tautulli keys them, so the same key on two servers is one row of the union: a user by
- *   user_id (Tautulli's user_id is the plex.tv account id, the same on every server the account
- *   uses), a film by (full title, year), a show by its title, a platform by its name. Each row
- *   carries lastWatch, Tautulli's tie-break.
- *
- * Costs one more run of each top query without its LIMIT (the grouped work is the same; only the
- * kept rows grow); the segments are the ones the source already read.
- */
-export interface TautulliExtras {
-  segments: SegmentTimes[];
-  users: Array<{ userId: number | null; name: string; plays: number; watchTimeS: number; lastWatch: number }>;
-  movies: Array<TitledRow>;
-  shows: Array<TitledRow>;
-  platforms: Array<{ platform: string; plays: number; watchTimeS: number; lastWatch: number }>;
-}
-
-export interface TitledRow {
-  title: string;
-  year: number | null;
-  thumb: string | null;
-  plays: number;
-  watchTimeS: number;
-  lastWatch: number;
-}
+import type { TautulliExtras, TitledRow } from '../../snapshot/source-results.js';
 
 /** SQLite reads a negative LIMIT as no limit: the same statements, every row. */
 const EVERY_ROW = -1;
@@ -78,3 +45,5 @@ export function readTautulliExtras(
     })),
   };
 }
+
+export type { TautulliExtras, TitledRow };

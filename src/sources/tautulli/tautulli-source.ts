@@ -3,7 +3,7 @@ import type { History, MediaKind, Stream } from '../../snapshot/schema.js';
 import { runSource, type SourceResult } from '../result.js';
 import { openReadOnly } from '../sqlite-readonly.js';
 import { playGraphs, type GraphSegment } from './buckets.js';
-import { mostConcurrent, type SegmentTimes } from './concurrency.js';
+import { mostConcurrent, type SegmentTimes } from '../../snapshot/concurrency.js';
 import * as q from './queries.js';
 import { KNOWN_MEDIA_TYPES } from './queries.js';
 import { readTautulliExtras, type TautulliExtras } from './network-extras.js';
