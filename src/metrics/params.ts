@@ -1,3 +1,4 @@
+import { utcOffsetSeconds } from '../time-zone.js';
 /**
  * The only parameters a metric may use. Values are bound by SQLite, never spliced into the SQL, so
  * a metric cannot be steered by anything but the clock and the configured time zone.
@@ -41,19 +42,7 @@ const DAY_S = 86_400;
  * whole query: a window that spans a DST change is off by an hour on one side, as in Tautulli.
  */
 export function tzOffsetMinutesAt(timeZone: string, epochMs: number): number {
-  const parts = new Intl.DateTimeFormat('en-US', {
-    timeZone,
-    hourCycle: 'h23',
-    year: 'numeric',
-    month: 'numeric',
-    day: 'numeric',
-    hour: 'numeric',
-    minute: 'numeric',
-    second: 'numeric',
-  }).formatToParts(new Date(epochMs));
-  const get = (type: string): number => Number(parts.find((p) => p.type === type)?.value ?? 0);
-  const asUtc = Date.UTC(get('year'), get('month') - 1, get('day'), get('hour'), get('minute'), get('second'));
-  return Math.round((asUtc - Math.floor(epochMs / 1000) * 1000) / 60_000);
+  return Math.round(utcOffsetSeconds(timeZone, Math.floor(epochMs / 1000)) / 60);
 }
 
 /** Built-in parameter values for a cycle at `nowMs`, in a zone `tzOffsetMinutes` east of UTC. */

@@ -5,6 +5,7 @@
  * by the zone's exact UTC offset at that instant (half-hour and 45-minute zones, 30-minute DST
  * included) and slotted by local hour, local calendar date and local weekday.
  */
+import { utcOffsetSeconds } from '../../time-zone.js';
 
 /** A play's segment as the graph query returns it in raw mode: [started (epoch s), play key, series]. */
 export type GraphSegment = readonly [started: number, play: number, series: string | null];
@@ -72,21 +73,7 @@ export interface ZoneOffsets {
  * asks Intl again. About 800 Intl calls for a 33-day span.
  */
 export function zoneOffsets(timeZone: string, fromS: number, toS: number): ZoneOffsets {
-  const format = new Intl.DateTimeFormat('en-US', {
-    timeZone,
-    hourCycle: 'h23',
-    year: 'numeric',
-    month: 'numeric',
-    day: 'numeric',
-    hour: 'numeric',
-    minute: 'numeric',
-    second: 'numeric',
-  });
-  const offset = (epochS: number): number => {
-    const p: Record<string, number> = {};
-    for (const part of format.formatToParts(epochS * 1000)) if (part.type !== 'literal') p[part.type] = Number(part.value);
-    return Date.UTC(p.year!, p.month! - 1, p.day!, p.hour!, p.minute!, p.second!) / 1000 - epochS;
-  };
+  const offset = (epochS: number): number => utcOffsetSeconds(timeZone, epochS);
   // changes[i] = [first second of a period, its offset]
   const changes: Array<[number, number]> = [[Number.NEGATIVE_INFINITY, offset(fromS)]];
   let previous = changes[0]![1];
