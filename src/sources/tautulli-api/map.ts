@@ -1,6 +1,7 @@
 import type { Activity, History, MediaKind, Stream, Watching } from '../../snapshot/schema.js';
 import type { Graph, Session } from './answers.js';
 import { activityOf } from '../../snapshot/activity.js';
+import { validYear } from '../tautulli/values.js';
 
 /**
  * Tautulli's API answers turned into the Tautulli section, by the rules the database source
@@ -30,8 +31,6 @@ function decisionOf(s: Session): Stream['decision'] {
   if (parts.includes('copy')) return 'copy';
   return 'direct play';
 }
-
-const validYear = (year: number): number | null => (Number.isInteger(year) && year > 0 ? year : null);
 
 function toStream(s: Session): Stream {
   const hasParent = s.media_type === 'episode' || s.media_type === 'track';

@@ -1,43 +1,56 @@
-import type Database from 'better-sqlite3';
 import type { SegmentTimes } from '../../snapshot/concurrency.js';
-import type { HistoryQueries } from './queries.js';
 import type { TautulliExtras, TitledRow } from '../../snapshot/source-results.js';
+import { validYear } from './values.js';
 
-/** SQLite reads a negative LIMIT as no limit: the same statements, every row. */
-const EVERY_ROW = -1;
+/**
+ * What the network aggregation needs from one Tautulli (issue 20), from rows the history read has
+ * already fetched: the most-concurrent segments and the top lists read whole (LIMIT -1) instead of
+ * their first `topLimit`, so lists can be merged across servers exactly. No query of its own.
+ */
+export interface TopUserRow {
+  userId: number | null;
+  name: string | null;
+  plays: number;
+  watchTimeS: number;
+  lastWatch: number;
+}
 
-/** Reads the extras inside the caller's read transaction, with the parameters its history used. */
-export function readTautulliExtras(
-  db: Database.Database,
-  queries: HistoryQueries,
-  params: { since: number; private: string },
-  segments: SegmentTimes[],
-  year: (value: unknown) => number | null,
-): TautulliExtras {
-  const all = <T>(sql: string) => db.prepare(sql).all({ ...params, limit: EVERY_ROW }) as T[];
-  type Titled = { title: string | null; year: unknown; thumb: string | null; plays: number; watchTimeS: number; lastWatch: number };
-  const titled = (r: Titled): TitledRow => ({
+interface TitledSourceRow {
+  title: string | null;
+  year: number | string | null;
+  thumb: string | null;
+  plays: number;
+  watchTimeS: number;
+  lastWatch: number;
+}
+
+export function tautulliExtras(rows: {
+  segments: SegmentTimes[];
+  users: TopUserRow[];
+  movies: TitledSourceRow[];
+  shows: TitledSourceRow[];
+  platforms: Array<{ platform: string | null; plays: number; watchTimeS: number; lastWatch: number }>;
+}): TautulliExtras {
+  const titled = (r: TitledSourceRow): TitledRow => ({
     title: r.title ?? '',
-    year: year(r.year),
+    year: validYear(r.year),
     thumb: r.thumb || null,
     plays: r.plays,
     watchTimeS: r.watchTimeS,
     lastWatch: Number(r.lastWatch) || 0,
   });
   return {
-    segments,
-    users: all<{ userId: number | null; name: string | null; plays: number; watchTimeS: number; lastWatch: number }>(queries.topUsers).map(
-      (r) => ({
-        userId: r.userId,
-        name: r.name ?? 'unknown',
-        plays: r.plays,
-        watchTimeS: r.watchTimeS,
-        lastWatch: Number(r.lastWatch) || 0,
-      }),
-    ),
-    movies: all<Titled>(queries.topMovies).map(titled),
-    shows: all<Titled>(queries.topShows).map(titled),
-    platforms: all<{ platform: string | null; plays: number; watchTimeS: number; lastWatch: number }>(queries.topPlatforms).map((r) => ({
+    segments: rows.segments,
+    users: rows.users.map((r) => ({
+      userId: r.userId,
+      name: r.name ?? 'unknown',
+      plays: r.plays,
+      watchTimeS: r.watchTimeS,
+      lastWatch: Number(r.lastWatch) || 0,
+    })),
+    movies: rows.movies.map(titled),
+    shows: rows.shows.map(titled),
+    platforms: rows.platforms.map((r) => ({
       platform: r.platform ?? 'Unknown',
       plays: r.plays,
       watchTimeS: r.watchTimeS,

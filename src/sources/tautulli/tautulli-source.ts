@@ -6,9 +6,10 @@ import { playGraphs, type GraphSegment } from './buckets.js';
 import { mostConcurrent, type SegmentTimes } from '../../snapshot/concurrency.js';
 import * as q from './queries.js';
 import { KNOWN_MEDIA_TYPES } from './queries.js';
-import { readTautulliExtras, type TautulliExtras } from './network-extras.js';
+import { tautulliExtras, type TautulliExtras, type TopUserRow } from './network-extras.js';
 import { activityOf } from '../../snapshot/activity.js';
 import type { TautulliData } from '../../snapshot/source-results.js';
+import { num, validYear } from './values.js';
 
 export interface TautulliSourceOptions {
   dbPath: string;
@@ -144,17 +145,10 @@ const kindOf = (mediaType: string | null): MediaKind =>
   (({ movie: 'movie', episode: 'episode', track: 'track', photo: 'photo', clip: 'other' }) as Record<string, MediaKind>)[mediaType ?? ''] ??
   'other';
 
-/** Tautulli copies Plex attributes with a '' default, so INTEGER columns can hold '' (or text). */
-const num = (value: unknown): number => {
-  const n = Number(value);
-  return Number.isFinite(n) ? n : 0;
-};
-
 function toStream(row: SessionRow): Stream {
   const duration = num(row.duration);
   const state = row.state === 'paused' ? 'paused' : row.state === 'buffering' ? 'buffering' : 'playing';
   const hasParent = row.media_type === 'episode' || row.media_type === 'track';
-  const year = num(row.year);
   return {
     kind: kindOf(row.media_type),
     state,
@@ -166,7 +160,7 @@ function toStream(row: SessionRow): Stream {
     watching: {
       title: row.title ?? '',
       grandparentTitle: hasParent ? row.grandparent_title || null : null,
-      year: Number.isInteger(year) && year > 0 ? year : null,
+      year: validYear(row.year),
       thumb: (hasParent ? row.grandparent_thumb : row.thumb) || row.thumb || null,
     },
     viewer: { name: row.friendly_name?.trim() || row.user || 'unknown' },
@@ -189,7 +183,13 @@ function readHistory(
     return { plays: row.plays, watchTimeS: row.watchTimeS };
   };
   const since30 = nowS - 30 * DAY_S;
-  const top = <T>(sql: string) => db.prepare(sql).all({ since: since30, limit, private: privateIds }) as T[];
+  // Each top list is read once: whole when the network extras want every row, else its first `limit`.
+  const every = options.networkExtras ? EVERY_ROW : limit;
+  const top = <T>(sql: string, rows = every) => db.prepare(sql).all({ since: since30, limit: rows, private: privateIds }) as T[];
+  type Platform = { platform: string | null; plays: number; watchTimeS: number; lastWatch: number };
+  // Every play of the 30 days is in exactly one platform's row: their sums are the 30-day window, one
+  // grouped pass fewer per cycle.
+  const platforms = top<Platform>(queries.topPlatforms, EVERY_ROW);
   // Tens of thousands of rows: arrays are much cheaper to hand over than objects.
   const graphRows = db.prepare(queries.graphSegments).raw().all({ since: since30, private: privateIds }) as GraphSegment[];
   const libraryTypes = new Set(db.prepare(q.libraryTypesSql).pluck().all() as string[]);
@@ -197,48 +197,56 @@ function readHistory(
   const segments = db.prepare(q.concurrencySql).raw().all({ since: since30, private: privateIds }) as SegmentTimes[];
   const peak = mostConcurrent(segments);
   const malformed = Number(db.prepare(q.malformedHistorySql).pluck().get({ since: since30 }) ?? 0);
-  type Titled = { title: string | null; year: number | string | null; thumb: string | null; plays: number; watchTimeS: number };
-  const titled = (r: Titled) => {
-    const year = num(r.year);
-    return {
-      watching: {
-        title: r.title ?? '',
-        grandparentTitle: null,
-        year: Number.isInteger(year) && year > 0 ? year : null,
-        thumb: r.thumb || null,
-      },
-      plays: r.plays,
-      watchTimeS: r.watchTimeS,
-    };
+  type Titled = {
+    title: string | null;
+    year: number | string | null;
+    thumb: string | null;
+    plays: number;
+    watchTimeS: number;
+    lastWatch: number;
   };
+  const titled = (r: Titled) => ({
+    watching: { title: r.title ?? '', grandparentTitle: null, year: validYear(r.year), thumb: r.thumb || null },
+    plays: r.plays,
+    watchTimeS: r.watchTimeS,
+  });
+  const users = top<TopUserRow>(queries.topUsers);
+  const movies = top<Titled>(queries.topMovies);
+  const shows = top<Titled>(queries.topShows);
   const history: History = {
-    windows: { '24h': window(1), '7d': window(7), '30d': window(30) },
-    topUsers: top<{ name: string | null; plays: number; watchTimeS: number }>(queries.topUsers).map((r) => ({
-      viewer: { name: r.name ?? 'unknown' },
-      plays: r.plays,
-      watchTimeS: r.watchTimeS,
-    })),
-    topMovies: top<Titled>(queries.topMovies).map(titled),
-    topShows: top<Titled>(queries.topShows).map(titled),
-    topPlatforms: top<{ platform: string | null; plays: number; watchTimeS: number }>(queries.topPlatforms).map((r) => ({
-      platform: r.platform ?? 'Unknown',
-      plays: r.plays,
-      watchTimeS: r.watchTimeS,
-    })),
+    windows: { '24h': window(1), '7d': window(7), '30d': totalOf(platforms) ?? window(30) },
+    topUsers: users.slice(0, limit).map((r) => ({ viewer: { name: r.name ?? 'unknown' }, plays: r.plays, watchTimeS: r.watchTimeS })),
+    topMovies: movies.slice(0, limit).map(titled),
+    topShows: shows.slice(0, limit).map(titled),
+    topPlatforms: platforms.slice(0, limit).map((r) => ({ platform: r.platform ?? 'Unknown', plays: r.plays, watchTimeS: r.watchTimeS })),
     playsByHour: graphs.byHour,
     playsByDay: graphs.byDay,
     playsByWeekday: graphs.byWeekday,
     mostConcurrent: { streams: peak.count, at: peak.at === null ? null : peak.at * 1000 },
   };
   if (!options.networkExtras) return { history, malformed };
-  const yearOf = (value: unknown) => {
-    const year = num(value);
-    return Number.isInteger(year) && year > 0 ? year : null;
-  };
-  return { history, malformed, extras: readTautulliExtras(db, queries, { since: since30, private: privateIds }, segments, yearOf) };
+  return { history, malformed, extras: tautulliExtras({ segments, users, movies, shows, platforms }) };
 }
 
 interface PlayTotals {
   plays: number;
   watchTimeS: number;
+}
+
+/** SQLite reads a negative LIMIT as no limit: the same statements, every row. */
+const EVERY_ROW = -1;
+
+/**
+ * The sum of every group's plays and watch time. Only exact while every sum is an integer (Tautulli
+ * writes whole seconds); otherwise null sends the caller to SQLite's own SUM.
+ */
+function totalOf(rows: ReadonlyArray<PlayTotals>): PlayTotals | null {
+  let plays = 0;
+  let watchTimeS = 0;
+  for (const r of rows) {
+    if (!Number.isSafeInteger(r.watchTimeS)) return null;
+    plays += r.plays;
+    watchTimeS += r.watchTimeS;
+  }
+  return Number.isSafeInteger(watchTimeS) ? { plays, watchTimeS } : null;
 }
