@@ -1,5 +1,5 @@
 import type { Express, Router } from 'express';
-import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { IncomingMessage, Server, ServerResponse } from 'node:http';
 import { setFlagsFromString } from 'node:v8';
 import type { Logger } from 'pino';
 import type { Collector } from './collector/collector.js';
@@ -153,7 +153,8 @@ export async function startMarquee<M extends Marquee | ReadOnlyMarquee>(
   if (marquee.prometheus && config.prometheus.port) {
     const prometheus = marquee.prometheus;
     await new Promise<void>((resolve, reject) => {
-      const server = createServer(metricsHandler(prometheus));
+      // The same connection caps and timeouts as the image port: it is a listener strangers may reach.
+      const server = createHttpServer(metricsHandler(prometheus), config.server);
       server.once('error', reject);
       server.listen(config.prometheus.port, config.prometheus.host ?? config.server.host, () => resolve());
       marquee.metricsServer = server;

@@ -3,7 +3,6 @@ import helmet from 'helmet';
 import type { Logger } from 'pino';
 import { pinoHttp } from 'pino-http';
 import type { Renderer } from '../render/index.js';
-import type { HistoryPoint, Snapshot } from '../snapshot/schema.js';
 import { errorHandler } from './errors.js';
 import { fairQueue } from './fair-queue.js';
 import type { HealthReport } from './health.js';
@@ -12,11 +11,11 @@ import type { PinnedVersions } from './pins.js';
 import { budgetKey, type RenderBudget } from './render-budget.js';
 import type { RenderService } from './render-service.js';
 import { imageRoutes, type ImageDefinition } from './routes/images.js';
+import { metricsHandler } from './prometheus.js';
+import type { SnapshotProvider } from '../stores/providers.js';
 
 /** Where the server gets its data: the collector's memory, the SQLite store or the Sheet reader. */
-export interface SnapshotProvider {
-  current(): Promise<{ snapshot: Snapshot | null; history: HistoryPoint[] }>;
-}
+export type { SnapshotProvider };
 
 export interface AppDeps {
   snapshots: SnapshotProvider;
@@ -109,10 +108,8 @@ export function createApp(deps: AppDeps): Express {
   });
   if (deps.prometheus) {
     const prometheus = deps.prometheus;
-    app.get('/metrics', async (_req, res) => {
-      const { body, contentType } = await prometheus.scrape();
-      res.status(200).type(contentType).set('Cache-Control', 'no-store').send(body);
-    });
+    const handler = metricsHandler(prometheus);
+    app.get('/metrics', (req, res) => handler(req, res));
   }
 
   app.get('/health', async (_req, res) => {

@@ -51,6 +51,9 @@ export class ResponseMicroCache {
       maxSize: o.maxBytes,
       sizeCalculation: (e) => 512 + (e.body?.length ?? 0),
       perf: { now: o.clock },
+      // lru-cache otherwise reuses a clock reading for 1 ms of real time: an answer could outlive its
+      // TTL by that much, and a test's jumping clock would not be read at all.
+      ttlResolution: 0,
     });
     // Expired answers would otherwise stay until newer ones push them out: after a burst, give
     // their bytes back.
@@ -110,8 +113,8 @@ export class ResponseMicroCache {
   }
 }
 
-/** The same test the image routes apply: an exact match against one of the listed tags. */
-function matches(ifNoneMatch: string | undefined, etag: string): boolean {
+/** If-None-Match against one ETag: an exact match with one of the listed tags (the image routes' test too). */
+export function matches(ifNoneMatch: string | undefined, etag: string): boolean {
   if (ifNoneMatch === undefined) return false;
   return ifNoneMatch === etag || ifNoneMatch.split(/\s*,\s*/).includes(etag);
 }

@@ -288,7 +288,7 @@ export class MarqueeMetrics {
 }
 
 /** The request handler of the metrics' own listener (prometheus.port): GET /metrics, nothing else. */
-export function metricsHandler(metrics: MarqueeMetrics): (req: IncomingMessage, res: ServerResponse) => void {
+export function metricsHandler(metrics: Pick<MarqueeMetrics, 'scrape'>): (req: IncomingMessage, res: ServerResponse) => void {
   return (req, res) => {
     if (req.method !== 'GET' || req.url?.split('?')[0] !== '/metrics') {
       res.writeHead(404, { 'Content-Type': 'text/plain' }).end('not found');

@@ -108,7 +108,8 @@ export class RenderService {
       // The render-minute is part of every key, so once it has passed no request can ask for its
       // entries again: without an age they would sit in memory until evicted by newer bytes.
       ttl: 2 * step,
-      ...(options.clock ? { perf: { now: options.clock } } : {}),
+      // Read the clock on every lookup (lru-cache otherwise reuses a reading for 1 ms of real time).
+      ...(options.clock ? { perf: { now: options.clock }, ttlResolution: 0 } : {}),
     });
     this.purge = setInterval(() => this.cache.purgeStale(), Math.min(step, PURGE_EVERY_MS)).unref();
     this.errors = new LRUCache<string, RenderedImage, ErrorImageRequest>({

@@ -7,6 +7,7 @@ import { parseImageRequest, VERSION_PATTERN, type ImageCatalogue, type ImageDefi
 import type { Recorder } from '../micro-cache.js';
 import { RenderTimeoutError, type RenderedEntry, type RenderRequest } from '../render-service.js';
 import { toShieldsBadge } from './shields.js';
+import { matches } from '../micro-cache.js';
 
 export type { ImageDefinition } from '../image-request.js';
 
@@ -84,7 +85,7 @@ export async function versionedPath(deps: AppDeps, name: string): Promise<string
   return `/v/${etag}/${file}`;
 }
 
-const notModified = (req: Request, etag: string) => req.headers['if-none-match']?.split(/\s*,\s*/).includes(etag) ?? false;
+const notModified = (req: Request, etag: string) => matches(req.headers['if-none-match'], etag);
 
 /**
  * RFC 9110 13.1.3: If-Modified-Since counts only without If-None-Match, and compares at the
