@@ -1,5 +1,5 @@
 import { createHmac } from 'node:crypto';
-import type { Activity, MediaKind, Snapshot, Stream, Viewer, Watching } from '../snapshot/schema.js';
+import type { Activity, Snapshot, Stream, Viewer, Watching } from '../snapshot/schema.js';
 
 export interface PrivacyPolicy {
   userNames: 'hidden' | 'initials' | 'pseudonym' | 'shown';
@@ -224,22 +224,6 @@ function maskWatching(w: Watching | null, policy: PrivacyPolicy): Watching | nul
 function posterAlone(source: Watching | null, masked: Watching | null, policy: PrivacyPolicy): string | null {
   if (masked !== null || policy.watching !== 'type-only' || policy.thumbnails !== 'blur') return null;
   return source?.thumb ?? null;
-}
-
-/** "a movie", "an episode": what a type-only policy shows in place of a title. */
-export function describeKind(kind: MediaKind): string {
-  const noun = {
-    movie: 'movie',
-    show: 'show',
-    season: 'season',
-    episode: 'episode',
-    artist: 'artist',
-    album: 'album',
-    track: 'track',
-    photo: 'photo',
-    other: 'video',
-  }[kind];
-  return `${/^[aeiou]/.test(noun) ? 'an' : 'a'} ${noun}`;
 }
 
 function count(n: number, policy: PrivacyPolicy): number {

@@ -67,7 +67,7 @@ describe('fitting text into a box', () => {
   });
 
   it('leaves text that fits as it is', () => {
-    expect(fitText('Heat (1995)', font, 300, m)).toEqual({ text: 'Heat (1995)', truncated: false });
+    expect(fitText('Heat (1995)', font, 300, m)).toMatchObject({ text: 'Heat (1995)', truncated: false });
   });
 });
 

@@ -22,21 +22,27 @@ const MAX_DRAWN = 1024;
  * hold at MIN_ADVANCE_EM (and stripped of invisible controls, as the collector does), and only then
  * measured, with a binary search over that head. A 200,000-character title costs what a 200 one does.
  */
-export function fitText(text: string, font: FontSpec, maxWidth: number, m: Measurer): { text: string; truncated: boolean } {
+export function fitText(text: string, font: FontSpec, maxWidth: number, m: Measurer): { text: string; truncated: boolean; width: number } {
   const room = Math.max(1, Math.min(MAX_DRAWN, Math.ceil(maxWidth / (font.size * MIN_ADVANCE_EM)) + 1));
   const { text: body, cut } = clipText(text, room);
-  if (!cut && m.width(body, font) <= maxWidth) return { text: body, truncated: false };
+  const whole = cut ? Infinity : m.width(body, font);
+  if (whole <= maxWidth) return { text: body, truncated: false, width: whole };
   const parts = Array.from(graphemes.segment(body), (s) => s.segment);
   let lo = 0;
   let hi = parts.length;
+  // The width of the longest candidate found to fit, so the caller need not measure it again.
+  let fitted = 0;
   while (lo < hi) {
     const mid = Math.ceil((lo + hi) / 2);
-    const candidate = parts.slice(0, mid).join('').trimEnd() + ELLIPSIS;
-    if (m.width(candidate, font) <= maxWidth) lo = mid;
-    else hi = mid - 1;
+    const width = m.width(parts.slice(0, mid).join('').trimEnd() + ELLIPSIS, font);
+    if (width <= maxWidth) {
+      lo = mid;
+      fitted = width;
+    } else hi = mid - 1;
   }
-  const head = parts.slice(0, lo).join('').trimEnd();
-  return { text: lo === 0 ? (m.width(ELLIPSIS, font) <= maxWidth ? ELLIPSIS : '') : head + ELLIPSIS, truncated: true };
+  if (lo > 0) return { text: parts.slice(0, lo).join('').trimEnd() + ELLIPSIS, truncated: true, width: fitted };
+  const ellipsis = m.width(ELLIPSIS, font);
+  return ellipsis <= maxWidth ? { text: ELLIPSIS, truncated: true, width: ellipsis } : { text: '', truncated: true, width: 0 };
 }
 
 export interface TextBox {
@@ -76,5 +82,5 @@ export function text(
   };
   if (tag !== undefined) op.tag = tag;
   ctx.ops.push(op);
-  return ctx.measure.width(fitted.text, font);
+  return fitted.width;
 }
