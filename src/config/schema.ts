@@ -1,5 +1,4 @@
-import ipaddr from 'ipaddr.js';
-import { isIP } from 'node:net';
+import proxyaddr from 'proxy-addr';
 import cron from 'node-cron';
 import { z } from 'zod';
 import { metricsConfigSchema } from '../metrics/config.js';
@@ -17,19 +16,18 @@ import { metricsConfigSchema } from '../metrics/config.js';
  */
 const secret = (kind: 'value' | 'url', env: string) => ({ secret: kind, env });
 
-/** What Express's `trust proxy` accepts (proxy-addr): keywords, addresses, address/prefix or IPv4 address/netmask. */
+/**
+ * What Express's `trust proxy` accepts, asked of proxy-addr itself (Express compiles the setting with
+ * it): keywords, addresses, address/prefix or IPv4 address/netmask, comma-separated or a list.
+ */
 function validTrustProxy(value: boolean | number | string | string[]): boolean {
   if (typeof value !== 'string' && !Array.isArray(value)) return true;
-  const entries = typeof value === 'string' ? value.split(',').map((v) => v.trim()) : value;
-  return entries.every((entry) => {
-    if (['loopback', 'linklocal', 'uniquelocal'].includes(entry)) return true;
-    const [address = '', range, ...rest] = entry.split('/');
-    const family = isIP(address);
-    if (!family || rest.length) return false;
-    if (range === undefined) return true;
-    if (/^\d+$/.test(range)) return Number(range) >= 1 && Number(range) <= (family === 4 ? 32 : 128);
-    return family === 4 && isIP(range) === 4 && (ipaddr.IPv4.parse(range).prefixLengthFromSubnetMask() ?? 0) > 0;
-  });
+  try {
+    proxyaddr.compile(typeof value === 'string' ? value.split(',').map((v) => v.trim()) : value);
+    return true;
+  } catch {
+    return false;
+  }
 }
 
 /** The scheduler's own validator, so an expression it would refuse at start fails here instead. */
