@@ -173,7 +173,11 @@ function removeOrphanedScratch(dir: string): void {
     if (!owner || owner[1] + '.' + owner[2] === OWNER) continue;
     const pid = Number(owner[1]);
     if (pid !== process.pid && isAlive(pid)) continue;
-    rmSync(path.join(dir, name), { recursive: true, force: true });
+    try {
+      rmSync(path.join(dir, name), { recursive: true, force: true });
+    } catch {
+      // Another user's leftover (EACCES): theirs to remove. Never a reason not to read.
+    }
   }
 }
 

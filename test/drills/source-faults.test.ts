@@ -17,7 +17,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { SourceName } from '../../src/snapshot/schema.js';
-import { copyFixtureDbs, fixtureDbs, stampSessions } from '../support/fixtures.js';
+import { copyFixtureDbs, fixtureDbs, leaveWal, stampSessions } from '../support/fixtures.js';
 import { decodePng } from '../support/png.js';
 import { configFile, runCli } from './support/cli.js';
 import { hashDb, httpClient } from './support/http.js';
@@ -243,7 +243,9 @@ describe('drill 2: the read-only directory (Plex and Tautulli stopped, volume no
       const dbs = copyFixtureDbs('tiny');
       for (const f of [dbs.plexDb, dbs.tautulliDb]) for (const x of ['-wal', '-shm']) rmSync(`${f}${x}`, { force: true });
       if (leftoverWal)
-        leaveWal(dbs.tautulliDb, "UPDATE users SET friendly_name = 'From the WAL' WHERE user_id = (SELECT MIN(user_id) FROM users)");
+        leaveWal(dbs.tautulliDb, {
+          sql: "UPDATE users SET friendly_name = 'From the WAL' WHERE user_id = (SELECT MIN(user_id) FROM users)",
+        });
       const dataDir = mkdtempSync(path.join(tmpdir(), 'marquee-drill-ro-data-'));
       chmodSync(dataDir, 0o777);
       const before = [hashDb(dbs.plexDb), hashDb(dbs.tautulliDb)];
@@ -255,6 +257,10 @@ describe('drill 2: the read-only directory (Plex and Tautulli stopped, volume no
           MARQUEE_TAUTULLI_DB: dbs.tautulliDb,
           MARQUEE_DATA_DIR: dataDir,
         };
+        // A reader-thread folder another user's Marquee left in /tmp when it died: not ours to remove,
+        // and no reason not to read.
+        const leftover = mkdtempSync(path.join(tmpdir(), 'marquee-sources-999999999.1-'));
+        chmodSync(leftover, 0o700);
         const run = runCli(['collect', '--once', '--print'], env, { asNobody: true });
         expect((await run.exited).code, run.stderr()).toBe(0);
         const snapshot = JSON.parse(run.stdout()) as { sources: Record<SourceName, { status: string }> };
@@ -268,18 +274,6 @@ describe('drill 2: the read-only directory (Plex and Tautulli stopped, volume no
     60_000,
   );
 });
-
-/** Commits `sql` into the -wal and leaves it there without its -shm, as a crashed writer would. */
-function leaveWal(file: string, sql: string): void {
-  const writer = new Database(file);
-  writer.pragma('wal_autocheckpoint = 0');
-  writer.exec(sql);
-  copyFileSync(`${file}-wal`, `${file}-wal.keep`);
-  writer.close();
-  copyFileSync(`${file}-wal.keep`, `${file}-wal`);
-  rmSync(`${file}-wal.keep`);
-  rmSync(`${file}-shm`, { force: true });
-}
 
 describe('drill 2: host metrics misbehaving', () => {
   it.each([

@@ -1,5 +1,5 @@
 import Database from 'better-sqlite3';
-import { copyFileSync, existsSync, mkdtempSync } from 'node:fs';
+import { chmodSync, copyFileSync, existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -58,4 +58,20 @@ export function stampSessions(tautulliDb: string, writtenAt: number): void {
   } finally {
     db.close();
   }
+}
+
+/**
+ * Commits `sql` into the -wal and leaves it there without its -shm, as a writer that crashed (or a
+ * backup taken mid-write) leaves a WAL database; `mode` makes the -wal unreadable to others.
+ */
+export function leaveWal(file: string, options: { sql?: string; mode?: number } = {}): void {
+  const writer = new Database(file);
+  writer.pragma('wal_autocheckpoint = 0');
+  writer.exec(options.sql ?? "UPDATE users SET friendly_name = 'From the WAL'");
+  copyFileSync(`${file}-wal`, `${file}-wal.keep`);
+  writer.close();
+  copyFileSync(`${file}-wal.keep`, `${file}-wal`);
+  rmSync(`${file}-wal.keep`);
+  rmSync(`${file}-shm`, { force: true });
+  if (options.mode !== undefined) chmodSync(`${file}-wal`, options.mode);
 }
