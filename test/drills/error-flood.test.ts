@@ -1,10 +1,11 @@
 import { spawn } from 'node:child_process';
-import { mkdtempSync, readFileSync } from 'node:fs';
+import { mkdtempSync } from 'node:fs';
 import { Agent, request } from 'node:http';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startScriptEnv } from '../../bench/lib/child.js';
+import { rssOf, startScriptEnv } from '../../bench/lib/child.js';
+import { percentile } from '../../bench/lib/stats.js';
 import { PACKAGE_ROOT } from '../../src/paths.js';
 import { copyFixtureDbs } from '../support/fixtures.js';
 import { configFile, startServe, type ServeProcess } from './support/cli.js';
@@ -47,10 +48,7 @@ afterAll(async () => {
   }
 });
 
-function rssMb(pid: number): number {
-  const kb = Number(/VmRSS:\s+(\d+)/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))?.[1] ?? 0);
-  return Math.round(kb / 1024);
-}
+const rssMb = (pid: number): number => Math.round(rssOf(pid) / 1024 / 1024);
 
 /** One GET over the probe's own keep-alive socket; resolves with its status and wall time. */
 function timedGet(agent: Agent, url: string): Promise<{ status: number; ms: number }> {
@@ -68,8 +66,7 @@ function timedGet(agent: Agent, url: string): Promise<{ status: number; ms: numb
   });
 }
 
-const quantile = (xs: number[], q: number) => [...xs].sort((a, b) => a - b)[Math.min(xs.length - 1, Math.floor(xs.length * q))] ?? Infinity;
-const p99 = (xs: number[]) => quantile(xs, 0.99);
+const p99 = (xs: number[]) => percentile(xs, 99);
 
 describe('drill: a flood of uncacheable errors and versions', () => {
   it(`keeps RSS, a cached image and /health within bounds under ${CONNECTIONS} connections for ${FLOOD_S} s`, async () => {
@@ -126,7 +123,7 @@ describe('drill: a flood of uncacheable errors and versions', () => {
     const figures = JSON.parse(out) as { requests: number; statuses: Record<string, number>; errors: number; timeouts: number };
     const round = (n: number) => Math.round(n * 10) / 10;
     const dist = (xs: number[]) =>
-      `p50 ${round(quantile(xs, 0.5))} p99 ${round(p99(xs))} max ${round(Math.max(...xs))} ms over ${xs.length}`;
+      `p50 ${round(percentile(xs, 50))} p99 ${round(p99(xs))} max ${round(Math.max(...xs))} ms over ${xs.length}`;
     console.info(
       `[drill error-flood] ${FLOOD_S} s, ${CONNECTIONS} connections: ${figures.requests} requests (${Math.round(figures.requests / FLOOD_S)}/s), ` +
         `statuses ${JSON.stringify(figures.statuses)}, errors ${figures.errors}, timeouts ${figures.timeouts}; ` +

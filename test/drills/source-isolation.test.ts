@@ -1,14 +1,14 @@
-import Database from 'better-sqlite3';
-import { chmodSync, copyFileSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
+import { chmodSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { PACKAGE_ROOT } from '../../src/paths.js';
-import { copyFixtureDbs } from '../support/fixtures.js';
+import { copyFixtureDbs, leaveWal } from '../support/fixtures.js';
 import { startTestMarquee, type TestMarquee } from '../support/marquee-instance.js';
 import { configFile, runCli, type CliRun } from './support/cli.js';
 import { holdExclusiveLock, type HeldLock } from './support/db-lock.js';
 import { freePort, httpClient, waitFor } from './support/http.js';
+import { percentile } from '../../bench/lib/stats.js';
 
 /**
  * Drill 7: a source database that another program holds (a Tautulli backup, Plex's "Optimize
@@ -22,7 +22,6 @@ afterEach(async () => {
   for (const c of cleanups.splice(0).reverse()) await c();
 });
 
-const percentile = (sorted: number[], p: number) => sorted[Math.min(sorted.length - 1, Math.ceil(p * sorted.length) - 1)]!;
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 describe('drill 7: a source database locked by another program', () => {
@@ -56,10 +55,10 @@ describe('drill 7: a source database locked by another program', () => {
     await lock.release();
 
     const sorted = [...latencies].sort((a, b) => a - b);
-    const p99 = percentile(sorted, 0.99);
+    const p99 = percentile(sorted, 99);
     console.info(
       `drill 7 (locked DB, 30 s): ${snapshots.length} cycles, ${latencies.length} /health requests, ` +
-        `p50 ${percentile(sorted, 0.5).toFixed(1)} ms, p99 ${p99.toFixed(1)} ms, max ${sorted.at(-1)!.toFixed(1)} ms`,
+        `p50 ${percentile(sorted, 50).toFixed(1)} ms, p99 ${p99.toFixed(1)} ms, max ${sorted.at(-1)!.toFixed(1)} ms`,
     );
     // Every cycle did meet the lock (SQLite waited out its busy timeout each time)...
     expect(snapshots.length).toBeGreaterThanOrEqual(3);
@@ -87,7 +86,7 @@ describe('drill 7: a read-only copy that fails every cycle', () => {
       rmSync(dbs.dir, { recursive: true, force: true });
     });
     for (const f of [dbs.plexDb, dbs.tautulliDb]) for (const x of ['-wal', '-shm']) rmSync(`${f}${x}`, { force: true });
-    leaveUnreadableWal(dbs.tautulliDb);
+    leaveWal(dbs.tautulliDb, { mode: 0o600 });
     chmodSync(dbs.dir, 0o555);
     const scratch = mkdtempSync(path.join(tmpdir(), 'marquee-drill-tmpdir-'));
     const dataDir = mkdtempSync(path.join(tmpdir(), 'marquee-drill-data-'));
@@ -148,19 +147,6 @@ describe('drill 7: a read-only copy that fails every cycle', () => {
     expect(readdirSync(scratch)).toEqual([]);
   }, 150_000);
 });
-
-/** Commits a change into a -wal and leaves it without its -shm, readable by its owner (root) only. */
-function leaveUnreadableWal(file: string): void {
-  const writer = new Database(file);
-  writer.pragma('wal_autocheckpoint = 0');
-  writer.exec("UPDATE users SET friendly_name = 'From the WAL'");
-  copyFileSync(`${file}-wal`, `${file}-wal.keep`);
-  writer.close();
-  copyFileSync(`${file}-wal.keep`, `${file}-wal`);
-  rmSync(`${file}-wal.keep`);
-  rmSync(`${file}-shm`, { force: true });
-  chmodSync(`${file}-wal`, 0o600);
-}
 
 /** Every marquee-ro-* folder (a private copy) anywhere under `dir`. */
 function copiesUnder(dir: string): string[] {

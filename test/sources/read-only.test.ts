@@ -1,13 +1,12 @@
 import { createHash } from 'node:crypto';
-import { chmodSync, copyFileSync, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { chmodSync, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import Database from 'better-sqlite3';
 import path from 'node:path';
 import { execFileSync } from 'node:child_process';
 import { afterEach, describe, expect, it } from 'vitest';
 import { createSourceReader } from '../../src/sources/read-all.js';
 import { openReadOnly } from '../../src/sources/sqlite-readonly.js';
-import { copyFixtureDbs, FIXTURE_NOW_MS } from '../support/fixtures.js';
+import { copyFixtureDbs, FIXTURE_NOW_MS, leaveWal } from '../support/fixtures.js';
 
 const sha = (file: string) => createHash('sha256').update(readFileSync(file)).digest('hex');
 const dirs: string[] = [];
@@ -93,15 +92,3 @@ describe('the private copy never outlives its read', () => {
     expect(readdirSync(scratch)).toEqual([]);
   });
 });
-
-/** Commits a change into the -wal and leaves it there without its -shm, as a crashed writer would. */
-function leaveWal(file: string): void {
-  const writer = new Database(file);
-  writer.pragma('wal_autocheckpoint = 0');
-  writer.exec("UPDATE users SET friendly_name = 'From the WAL'");
-  copyFileSync(`${file}-wal`, `${file}-wal.keep`);
-  writer.close();
-  copyFileSync(`${file}-wal.keep`, `${file}-wal`);
-  rmSync(`${file}-wal.keep`);
-  rmSync(`${file}-shm`, { force: true });
-}
