@@ -205,6 +205,11 @@ export const snapshotSchema = z.object({
           /** Null when the server's live activity is not current (its Tautulli stale, or no data). */
           streams: z.number().int().nullable(),
           bandwidthKbps: z.number().nullable(),
+          /**
+           * The server's streams over the last 24 hours for the row's sparkline, oldest first: the
+           * highest count of each half hour (48 values); absent when its history is not known.
+           */
+          sparkline: z.array(z.number()).max(48).optional(),
         }),
       ),
     })

@@ -23,6 +23,35 @@ export interface SnapshotProvider {
   generation(): unknown;
 }
 
+/** One Plex server of this Marquee, as URLs and pages name it. */
+export interface ServerEntry {
+  id: string;
+  name: string;
+}
+
+/**
+ * Every snapshot the server can draw (issue 20): one provider per Plex server, and the one that
+ * `/i/<name>.png` shows, which is the network's with several servers and the only server's with one.
+ */
+export interface Snapshots {
+  /** The servers, in the config's order: one entry for a config without `servers:`. */
+  readonly servers: readonly ServerEntry[];
+  /** True with several servers: the key '' is then the network. */
+  readonly network: boolean;
+  /** '' (the network, or the only server) or a server id; undefined for an id no server has. */
+  get(key: string): SnapshotProvider | undefined;
+}
+
+/** The providers keyed for serving: `main` answers '', each server its id. */
+export function snapshotsOf(servers: ReadonlyArray<ServerEntry & { provider: SnapshotProvider }>, main: SnapshotProvider): Snapshots {
+  const byId = new Map(servers.map((s) => [s.id, s.provider]));
+  return {
+    servers: servers.map(({ id, name }) => ({ id, name })),
+    network: servers.length > 1,
+    get: (key) => (key === '' ? main : byId.get(key)),
+  };
+}
+
 /** A memo of the history read for one snapshot: the series is read once per snapshot, not per request. */
 function historyMemo(store: Pick<SnapshotStore, 'history'>, clock: () => number) {
   let memo: { takenAt: number; history: HistoryPoint[] } | null = null;
