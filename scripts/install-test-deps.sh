@@ -1,11 +1,12 @@
 #!/usr/bin/env bash
 # System packages the test suite needs: Chromium for the browser tests (driven by playwright-core,
-# which must not download its own browser), and CJK/emoji fonts so fallback rendering is tested.
+# which must not download its own browser). No fonts: every font a test or golden draws with is in
+# fonts/ (Japanese too: scripts/subset-cjk-font.ts), so results do not depend on what the machine
+# has installed. The system-fallback cases of test/render/fonts.test.ts (Korean, emoji) run where
+# such a font happens to be installed and skip elsewhere.
 set -euo pipefail
 need=()
 command -v chromium >/dev/null 2>&1 || need+=(chromium)
-dpkg -s fonts-noto-cjk >/dev/null 2>&1 || need+=(fonts-noto-cjk)
-dpkg -s fonts-noto-color-emoji >/dev/null 2>&1 || need+=(fonts-noto-color-emoji)
 # The Tautulli oracle runs SQLite's 'localtime' in each zone under test: glibc reads tzdata, and
 # silently falls back to UTC without it.
 dpkg -s tzdata >/dev/null 2>&1 || need+=(tzdata)

@@ -6,11 +6,18 @@ import type { Measurer } from './layout/context.js';
 
 /**
  * Fonts are registered once, under our own aliases, and always named first in every font string,
- * so Latin/Cyrillic/Greek never depend on the host. Only glyphs the bundled fonts lack (CJK,
- * emoji) fall through to the system families listed after them, by name, when installed.
+ * so Latin, Cyrillic, Greek and the Japanese Marquee draws never depend on the host. Only glyphs
+ * the bundled fonts lack (other CJK, emoji, other scripts) fall through to the system families
+ * listed after them, by name, when installed.
  */
 export const PRIMARY = 'MarqueeInter';
 export const SECONDARY = 'MarqueeDejaVu';
+/**
+ * Noto Sans JP cut down to the Japanese Marquee draws (the ja catalogue, Intl's Japanese, kana,
+ * CJK punctuation, the demo titles): scripts/subset-cjk-font.ts, ~170 KB a weight instead of
+ * 5.5 MB. A title's kanji outside it fall through to a system CJK font.
+ */
+export const JAPANESE = 'MarqueeNotoJP';
 
 const bundled: [file: string, alias: string, required: boolean][] = [
   ['Inter_400Regular.ttf', PRIMARY, true],
@@ -18,6 +25,9 @@ const bundled: [file: string, alias: string, required: boolean][] = [
   ['Inter_700Bold.ttf', PRIMARY, true],
   ['DejaVuSans.ttf', SECONDARY, false],
   ['DejaVuSans-Bold.ttf', SECONDARY, false],
+  ['NotoSansJP_400Regular.subset.ttf', JAPANESE, false],
+  ['NotoSansJP_600SemiBold.subset.ttf', JAPANESE, false],
+  ['NotoSansJP_700Bold.subset.ttf', JAPANESE, false],
 ];
 
 /** System families tried for scripts the bundled fonts lack. Order: CJK, then emoji. */
@@ -56,7 +66,7 @@ export function registerFonts(dir: string): void {
   }
 }
 
-const familyList = [PRIMARY, SECONDARY, ...systemFallbacks].map((f) => (f.includes(' ') ? `"${f}"` : f)).join(', ');
+const familyList = [PRIMARY, SECONDARY, JAPANESE, ...systemFallbacks].map((f) => (f.includes(' ') ? `"${f}"` : f)).join(', ');
 
 export function fontString(f: FontSpec, scale = 1): string {
   return `${f.weight} ${f.size * scale}px ${familyList}`;
