@@ -12,13 +12,14 @@ import { budgetKey, type RenderBudget } from './render-budget.js';
 import type { RenderService } from './render-service.js';
 import { imageRoutes, type ImageDefinition } from './routes/images.js';
 import { metricsHandler } from './prometheus.js';
-import type { SnapshotProvider } from '../stores/providers.js';
+import type { SnapshotProvider, Snapshots } from '../stores/providers.js';
 
 /** Where the server gets its data: the collector's memory, the SQLite store or the Sheet reader. */
-export type { SnapshotProvider };
+export type { SnapshotProvider, Snapshots };
 
 export interface AppDeps {
-  snapshots: SnapshotProvider;
+  /** Every server's provider, and the one `/i/<name>.png` shows (key ''). */
+  snapshots: Snapshots;
   /** Prometheus metrics served at /metrics on this app (unset: off, or on a port of their own). */
   prometheus?: { scrape(): Promise<{ body: string; contentType: string }> };
   renderer: Renderer;
@@ -26,7 +27,11 @@ export interface AppDeps {
   /** The renders behind versioned URLs: /embed adds, /v/ serves. */
   pins: Pick<PinnedVersions, 'get' | 'pin'>;
   images: ReadonlyMap<string, ImageDefinition>;
-  health(): Promise<HealthReport>;
+  /**
+   * The readiness report: of the whole Marquee without an argument, of one server with its id
+   * (`/health/<server>`); undefined for an id no server has.
+   */
+  health(server?: string): Promise<HealthReport | undefined>;
   logger: Logger;
   clock: () => number;
   locale: string;
@@ -43,6 +48,12 @@ export interface AppDeps {
   accessLog?: boolean;
   /** The replay in front of Express (micro-cache.ts): image routes record their answers in it. */
   microCache?: ResponseMicroCache;
+}
+
+function sendHealth(res: express.Response, report: HealthReport | undefined): void {
+  res.type('application/health+json').set('Cache-Control', 'no-store');
+  if (!report) return void res.status(404).send(JSON.stringify({ status: 'fail', output: 'unknown server' }));
+  res.status(report.status === 'fail' ? 503 : 200).send(JSON.stringify(report));
 }
 
 /** Builds the Express app without listening, so tests and main.ts wire it the same way. */
@@ -112,14 +123,10 @@ export function createApp(deps: AppDeps): Express {
     app.get('/metrics', (req, res) => handler(req, res));
   }
 
-  app.get('/health', async (_req, res) => {
-    const report = await deps.health();
-    res
-      .status(report.status === 'fail' ? 503 : 200)
-      .type('application/health+json')
-      .set('Cache-Control', 'no-store')
-      .send(JSON.stringify(report));
-  });
+  app.get('/health', async (_req, res) => sendHealth(res, await deps.health()));
+  // One server's readiness, so a monitor can watch each: 503 exactly when /health would be for a
+  // Marquee of that server alone.
+  app.get('/health/:server', async (req, res) => sendHealth(res, await deps.health(req.params.server ?? '')));
 
   app.use(imageRoutes(deps));
   for (const router of deps.extraRoutes ?? []) app.use(router);

@@ -45,7 +45,7 @@ const checkNames: Record<SourceName, string> = { plex: 'plex:responseTime', taut
 /** The draft's componentType: the two databases (or their APIs) are datastores, the host a system. */
 const componentTypes: Record<SourceName, string> = { plex: 'datastore', tautulli: 'datastore', host: 'system' };
 
-export function buildHealth(input: {
+export interface HealthInput {
   snapshot: Snapshot | null;
   stores: ReadonlyArray<{ kind: string; health: StoreHealth }>;
   now: number;
@@ -53,15 +53,73 @@ export function buildHealth(input: {
   version: string;
   /** Renderer.fontCoverage for the configured locale(s) and this snapshot; no check without it. */
   fonts?: FontCoverage;
-}): HealthReport {
-  const { snapshot, now, staleAfterMs } = input;
+}
+
+/** The report of one server (or of a Marquee with one server): the shape /health has always had. */
+export function buildHealth(input: HealthInput): HealthReport {
+  const { snapshot } = input;
+  const own = snapshotChecks(snapshot, input.now, input.staleAfterMs);
+  // Key order as it has always been: sources, stores, metrics, age, fonts.
+  const checks: Record<string, HealthCheck[]> = { ...own.sources, ...storeChecks(input.stores), ...own.metrics, ...own.age };
+  if (input.fonts) checks['render:fonts'] = [fontsCheck(input.fonts)];
+  return report(checks, input.version);
+}
+
+/**
+ * The report of several servers (issue 20): each server's checks under its id
+ * (`home:plex:responseTime`, `4k:snapshot:age`), then the process's own (stores, fonts). The status
+ * is the worst of them, as for one server: a monitor of the whole Marquee sees any server failing;
+ * `/health/<server>` (buildHealth over that server's snapshot) watches one.
+ */
+export function buildNetworkHealth(
+  input: Omit<HealthInput, 'snapshot'> & { servers: ReadonlyArray<{ id: string; snapshot: Snapshot | null }> },
+): HealthReport {
   const checks: Record<string, HealthCheck[]> = {};
+  for (const server of input.servers) {
+    const own = snapshotChecks(server.snapshot, input.now, input.staleAfterMs);
+    for (const [key, list] of Object.entries({ ...own.sources, ...own.metrics, ...own.age })) checks[`${server.id}:${key}`] = list;
+  }
+  Object.assign(checks, storeChecks(input.stores));
+  if (input.fonts) checks['render:fonts'] = [fontsCheck(input.fonts)];
+  return report(checks, input.version);
+}
+
+function report(checks: Record<string, HealthCheck[]>, version: string): HealthReport {
+  const all = Object.values(checks).flat();
+  const status: HealthStatus = all.some((c) => c.status === 'fail') ? 'fail' : all.some((c) => c.status === 'warn') ? 'warn' : 'pass';
+  return { status, version, releaseId: version, description: 'Marquee: Plex status images', checks };
+}
+
+type Checks = Record<string, HealthCheck[]>;
+
+/** What one snapshot says: its sources' reads, its metrics, and its age. */
+function snapshotChecks(snapshot: Snapshot | null, now: number, staleAfterMs: number): { sources: Checks; metrics: Checks; age: Checks } {
+  const sources: Checks = {};
   if (snapshot) {
     for (const [name, status] of Object.entries(snapshot.sources) as [SourceName, SourceStatus][]) {
-      checks[checkNames[name]] = [sourceCheck(status, name, snapshot.takenAt)];
+      sources[checkNames[name]] = [sourceCheck(status, name, snapshot.takenAt)];
     }
   }
-  for (const store of input.stores) {
+  const metrics: Checks = snapshot ? metricsHealthChecks(snapshot.metrics, snapshot.takenAt) : {};
+  const ageS = snapshot ? Math.max(0, Math.round((now - snapshot.takenAt) / 1000)) : null;
+  const age: Checks = {
+    'snapshot:age': [
+      ageS === null
+        ? { status: 'fail', output: 'no snapshot collected yet' }
+        : {
+            status: ageS * 1000 > 2 * staleAfterMs ? 'fail' : ageS * 1000 > staleAfterMs ? 'warn' : 'pass',
+            observedValue: ageS,
+            observedUnit: 's',
+            time: new Date(snapshot!.takenAt).toISOString(),
+          },
+    ],
+  };
+  return { sources, metrics, age };
+}
+
+function storeChecks(stores: HealthInput['stores']): Checks {
+  const checks: Checks = {};
+  for (const store of stores) {
     const h = store.health;
     checks[`store:${store.kind}`] = [
       {
@@ -72,22 +130,7 @@ export function buildHealth(input: {
       },
     ];
   }
-  if (snapshot) Object.assign(checks, metricsHealthChecks(snapshot.metrics, snapshot.takenAt));
-  const ageS = snapshot ? Math.max(0, Math.round((now - snapshot.takenAt) / 1000)) : null;
-  checks['snapshot:age'] = [
-    ageS === null
-      ? { status: 'fail', output: 'no snapshot collected yet' }
-      : {
-          status: ageS * 1000 > 2 * staleAfterMs ? 'fail' : ageS * 1000 > staleAfterMs ? 'warn' : 'pass',
-          observedValue: ageS,
-          observedUnit: 's',
-          time: new Date(snapshot!.takenAt).toISOString(),
-        },
-  ];
-  if (input.fonts) checks['render:fonts'] = [fontsCheck(input.fonts)];
-  const all = Object.values(checks).flat();
-  const status: HealthStatus = all.some((c) => c.status === 'fail') ? 'fail' : all.some((c) => c.status === 'warn') ? 'warn' : 'pass';
-  return { status, version: input.version, releaseId: input.version, description: 'Marquee: Plex status images', checks };
+  return checks;
 }
 
 /** The setting a rejected credential comes from, named (never shown) so the admin knows what to fix. */

@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import type { RenderParams } from '../render/index.js';
 import { colourOverridesSchema } from '../render/theme/overrides.js';
+import { isServerId } from '../snapshot/server-key.js';
 import { InvalidParameter, NotFound, type ErrorLook, type ImageError } from './errors.js';
 
 /**
@@ -119,13 +120,18 @@ export interface ImageCatalogue {
   /** The owner's defaults, used when the request names none. */
   locale: string;
   timeZone: string;
+  /**
+   * The Plex servers a URL may name (`/i/<server>/<name>.png`). Absent: any well-formed id, for
+   * callers that check the server themselves.
+   */
+  servers?: { has(id: string): boolean };
 }
 
 /** One image request, fully resolved: everything the route needs to answer it. */
 export interface ImageRequest {
   /**
-   * Which Plex server the image is of. '' is the only one; issue 20 (several servers) fills it
-   * from `/i/<server>/<name>.png`, and it is already part of every pin's key.
+   * Which Plex server the image is of: '' for `/i/<name>.png` (the network with several servers,
+   * else the only one), a server id for `/i/<server>/<name>.png`. Part of every ETag and pin key.
    */
   server: string;
   name: string;
@@ -142,12 +148,10 @@ export interface ImageRequest {
 
 export type ParsedImageRequest = { ok: true; request: ImageRequest } | { ok: false; error: ImageError };
 
-const SERVER_ID = /^[a-z0-9][a-z0-9_-]{0,31}$/;
-
 /**
  * Route parameters and query -> an image request, or the typed error that answers it. Pure: no
- * request object, no clock, no I/O, so every route (`/i/`, `/v/`, and the per-server routes of
- * issue 20) resolves a URL the same way, and tests table it.
+ * request object, no clock, no I/O, so every route (`/i/`, `/v/`, with or without a server) resolves
+ * a URL the same way, and tests table it.
  */
 export function parseImageRequest(
   params: { file: string; server?: string },
@@ -157,7 +161,7 @@ export function parseImageRequest(
   const path = parseImagePath(params.file);
   const image = path ? catalogue.images.get(path.name) : undefined;
   const server = params.server ?? '';
-  if (!path || !image || (server !== '' && !SERVER_ID.test(server))) {
+  if (!path || !image) {
     return { ok: false, error: new NotFound('unknown image', { format: path?.format ?? 'png', scale: path?.scale ?? 1 }) };
   }
   const query = imageQuerySchema.safeParse(lastValues(rawQuery));
@@ -171,6 +175,11 @@ export function parseImageRequest(
     scale,
   };
   const invalid = (message: string): ParsedImageRequest => ({ ok: false, error: new InvalidParameter(message, look) });
+  // Drawn as the image it stands in for (a forum signature keeps its size), from the error cache:
+  // the look is (template, theme) of the catalogue, so a stranger's ids never become cache keys.
+  if (server !== '' && (!isServerId(server) || (catalogue.servers && !catalogue.servers.has(server)))) {
+    return { ok: false, error: new NotFound('unknown server', look) };
+  }
   // An unreadable suffix was, before presets had paths, always an unknown theme: keep that answer.
   if (!fromPath) return invalid('unknown theme or size');
   if (!query.success) return invalid(`bad ${query.error.issues[0]?.path.join('.') || 'parameter'}`);

@@ -9,16 +9,19 @@ export interface MicroCacheOptions {
   /** The server's clock, so a test's fake clock ages entries as it ages everything else. */
   clock: () => number;
   /**
-   * Identity of the newest snapshot, read synchronously. An answer recorded under one snapshot is
-   * never replayed under another, so new data shows at once rather than up to ttlMs later.
+   * Identity of the newest snapshot of a server key ('' or a server id, as the image routes name
+   * them), read synchronously. An answer recorded under one snapshot is never replayed under
+   * another, so new data shows at once rather than up to ttlMs later.
    */
-  generation: () => unknown;
+  generation: (server: string) => unknown;
 }
 
 /** Records an answer the route is about to send. */
 export type Recorder = (res: Response, body?: Buffer) => void;
 
 interface Recorded {
+  /** The server key whose snapshot the answer was drawn from, and that snapshot's identity. */
+  server: string;
   generation: unknown;
   etag: string;
   /** Flat [name, value, ...] lists, built once: the replay must not cost more than the bare bytes. */
@@ -28,7 +31,8 @@ interface Recorded {
   body?: Buffer;
 }
 
-const RECORDED_PATH = /^\/(?:i|v\/[^/?]+)\/[^/?]+\.(?:png|json)(?:\?|$)/;
+/** `/i/[<server>/]<file>` and `/v/<etag>/[<server>/]<file>`, PNG and data only. */
+const RECORDED_PATH = /^\/(?:i|v\/[^/?]+)\/(?:[^/?]+\/)?[^/?]+\.(?:png|json)(?:\?|$)/;
 
 /**
  * A one-second replay of image and data answers in front of Express. A forum thread or a Discord
@@ -76,7 +80,7 @@ export class ResponseMicroCache {
     // A date-based revalidation is the route's to answer (it knows Last-Modified): never replayed.
     if (req.method !== 'GET' || !req.url || req.headers['if-modified-since'] !== undefined) return false;
     const entry = this.entries.get(req.url);
-    if (!entry || entry.generation !== this.o.generation()) return false;
+    if (!entry || entry.generation !== this.o.generation(entry.server)) return false;
     if (matches(req.headers['if-none-match'], entry.etag)) {
       res.writeHead(304, entry.notModifiedHeaders).end();
       return true;
@@ -87,28 +91,28 @@ export class ResponseMicroCache {
   }
 
   /**
-   * Called by an image route as a request arrives: the snapshot generation is read now, so a
-   * snapshot that lands mid-render is never credited with older bytes. The route hands the result
-   * the response it is about to end and the body it sends (none for a 304): the route says what it
-   * answered, and nothing wraps `res.end`.
+   * Called by an image route as a request arrives, with the server key it draws from: that key's
+   * snapshot generation is read now, so a snapshot that lands mid-render is never credited with
+   * older bytes. The route hands the result the response it is about to end and the body it sends
+   * (none for a 304): the route says what it answered, and nothing wraps `res.end`.
    */
-  recorder(req: Request): Recorder | undefined {
+  recorder(req: Request, server = ''): Recorder | undefined {
     if (req.method !== 'GET' || !RECORDED_PATH.test(req.originalUrl)) return undefined;
-    const generation = this.o.generation();
+    const generation = this.o.generation(server);
     const key = req.originalUrl;
-    return (res, body) => this.capture(key, generation, res, body);
+    return (res, body) => this.capture(key, { server, generation }, res, body);
   }
 
-  private capture(key: string, generation: unknown, res: Response, body: Buffer | undefined): void {
+  private capture(key: string, of: Pick<Recorded, 'server' | 'generation'>, res: Response, body: Buffer | undefined): void {
     const etag = res.getHeader('etag');
     if (typeof etag !== 'string' || res.getHeader('set-cookie') !== undefined) return;
     const headers = res.getHeaders();
     const lists = { headers: flat(headers), notModifiedHeaders: flat(stripBodyHeaders(headers)) };
     if (res.statusCode === 200 && body) {
-      this.entries.set(key, { generation, etag, ...lists, body });
+      this.entries.set(key, { ...of, etag, ...lists, body });
     } else if (res.statusCode === 304 && !this.entries.get(key)?.body) {
       // Keep a recorded 200 (it answers both kinds); otherwise remember that this ETag is current.
-      this.entries.set(key, { generation, etag, ...lists });
+      this.entries.set(key, { ...of, etag, ...lists });
     }
   }
 }

@@ -9,7 +9,7 @@ import { createPosterCache } from '../posters/index.js';
 import { DiscordPoster } from '../publish/discord.js';
 import { loadOrCreateSecret } from '../secret.js';
 import { createApp, type AppDeps } from '../server/app.js';
-import { buildHealth } from '../server/health.js';
+import { buildHealth, buildNetworkHealth, type HealthReport } from '../server/health.js';
 import { ResponseMicroCache } from '../server/micro-cache.js';
 import { PinnedVersions } from '../server/pins.js';
 import type { MarqueeMetrics } from '../server/prometheus.js';
@@ -20,8 +20,9 @@ import { versionedPath } from '../server/routes/images.js';
 import { pageRoutes } from '../server/routes/pages.js';
 import { privacyRoutes } from '../server/routes/privacy.js';
 import type { Drawing } from '../setup.js';
+import type { Snapshot } from '../snapshot/schema.js';
 import type { Stores } from '../stores/create.js';
-import type { SnapshotProvider } from '../stores/providers.js';
+import type { Snapshots } from '../stores/providers.js';
 import { SqlitePinStore } from '../stores/sqlite/pin-store.js';
 import { VERSION } from '../version.js';
 import { intervalJob, type Job } from './jobs.js';
@@ -43,12 +44,15 @@ export interface Serving {
   close(): void;
 }
 
-/** The HTTP side: renders, caches, the Express app and its routes, over one snapshot provider. */
+/**
+ * The HTTP side: renders, caches, the Express app and its routes, over every server's snapshot
+ * provider and the one `/i/<name>.png` shows (key '': the network, or the only server).
+ */
 export function createServing(deps: {
   config: Config;
   drawing: Drawing;
   stores: Stores;
-  snapshots: SnapshotProvider;
+  snapshots: Snapshots;
   logger: Logger;
   clock: () => number;
   extraRoutes?: (deps: { renders: RenderService }) => Router[];
@@ -88,14 +92,41 @@ export function createServing(deps: {
     ttlMs: MICRO_CACHE_TTL_MS,
     maxBytes: MICRO_CACHE_BYTES,
     clock,
-    generation: () => snapshots.generation(),
+    generation: (server) => snapshots.get(server)?.generation(),
   });
   const replay = deps.replay !== false;
+  const main = snapshots.get('')!;
+  /** /health (no server: the whole Marquee) and /health/<server>; undefined for an unknown id. */
+  const health = async (server?: string): Promise<HealthReport | undefined> => {
+    const report = (snapshot: Snapshot | null) => ({
+      stores: stores.all.map((s) => ({ kind: s.kind, health: s.health() })),
+      now: clock(),
+      staleAfterMs: config.render.staleAfterS * 1000,
+      version: VERSION,
+      // Characters of the configured language or of the titles drawn that no font covers (cached).
+      fonts: renderer.fontCoverage([config.render.locale], snapshot),
+    });
+    if (server !== undefined) {
+      // Only a listed id: the key '' is not a server.
+      const provider = snapshots.servers.some((s) => s.id === server) ? snapshots.get(server) : undefined;
+      if (!provider) return undefined;
+      const { snapshot } = await provider.current();
+      return buildHealth({ snapshot, ...report(snapshot) });
+    }
+    const { snapshot } = await main.current();
+    // One server: exactly the report /health has always given.
+    if (!snapshots.network) return buildHealth({ snapshot, ...report(snapshot) });
+    const servers = await Promise.all(
+      snapshots.servers.map(async ({ id }) => ({ id, snapshot: (await snapshots.get(id)!.current()).snapshot })),
+    );
+    return buildNetworkHealth({ servers, ...report(snapshot) });
+  };
   const renderBudget = new RenderBudget(config.server.rateLimitPerMinute);
   deps.prometheus?.observe({
     refusedRenders: () => renderBudget.refused,
     replayCounts: () => microCache.counts,
-    latest: async () => (await snapshots.current()).snapshot,
+    // The gauges describe what /i/<name>.png shows: the network with several servers.
+    latest: async () => (await main.current()).snapshot,
     ...(stores.sheets ? { sheetsOutboxDepth: () => stores.sheets!.pending(), sheetsWriteErrors: () => stores.sheets!.writeErrors() } : {}),
   });
   const appDeps: AppDeps = {
@@ -112,18 +143,7 @@ export function createServing(deps: {
     renderBudget,
     ...(deps.prometheus && !config.prometheus.port ? { prometheus: deps.prometheus } : {}),
     trustProxy: config.server.trustProxy,
-    health: async () => {
-      const { snapshot } = await snapshots.current();
-      return buildHealth({
-        snapshot,
-        stores: stores.all.map((s) => ({ kind: s.kind, health: s.health() })),
-        now: clock(),
-        staleAfterMs: config.render.staleAfterS * 1000,
-        version: VERSION,
-        // Characters of the configured language or of the titles drawn that no font covers (cached).
-        fonts: renderer.fontCoverage([config.render.locale], snapshot),
-      });
-    },
+    health: (server) => health(server),
   };
   appDeps.extraRoutes = [
     privacyRoutes(() => inventory),
@@ -141,8 +161,9 @@ export function createServing(deps: {
           };
         }),
       themes: [...renderer.themes.keys()],
+      servers: snapshots.servers,
       publicBase: (req) => publicBase({ publicUrl: config.server.publicUrl, host: config.server.host }, req),
-      versionedPath: (name) => versionedPath(appDeps, name),
+      versionedPath: (name, server) => versionedPath(appDeps, name, server),
       staticDir: PUBLIC_DIR,
     }),
     ...(deps.extraRoutes?.({ renders }) ?? []),

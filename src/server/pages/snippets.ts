@@ -5,6 +5,8 @@
 
 export interface SnippetImage {
   name: string;
+  /** The server the image is of (issue 20); absent: what `/i/<name>.png` shows. */
+  server?: string;
   theme: string;
   alt: string;
   width: number;
@@ -46,18 +48,22 @@ const markdownAlt = (alt: string) => alt.replace(/[\\[\]]/g, '\\$&').replace(/\s
 /** Attribute values inside a snippet the user pastes into their own HTML. */
 const attr = (value: string) => value.replace(/&/g, '&amp;').replace(/"/g, '&quot;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
 
-export function imageUrls(base: string, name: string) {
+/** The path of an image under /i/ or /embed/: `<name>`, or `<server>/<name>` for one server's. */
+export const imagePath = (image: { name: string; server?: string }) => (image.server ? `${image.server}/${image.name}` : image.name);
+
+export function imageUrls(base: string, image: { name: string; server?: string }) {
+  const at = imagePath(image);
   return {
     /** Path-only and ending in .png: the one shape phpBB-style [img] filters and Gmail's proxy accept. */
-    plain: `${base}/i/${name}.png`,
-    retina: `${base}/i/${name}@2x.png`,
-    themed: (theme: string) => `${base}/i/${name}-${theme}.png`,
-    embed: `${base}/embed/${name}`,
+    plain: `${base}/i/${at}.png`,
+    retina: `${base}/i/${at}@2x.png`,
+    themed: (theme: string) => `${base}/i/${at}-${theme}.png`,
+    embed: `${base}/embed/${at}`,
   };
 }
 
 export function buildSnippets(image: SnippetImage, base: string, themes: readonly string[]): Snippet[] {
-  const url = imageUrls(base, image.name);
+  const url = imageUrls(base, image);
   const size = `width="${image.width}" height="${image.height}"`;
   const alt = attr(image.alt);
   const snippets: Snippet[] = [

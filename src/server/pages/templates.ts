@@ -3,11 +3,14 @@
  * live in public/ because the CSP forbids inline <style>, style="" and inline <script>.
  */
 import { signatureFits, type Size } from '../../render/gallery/forum-limits.js';
+import type { ServerEntry } from '../../stores/providers.js';
 import { html, type SafeHtml } from './html.js';
-import { buildSnippets, type Snippet } from './snippets.js';
+import { buildSnippets, imagePath, type Snippet } from './snippets.js';
 
 export interface GalleryImage {
   name: string;
+  /** The server it is of (issue 20), by id; absent: what `/i/<name>.png` shows. */
+  server?: string;
   template: string;
   theme: string;
   alt: string;
@@ -35,8 +38,14 @@ function layout(opts: { title: string; head?: SafeHtml; bodyClass: string; scrip
 
 const brand = html`<a class="brand" href="/"><img src="/assets/favicon.svg" width="28" height="28" alt="" /><span>Marquee</span></a>`;
 
+/**
+ * An image's part of element ids: `<name>`, or `<server>-<name>` for one server's. Unambiguous:
+ * an image name never holds a `-`, so the last `-` ends the server id.
+ */
+const anchor = (image: GalleryImage) => (image.server ? `${image.server}-${image.name}` : image.name);
+
 function snippetRow(image: GalleryImage, s: Snippet): SafeHtml {
-  const id = `snippet-${image.name}-${s.kind}`;
+  const id = `snippet-${anchor(image)}-${s.kind}`;
   return html`<div class="snippet" data-kind="${s.kind}">
     <div class="snippet-label"><span>${s.label}</span><small>${s.hint}</small></div>
     <code id="${id}" class="snippet-text${s.text.includes('\n') ? ' multiline' : ''}">${s.text}</code>
@@ -50,7 +59,7 @@ function forumFits(image: GalleryImage, presets: ReadonlyMap<string, Size>): Saf
     const size = `${limit.width}×${limit.height}`;
     if (fits) return html`<li class="fits-yes">${size}: fits</li>`;
     if (!preset) return html`<li class="fits-no">${size}: too large</li>`;
-    return html`<li class="fits-no">${size}: too large, use <code>/i/${image.name}-${preset}.png</code></li>`;
+    return html`<li class="fits-no">${size}: too large, use <code>/i/${imagePath(image)}-${preset}.png</code></li>`;
   });
   return html`<ul class="fits" aria-label="Forum signature limits">
     ${items}
@@ -59,31 +68,85 @@ function forumFits(image: GalleryImage, presets: ReadonlyMap<string, Size>): Saf
 
 function card(image: GalleryImage, base: string, themes: readonly string[], presets: ReadonlyMap<string, Size>): SafeHtml {
   const snippets = buildSnippets(image, base, themes);
-  return html`<article class="card" id="image-${image.name}" data-name="${image.name}">
+  // Image names and server ids are URL slugs (image-request.ts, server-key.ts): no escaping needed
+  // in a path, and the HTML escaping of html`` still applies.
+  const at = imagePath(image);
+  const name = image.server ? html`<h3>${image.name}</h3>` : html`<h2>${image.name}</h2>`;
+  return html`<article
+    class="card"
+    id="image-${anchor(image)}"
+    data-name="${image.name}"
+    ${image.server ? html`data-server="${image.server}"` : ''}
+  >
     <header class="card-head">
-      <h2>${image.name}</h2>
+      ${name}
       <p class="meta"><span>${image.template}</span><span>${image.theme}</span><span>${image.width}×${image.height}</span></p>
-      <a class="embed-link" href="/embed/${encodeURIComponent(image.name)}">Share page</a>
+      <a class="embed-link" href="/embed/${at}">Share page</a>
       ${forumFits(image, presets)}
     </header>
     <div class="preview">
       <img
-        src="/i/${encodeURIComponent(image.name)}.png"
+        src="/i/${at}.png"
         width="${image.width}"
         height="${image.height}"
         alt="${image.alt}"
         decoding="async"
+        ${image.server ? html`loading="lazy"` : ''}
       />
     </div>
     <div class="snippets">${snippets.map((s) => snippetRow(image, s))}</div>
   </article>`;
 }
 
-export function galleryPage(images: readonly GalleryImage[], base: string, themes: readonly string[]): string {
+/** One server's copy of an image: its URLs under the server's id, its name in the alt text. */
+export function serverImage(image: GalleryImage, server: ServerEntry): GalleryImage {
+  return { ...image, server: server.id, alt: `${image.alt} (${server.name})` };
+}
+
+/**
+ * With several servers (issue 20) the gallery shows the network first (`/i/<name>.png`), then each
+ * server's images (`/i/<server>/<name>.png`), each with its snippets; with one server, as it always
+ * has. Server previews load lazily: eight servers are some ninety images, and a reader who never
+ * scrolls to them should not spend their render budget on them.
+ */
+function galleryBody(
+  images: readonly GalleryImage[],
+  base: string,
+  themes: readonly string[],
+  servers: readonly ServerEntry[],
+  presets: ReadonlyMap<string, Size>,
+): SafeHtml {
+  const grid = (list: readonly GalleryImage[]) => html`<div class="grid">${list.map((image) => card(image, base, themes, presets))}</div>`;
+  if (servers.length < 2) return grid(images);
+  const names = servers.map((s) => s.name).join(', ');
+  return html`<nav class="servers" aria-label="Servers">
+      <a href="#network">Network</a>${servers.map((s) => html` <a href="#server-${s.id}">${s.name}</a>`)}
+    </nav>
+    <section class="server" id="network" aria-labelledby="network-title">
+      <h2 class="server-title" id="network-title">Network</h2>
+      <p class="server-note">${servers.length} servers together (${names}): <code>/i/&lt;name&gt;.png</code></p>
+      ${grid(images)}
+    </section>
+    ${servers.map(
+      (server) =>
+        html`<section class="server" id="server-${server.id}" aria-labelledby="server-${server.id}-title">
+          <h2 class="server-title" id="server-${server.id}-title">${server.name}</h2>
+          <p class="server-note">This server alone: <code>/i/${server.id}/&lt;name&gt;.png</code></p>
+          ${grid(images.map((image) => serverImage(image, server)))}
+        </section>`,
+    )}`;
+}
+
+export function galleryPage(
+  images: readonly GalleryImage[],
+  base: string,
+  themes: readonly string[],
+  servers: readonly ServerEntry[] = [],
+): string {
   // Presets are templates; the configured images name the ones served, with their sizes.
   const presets = new Map(images.map((i) => [i.template, { width: i.width, height: i.height }]));
   const cards = images.length
-    ? html`<div class="grid">${images.map((image) => card(image, base, themes, presets))}</div>`
+    ? galleryBody(images, base, themes, servers, presets)
     : html`<div class="empty">
         <h2>No images configured</h2>
         <p>Add an <code>images:</code> list to <code>marquee.yaml</code>, or remove it to serve every built-in template.</p>
@@ -114,18 +177,22 @@ export function galleryPage(images: readonly GalleryImage[], base: string, theme
 }
 
 export interface EmbedPageData {
+  /** With `server` set for one server's image (see serverImage). */
   image: GalleryImage;
+  /** The server's display name, for one server's image. */
+  serverName?: string;
   base: string;
   /** Path of the immutable image for this moment, e.g. `/v/<etag>/<name>.png`. */
   versionedPath: string;
 }
 
-export function embedPage({ image, base, versionedPath }: EmbedPageData): string {
+export function embedPage({ image, base, versionedPath, serverName }: EmbedPageData): string {
   // Absolute for crawlers (Discord, Twitter); the visible <img> stays relative because the CSP
   // allows only 'self', and a configured publicUrl may differ from the address in the browser.
   const imageUrl = `${base}${versionedPath}`;
-  const pageUrl = `${base}/embed/${image.name}`;
-  const title = `${image.name} · Marquee`;
+  const at = imagePath(image);
+  const pageUrl = `${base}/embed/${at}`;
+  const title = serverName ? `${image.name} · ${serverName} · Marquee` : `${image.name} · Marquee`;
   const head = html`<meta name="description" content="${image.alt}" />
     <meta property="og:type" content="website" />
     <meta property="og:site_name" content="Marquee" />
@@ -151,8 +218,8 @@ export function embedPage({ image, base, versionedPath }: EmbedPageData): string
           <figcaption>${image.alt}</figcaption>
         </figure>
         <p class="embed-note">
-          This is a snapshot taken when the page was loaded. <a href="/i/${image.name}.png">Live image</a> ·
-          <a href="/#image-${image.name}">All images and snippets</a>
+          This is a snapshot taken when the page was loaded. <a href="/i/${at}.png">Live image</a> ·
+          <a href="/#image-${anchor(image)}">All images and snippets</a>
         </p>
       </main>`,
   );
@@ -171,6 +238,8 @@ function messagePage(title: string, message: SafeHtml): string {
 }
 
 export const notFoundPage = (name: string) => messagePage('Not found', html`There is no image called <code>${name}</code>.`);
+
+export const unknownServerPage = (server: string) => messagePage('Not found', html`There is no server called <code>${server}</code>.`);
 
 export const unavailablePage = (name: string) =>
   messagePage('Try again shortly', html`The image <code>${name}</code> could not be drawn just now. The server log says why.`);

@@ -21,12 +21,13 @@ function catalogue(deps: AppDeps): ImageCatalogue {
     themes: deps.renderer.themes,
     locale: deps.locale,
     timeZone: deps.timeZone,
+    servers: { has: (id) => deps.snapshots.get(id) !== undefined },
   };
 }
 
 /** The route's one parsing step: a request value, or the typed error that answers it (thrown to errors.ts). */
-function parse(file: string, req: Request, catalog: ImageCatalogue): ImageRequest {
-  const parsed = parseImageRequest({ file }, req.query as Record<string, unknown>, catalog);
+function parse(params: { file: string; server?: string }, req: Request, catalog: ImageCatalogue): ImageRequest {
+  const parsed = parseImageRequest(params, req.query as Record<string, unknown>, catalog);
   if (!parsed.ok) throw parsed.error;
   return parsed.request;
 }
@@ -38,25 +39,39 @@ const renderRequest = (r: ImageRequest): RenderRequest => ({
   params: r.params,
 });
 
+/** A named route parameter; '' when the route has none of that name. */
+const param = (req: Request, key: string): string => {
+  const value = req.params[key];
+  return typeof value === 'string' ? value : '';
+};
+
+/** The route parameters of `/i/[<server>/]<file>` and `/v/<etag>/[<server>/]<file>`: no server is ''. */
+const target = (req: Request) => ({ file: param(req, 'file'), server: param(req, 'server') });
+
 export function imageRoutes(deps: AppDeps): Router {
   const router = Router();
   const catalog = catalogue(deps);
-  router.get('/i/:file', async (req, res) => {
-    const record = deps.microCache?.recorder(req);
-    const r = parse(req.params.file ?? '', req, catalog);
-    const { snapshot, history } = await deps.snapshots.current();
+  // `/i/<name>.png` is what the key '' holds (the network, or the only server); `/i/<server>/...`
+  // one server's, with every suffix. parse() answers an unknown server with the usual 404 image
+  // before anything is read or drawn.
+  const image = async (req: Request, res: Response) => {
+    const r = parse(target(req), req, catalog);
+    const record = deps.microCache?.recorder(req, r.server);
+    const { snapshot, history } = await deps.snapshots.get(r.server)!.current();
     if (r.format === 'json' || r.format === 'shields.json') return sendData(req, res, deps, r, snapshot, record);
     await sendImage(req, res, deps, r, snapshot, history, record);
-  });
+  };
+  router.get('/i/:file', image);
+  router.get('/i/:server/:file', image);
 
   // Versioned URLs never change content: an embed posted today shows today's data for as long as
   // its pin is kept. Only pinned versions are served, and nothing here renders.
-  router.get('/v/:etag/:file', (req, res) => {
-    const record = deps.microCache?.recorder(req);
-    const file = req.params.file ?? '';
-    const r = parse(file, req, catalog);
+  const versioned = (req: Request, res: Response) => {
+    const { file, server } = target(req);
+    const r = parse({ file, server }, req, catalog);
+    const record = deps.microCache?.recorder(req, r.server);
     if (r.format !== 'png') throw new NotFound('not found', { format: r.format });
-    const etag = req.params.etag ?? '';
+    const etag = param(req, 'etag');
     const pinned = VERSION_PATTERN.test(etag) ? deps.pins.get({ server: r.server, etag, file }) : undefined;
     if (!pinned) throw new NotFound('unknown version', r.look);
     res.set({ ETag: pinned.etag, 'Cache-Control': IMMUTABLE });
@@ -68,21 +83,27 @@ export function imageRoutes(deps: AppDeps): Router {
     res.status(200).type('image/png').set('Content-Length', String(pinned.png.length));
     record?.(res, pinned.png);
     res.end(pinned.png);
-  });
+  };
+  router.get('/v/:etag/:file', versioned);
+  router.get('/v/:etag/:server/:file', versioned);
   return router;
 }
 
-/** The versioned path of an image's current render, rendering and pinning it first. */
-export async function versionedPath(deps: AppDeps, name: string): Promise<string | null> {
-  const parsed = parseImageRequest({ file: `${name}.png` }, {}, catalogue(deps));
+/**
+ * The versioned path of an image's current render, rendering and pinning it first: `/v/<etag>/<name>.png`
+ * for the key '' (the network, or the only server), `/v/<etag>/<server>/<name>.png` for one server.
+ * Null for an unknown image or server.
+ */
+export async function versionedPath(deps: AppDeps, name: string, server = ''): Promise<string | null> {
+  const parsed = parseImageRequest({ file: `${name}.png`, server }, {}, catalogue(deps));
   if (!parsed.ok) return null;
   const r = parsed.request;
-  const { snapshot, history } = await deps.snapshots.current();
+  const { snapshot, history } = await deps.snapshots.get(r.server)!.current();
   const entry = await deps.renders.render(snapshot, history, renderRequest(r), deps.clock());
   const etag = entry.etag.slice(1, -1);
   const file = `${name}.png`;
   deps.pins.pin({ server: r.server, etag, file }, entry.png);
-  return `/v/${etag}/${file}`;
+  return `/v/${etag}/${r.server ? `${r.server}/` : ''}${file}`;
 }
 
 const notModified = (req: Request, etag: string) => matches(req.headers['if-none-match'], etag);

@@ -1,5 +1,15 @@
 import express, { Router, type Request, type Response } from 'express';
-import { embedPage, galleryPage, noPublicUrlPage, notFoundPage, unavailablePage, type GalleryImage } from '../pages/templates.js';
+import type { ServerEntry } from '../../stores/providers.js';
+import {
+  embedPage,
+  galleryPage,
+  noPublicUrlPage,
+  notFoundPage,
+  serverImage,
+  unavailablePage,
+  unknownServerPage,
+  type GalleryImage,
+} from '../pages/templates.js';
 import type { PublicBase } from '../public-url.js';
 
 export type PageImage = GalleryImage;
@@ -11,8 +21,16 @@ export interface PageDeps {
   themes: readonly string[];
   /** Where absolute links point (public-url.ts): never derived from the Host header. */
   publicBase: (req: Request) => PublicBase;
-  /** `/v/<etag>/<name>.png` for the current snapshot, null for an unknown name. */
-  versionedPath: (name: string) => Promise<string | null>;
+  /**
+   * The Plex servers (issue 20): `/embed/<server>/<name>` for each, and with several the gallery
+   * lists the network and then each server's images. Absent: one server, named by no URL.
+   */
+  servers?: readonly ServerEntry[];
+  /**
+   * `/v/<etag>/[<server>/]<name>.png` for the current snapshot (of the network or the only server
+   * without `server`), null for an unknown name.
+   */
+  versionedPath: (name: string, server?: string) => Promise<string | null>;
   /** Absolute path of public/. */
   staticDir: string;
 }
@@ -37,24 +55,29 @@ function sendPage(res: Response, status: number, body: string, cacheControl: str
     .send(body);
 }
 
-/** Mounts GET `/` (gallery), GET `/embed/:name` (OpenGraph/Twitter card page) and `/assets/*`. */
+/**
+ * Mounts GET `/` (gallery), GET `/embed/:name` and `/embed/:server/:name` (OpenGraph/Twitter card
+ * page) and `/assets/*`.
+ */
 export function pageRoutes(deps: PageDeps): Router {
   const router = Router();
+  const servers = deps.servers ?? [];
 
   router.get('/', (req, res) => {
     // no-cache: the list of images and the base URL can change with the config.
-    sendPage(res, 200, galleryPage(deps.images(), deps.publicBase(req).url, deps.themes), 'no-cache');
+    sendPage(res, 200, galleryPage(deps.images(), deps.publicBase(req).url, deps.themes, servers), 'no-cache');
   });
 
-  router.get('/embed/:name', async (req, res) => {
-    const name = req.params.name ?? '';
-    const image = deps.images().find((i) => i.name === name);
+  const embed = async (req: Request<{ name: string }>, res: Response, server?: ServerEntry) => {
+    const name = req.params.name;
+    const found = deps.images().find((i) => i.name === name);
+    const image = found && server ? serverImage(found, server) : found;
     const base = deps.publicBase(req);
     // Checked before anything is drawn or pinned: a crawler would keep whatever address it is given.
     if (image && base.unknown) return sendPage(res, 503, noPublicUrlPage(base.unknown), 'no-store');
     let versioned: string | null = null;
     try {
-      versioned = image ? await deps.versionedPath(name) : null;
+      versioned = image ? await deps.versionedPath(name, server?.id) : null;
     } catch {
       // A failed render must not pin anything: Discord would freeze a broken unfurl for the post.
       return sendPage(res, 503, unavailablePage(name), 'no-store');
@@ -62,7 +85,16 @@ export function pageRoutes(deps: PageDeps): Router {
     if (!image || !versioned) return sendPage(res, 404, notFoundPage(name), 'no-cache');
     // no-cache: each fetch of the page (a new Discord post) must name the image of that moment;
     // the versioned image itself is immutable.
-    sendPage(res, 200, embedPage({ image, base: base.url, versionedPath: versioned }), 'no-cache');
+    const page = embedPage({ image, base: base.url, versionedPath: versioned, ...(server ? { serverName: server.name } : {}) });
+    sendPage(res, 200, page, 'no-cache');
+  };
+  router.get('/embed/:name', (req, res) => embed(req, res));
+  router.get('/embed/:server/:name', async (req, res) => {
+    const id = req.params.server;
+    const server = servers.find((s) => s.id === id);
+    // Nothing is drawn or pinned for a server no config names.
+    if (!server) return sendPage(res, 404, unknownServerPage(id), 'no-cache');
+    await embed(req, res, server);
   });
 
   router.use(
