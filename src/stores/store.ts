@@ -1,4 +1,5 @@
 import type { HistoryPoint, Snapshot } from '../snapshot/schema.js';
+import { isServerId, NETWORK_KEY } from '../snapshot/server-key.js';
 
 /** Why a store is not ok, as a stable code; /health shows the code and its fixed sentence only. */
 export type StoreErrorCode = 'unreachable' | 'rate-limited' | 'denied' | 'not-found' | 'rejected' | 'invalid-data' | 'full' | 'failed';
@@ -34,12 +35,27 @@ export interface StoreHealth {
  * - `history` returns points with `at >= since`, oldest first, at most `limit` of them (the newest).
  * - Implementations never throw on read because the backing service is down when they hold
  *   older data: they return it and report `stale` through `health()`.
+ * - Every server of a Marquee (issue 20) has its own latest snapshot and history: `forServer(key)`
+ *   is the store of one key, sharing this store's connection. No key sees another's data, and a
+ *   write to one key leaves every other key's latest and history untouched. The store object
+ *   itself is the store of ONLY_SERVER_ID, so one-server code never names a key.
+ * - A view's `close()` does nothing (the store it came from owns the connection); its `health()`
+ *   is the whole store's.
  */
 export interface SnapshotStore {
   readonly kind: 'sqlite' | 'sheets';
+  /** The store of `key`: a server id (isServerId) or NETWORK_KEY; throws on anything else. */
+  forServer(key: string): SnapshotStore;
   write(snapshot: Snapshot, point: HistoryPoint): Promise<void>;
   latest(): Promise<Snapshot | null>;
   history(since: number, limit?: number): Promise<HistoryPoint[]>;
   health(): StoreHealth;
   close(): Promise<void>;
+}
+
+/** A store key is a server id or the network's key; anything else is a wiring bug, said loudly. */
+export function checkStoreKey(key: string): void {
+  if (key !== NETWORK_KEY && !isServerId(key)) {
+    throw new Error(`not a server id: ${JSON.stringify(key.slice(0, 40))} (a lower-case slug, or '${NETWORK_KEY}' for the network)`);
+  }
 }

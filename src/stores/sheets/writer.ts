@@ -15,8 +15,15 @@ export interface Logger {
 export interface WriterOptions {
   client: SheetsClient;
   spreadsheetId: string;
+  /** The server key whose cycles this writer delivers (its outbox entries, its two tabs). */
+  server: string;
   tabs: { current: string; history: string };
   outbox: Outbox;
+  /**
+   * The highest sheetId known in the spreadsheet, shared by every key's writer on it: each adds
+   * its own tabs, and two writers picking the same new id would fail each other's batch.
+   */
+  sheetIds?: { max: number };
   retry: RetryPolicy;
   historyMaxRows: number;
   /** Cycles per request when draining a backlog; keeps a request well under Google's 2 MB advice. */
@@ -38,7 +45,6 @@ interface SheetState {
   historyHeaderOk: boolean;
   historyRows: number;
   lastCycleAt: number | null;
-  maxSheetId: number;
   /** 0-based sheet rows of history holding a cycleAt already seen higher up: late copies to delete. */
   duplicateRows: number[];
 }
@@ -73,8 +79,11 @@ export class SheetWriter {
   private state: SheetState | undefined;
   private status: StoreHealth = { status: 'ok', lastSuccessAt: null };
   private lateWritesUntil = 0;
+  private readonly sheetIds: { max: number };
 
-  constructor(private readonly o: WriterOptions) {}
+  constructor(private readonly o: WriterOptions) {
+    this.sheetIds = o.sheetIds ?? { max: 0 };
+  }
 
   health(): StoreHealth {
     return this.status;
@@ -83,13 +92,17 @@ export class SheetWriter {
   /** Flushes that gave up with cycles still queued, since start (/metrics). */
   failedFlushes = 0;
 
-  /** Never throws: undelivered cycles stay queued and show in health(). */
-  async flush(): Promise<void> {
+  /**
+   * Never throws: undelivered cycles stay queued and show in health(). `budgetMs` (at most the
+   * policy's maxElapsedMs) is what is left of a write that also flushes other keys.
+   */
+  async flush(budgetMs = this.o.retry.maxElapsedMs): Promise<void> {
     const started = performance.now();
-    const outcome = await withRetry((remainingMs) => this.drain(performance.now() + remainingMs), this.o.retry, {
+    const policy = { ...this.o.retry, maxElapsedMs: Math.min(this.o.retry.maxElapsedMs, budgetMs) };
+    const outcome = await withRetry((remainingMs) => this.drain(performance.now() + remainingMs), policy, {
       now: () => performance.now(),
       onRetry: (info, waitMs) =>
-        this.o.logger.warn({ status: info.status, code: info.code, waitMs }, `sheets write retry: ${info.message}`),
+        this.o.logger.warn({ server: this.o.server, status: info.status, code: info.code, waitMs }, `sheets write retry: ${info.message}`),
     });
     if (outcome.ok) {
       const lastSuccessAt = outcome.value ? this.o.now() : this.status.lastSuccessAt;
@@ -98,9 +111,9 @@ export class SheetWriter {
     }
     const info = outcome.error ?? { message: 'unknown', retryable: true, ambiguous: true };
     this.failedFlushes++;
-    const pending = this.o.outbox.size();
-    const ids = this.o.outbox.peek(this.o.batchLimit).map((i) => i.cycleAt);
-    this.o.outbox.markFailed(ids, `${info.status ?? info.code ?? 'network'}: ${info.message}`);
+    const pending = this.o.outbox.size(this.o.server);
+    const ids = this.o.outbox.peek(this.o.server, this.o.batchLimit).map((i) => i.cycleAt);
+    this.o.outbox.markFailed(this.o.server, ids, `${info.status ?? info.code ?? 'network'}: ${info.message}`);
     const message = `sheets write failed${info.status ? ` (${info.status})` : ''}: ${info.message}; ${pending} cycle(s) queued`;
     this.status = {
       status: info.retryable ? 'stale' : 'error',
@@ -110,7 +123,14 @@ export class SheetWriter {
     };
     // An outage is expected and self-healing (warn); a rejected request needs a person (error).
     this.o.logger[info.retryable ? 'warn' : 'error'](
-      { status: info.status, code: info.code, attempts: outcome.attempts, pending, elapsedMs: Math.round(performance.now() - started) },
+      {
+        server: this.o.server,
+        status: info.status,
+        code: info.code,
+        attempts: outcome.attempts,
+        pending,
+        elapsedMs: Math.round(performance.now() - started),
+      },
       message,
     );
   }
@@ -125,13 +145,16 @@ export class SheetWriter {
         state = await this.sync(deadline);
         contacted = true;
       }
-      const items = this.o.outbox.peek(this.o.batchLimit);
+      const items = this.o.outbox.peek(this.o.server, this.o.batchLimit);
       if (items.length === 0) return contacted;
       const done = items.filter((i) => state.lastCycleAt !== null && i.cycleAt <= state.lastCycleAt);
       if (done.length > 0) {
         // Landed on an attempt whose answer we never saw, or older than what the Sheet has.
-        this.o.outbox.remove(done.map((i) => i.cycleAt));
-        this.o.logger.info({ cycles: done.length }, 'sheets outbox: cycles already on the sheet dropped');
+        this.o.outbox.remove(
+          this.o.server,
+          done.map((i) => i.cycleAt),
+        );
+        this.o.logger.info({ server: this.o.server, cycles: done.length }, 'sheets outbox: cycles already on the sheet dropped');
         continue;
       }
       const decoded = this.decode(items);
@@ -152,7 +175,10 @@ export class SheetWriter {
         throw err;
       }
       this.state = next;
-      this.o.outbox.remove(decoded.map((d) => d.cycleAt));
+      this.o.outbox.remove(
+        this.o.server,
+        decoded.map((d) => d.cycleAt),
+      );
       contacted = true;
     }
   }
@@ -166,8 +192,8 @@ export class SheetWriter {
         out.push({ ...p, cycleAt: item.cycleAt });
       } catch {
         // A payload we cannot read would block every later cycle; drop it loudly instead.
-        this.o.outbox.remove([item.cycleAt]);
-        this.o.logger.error({ cycleAt: item.cycleAt }, 'sheets outbox: unreadable payload dropped');
+        this.o.outbox.remove(this.o.server, [item.cycleAt]);
+        this.o.logger.error({ server: this.o.server, cycleAt: item.cycleAt }, 'sheets outbox: unreadable payload dropped');
       }
     }
     return out;
@@ -192,9 +218,9 @@ export class SheetWriter {
       historyHeaderOk: false,
       historyRows: 0,
       lastCycleAt: null,
-      maxSheetId: Math.max(0, ...props.map((p) => p.sheetId ?? 0)),
       duplicateRows: [],
     };
+    this.sheetIds.max = Math.max(this.sheetIds.max, ...props.map((p) => p.sheetId ?? 0));
     if (state.history) {
       // Reading all of column A is the price of exactly-once appends; it happens at start-up and
       // after an ambiguous failure only, and rotation keeps the column bounded.
@@ -230,12 +256,13 @@ export class SheetWriter {
     items: (Payload & { cycleAt: number })[],
   ): { requests: sheets_v4.Schema$Request[]; next: SheetState } {
     const requests: sheets_v4.Schema$Request[] = [];
-    let maxSheetId = state.maxSheetId;
+    // Taken from the shared counter as soon as chosen: an id a failed batch never used is only skipped.
+    const newSheetId = (): number => ++this.sheetIds.max;
     const newest = items[items.length - 1]!;
 
     const fields = flattenSnapshot(newest.snapshot);
     const currentRows = [row(CURRENT_HEADER), ...fields.map((f) => row([f.path, f.type, f.value]))];
-    const cur: Grid = { sheetId: state.current?.sheetId ?? ++maxSheetId, rows: currentRows.length, cols: CURRENT_HEADER.length };
+    const cur: Grid = { sheetId: state.current?.sheetId ?? newSheetId(), rows: currentRows.length, cols: CURRENT_HEADER.length };
     if (!state.current) {
       requests.push({
         addSheet: {
@@ -260,7 +287,7 @@ export class SheetWriter {
     });
 
     const width = HISTORY_HEADER.length;
-    const hist: Grid = state.history ?? { sheetId: ++maxSheetId, rows: 1, cols: width };
+    const hist: Grid = state.history ?? { sheetId: newSheetId(), rows: 1, cols: width };
     if (!state.history) {
       requests.push({
         addSheet: {
@@ -305,7 +332,6 @@ export class SheetWriter {
       historyHeaderOk: true,
       historyRows: rowsKept - Math.max(0, excess) + append.length,
       lastCycleAt: newest.cycleAt,
-      maxSheetId,
       duplicateRows: [],
     };
     return { requests, next };

@@ -76,30 +76,51 @@ describe('outbox', () => {
     const db = new Database(':memory:');
     db.exec(OUTBOX_DDL);
     const box = new SqliteOutbox(db);
-    expect(box.enqueue(30, 'c', 1)).toBe(true);
-    expect(box.enqueue(10, 'a', 1)).toBe(true);
-    expect(box.enqueue(20, 'b', 1)).toBe(true);
-    expect(box.enqueue(10, 'a-again', 2)).toBe(false);
-    expect(box.peek(2)).toEqual([
+    expect(box.enqueue('default', 30, 'c', 1)).toBe(true);
+    expect(box.enqueue('default', 10, 'a', 1)).toBe(true);
+    expect(box.enqueue('default', 20, 'b', 1)).toBe(true);
+    expect(box.enqueue('default', 10, 'a-again', 2)).toBe(false);
+    expect(box.peek('default', 2)).toEqual([
       { cycleAt: 10, payload: 'a', attempts: 0 },
       { cycleAt: 20, payload: 'b', attempts: 0 },
     ]);
-    box.markFailed([10], 'x'.repeat(1000));
+    box.markFailed('default', [10], 'x'.repeat(1000));
     const again = new SqliteOutbox(db);
-    expect(again.peek(1)[0]!.attempts).toBe(1);
+    expect(again.peek('default', 1)[0]!.attempts).toBe(1);
     expect((db.prepare('SELECT length(last_error) AS n FROM sheets_outbox WHERE cycle_at = 10').get() as { n: number }).n).toBe(500);
-    again.remove([10, 20]);
+    again.remove('default', [10, 20]);
     expect(again.size()).toBe(1);
-    expect(again.peek(10).map((i) => i.cycleAt)).toEqual([30]);
+    expect(again.peek('default', 10).map((i) => i.cycleAt)).toEqual([30]);
   });
 
-  it('memory: same semantics, bounded, dropping the oldest', () => {
+  it.each([
+    ['sqlite', () => new SqliteOutbox(new Database(':memory:').exec(OUTBOX_DDL))],
+    ['memory', () => new MemoryOutbox()],
+  ] as const)('%s: two servers queue the same cycle time apart, and one server is emptied alone', (_kind, make) => {
+    const box = make();
+    expect(box.enqueue('home', 10, 'home-10', 1)).toBe(true);
+    expect(box.enqueue('4k', 10, '4k-10', 1)).toBe(true);
+    expect(box.enqueue('4k', 20, '4k-20', 1)).toBe(true);
+    expect(box.enqueue('home', 10, 'home-10-again', 2)).toBe(false);
+    expect(box.servers()).toEqual(['4k', 'home']);
+    expect([box.size(), box.size('home'), box.size('4k'), box.size('_network')]).toEqual([3, 1, 2, 0]);
+    expect(box.peek('home', 10).map((i) => i.payload)).toEqual(['home-10']);
+    box.markFailed('4k', [10], 'boom');
+    expect(box.peek('home', 1)[0]!.attempts).toBe(0);
+    box.remove('4k', [10, 20]);
+    expect(box.servers()).toEqual(['home']);
+    expect(box.peek('home', 10).map((i) => i.payload)).toEqual(['home-10']);
+  });
+
+  it('memory: same semantics, bounded per server, dropping the oldest', () => {
     const box = new MemoryOutbox(2);
-    box.enqueue(3, 'c');
-    box.enqueue(1, 'a');
-    expect(box.enqueue(1, 'dup')).toBe(false);
-    box.enqueue(2, 'b');
-    expect(box.peek(10).map((i) => i.cycleAt)).toEqual([2, 3]);
+    box.enqueue('default', 3, 'c');
+    box.enqueue('default', 1, 'a');
+    expect(box.enqueue('default', 1, 'dup')).toBe(false);
+    box.enqueue('default', 2, 'b');
+    box.enqueue('4k', 1, 'other');
+    expect(box.peek('default', 10).map((i) => i.cycleAt)).toEqual([2, 3]);
+    expect(box.peek('4k', 10).map((i) => i.cycleAt)).toEqual([1]);
   });
 });
 

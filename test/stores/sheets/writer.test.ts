@@ -143,7 +143,7 @@ describe('SheetsStore writer', () => {
     const rig = sheetsRig(emu);
     const c0 = sampleCycle(0);
     await rig.store.write(c0.snapshot, c0.point);
-    rig.outbox.enqueue(c0.snapshot.takenAt, encodePayload(c0.snapshot, c0.point), 0);
+    rig.outbox.enqueue('default', c0.snapshot.takenAt, encodePayload(c0.snapshot, c0.point), 0);
     await rig.reopen().write(sampleCycle(1).snapshot, sampleCycle(1).point);
     expect(historyCycles(rig.spreadsheetId)).toEqual([0, 1].map((i) => sampleCycle(i).snapshot.takenAt));
   });
@@ -239,7 +239,7 @@ describe('SheetsStore writer', () => {
     await rig.store.write(sampleCycle(0).snapshot, sampleCycle(0).point);
     expect(performance.now() - t0).toBeLessThan(1000);
     expect(rig.store.health()).toMatchObject({ status: 'stale' });
-    expect(rig.outbox.peek(1)[0]).toMatchObject({ attempts: 1 });
+    expect(rig.outbox.peek('default', 1)[0]).toMatchObject({ attempts: 1 });
     // The same outbox drains once a store can reach Google again.
     await rig.reopen({ rootUrl: emu.rootUrl }).write(sampleCycle(1).snapshot, sampleCycle(1).point);
     expect(historyCycles(rig.spreadsheetId)).toEqual([0, 1].map((i) => sampleCycle(i).snapshot.takenAt));

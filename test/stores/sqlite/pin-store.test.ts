@@ -3,6 +3,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
+import { loadMigrations, migrate } from '../../../src/stores/sqlite/migrate.js';
 import { SqlitePinStore, type PinKey } from '../../../src/stores/sqlite/pin-store.js';
 import { SqliteStore } from '../../../src/stores/sqlite/sqlite-store.js';
 
@@ -88,11 +89,11 @@ describe('pins table', () => {
     const dir = mkdtempSync(path.join(tmpdir(), 'marquee-pins-old-'));
     dirs.push(dir);
     const file = path.join(dir, 'marquee.db');
+    // What a Marquee of schema version 2 left: its own two migrations, applied as it applied them.
     const old = new Database(file);
-    old.pragma('user_version = 2');
-    old.exec('CREATE TABLE latest_snapshot (id INTEGER PRIMARY KEY, taken_at INTEGER, version INTEGER, json TEXT)');
-    old.exec(
-      'CREATE TABLE history_points (at INTEGER PRIMARY KEY, streams INTEGER, transcodes INTEGER, bandwidth_kbps REAL, cpu_pct REAL, mem_pct REAL, temperature_c REAL)',
+    migrate(
+      old,
+      loadMigrations().filter((m) => m.version <= 2),
     );
     old.close();
     const { store } = openStore(file);
