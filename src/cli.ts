@@ -1,7 +1,8 @@
 #!/usr/bin/env node
 import { Command, InvalidArgumentError, Option } from 'commander';
 import { writeFileSync } from 'node:fs';
-import { ConfigError, loadConfig, type Config } from './config/load.js';
+import { ConfigError, loadConfig, ONLY_SERVER_LABEL, serverView, type Config } from './config/load.js';
+import { serverSummary } from './config/servers.js';
 import { redactConfig, scrubSecrets, secretSettings, secretValues } from './config/secrets.js';
 import { createLogger } from './logging/logger.js';
 import { createMarquee, startMarquee, type Marquee, type ReadOnlyMarquee } from './main.js';
@@ -18,7 +19,8 @@ import type { Logger } from 'pino';
 
 /** The secret settings' variables, from their marks in the config schema, each with its _FILE twin. */
 function secretHelp(): string {
-  const lines = secretSettings().map(({ env, path }) => `  ${`${env}[_FILE]`.padEnd(39)}${path.join('.')}`);
+  // Settings inside `servers:` entries have no variable: one variable cannot say which server it sets.
+  const lines = secretSettings().flatMap(({ env, path }) => (env ? [`  ${`${env}[_FILE]`.padEnd(39)}${path.join('.')}`] : []));
   return `Secrets: each also reads from the file <NAME>_FILE names (Docker secrets, /run/secrets/...):\n${lines.join('\n')}`;
 }
 
@@ -124,13 +126,23 @@ program
       ? ['demo data: metrics and privacy.privateSections are checked against the demo databases at start']
       : checkDatabases(config, { storeSchemaOnly: true });
     const say = (text: string) => process.stderr.write(scrubSecrets(text, secrets(config)));
+    // A `servers:` list (or the demo network): one line per server, and every line below names its server.
+    const named = config.servers.length > 1 || config.servers[0]!.label !== ONLY_SERVER_LABEL;
+    if (named) for (const server of config.servers) say(`${server.label}: ${serverSummary(server)}\n`);
     for (const note of notChecked) say(`note: ${note}\n`);
     // Warnings, not failures: the exit code stays as the checks below decide.
-    const warnings = fontWarnings(renderer, [config.render.locale]);
+    const warnings = [...config.warnings, ...fontWarnings(renderer, [config.render.locale])];
     for (const warning of warnings) say(`warning: ${warning}\n`);
     // One line per remote source (reachable? key accepted?) on stderr; the JSON keeps them too.
-    const remote = await checkRemoteSources(sourcesConfig(config), config.collector.sourceTimeoutMs);
-    for (const r of remote) say(`${r.source}: ${r.ok ? 'ok' : 'FAILED'} ${r.target}: ${r.detail}\n`);
+    const remote = (
+      await Promise.all(
+        config.servers.map(async (server) => {
+          const checks = await checkRemoteSources(sourcesConfig(serverView(config, server)), config.collector.sourceTimeoutMs);
+          return checks.map((check) => ({ ...(named ? { server: server.id } : {}), ...check, label: named ? `${server.label} ` : '' }));
+        }),
+      )
+    ).flat();
+    for (const { label, ...r } of remote) say(`${label}${r.source}: ${r.ok ? 'ok' : 'FAILED'} ${r.target}: ${r.detail}\n`);
     const ok = remote.every((r) => r.ok);
     const report = {
       ok,
@@ -140,7 +152,7 @@ program
       images: Object.fromEntries(images),
       notChecked,
       warnings,
-      remote,
+      remote: remote.map(({ label: _label, ...r }) => r),
     };
     // redactConfig masks the marked settings; the scrub catches a secret quoted anywhere else.
     process.stdout.write(scrubSecrets(`${JSON.stringify(report, null, 2)}\n`, secrets(config)));

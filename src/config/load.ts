@@ -4,6 +4,9 @@ import { parseDocument, YAMLError } from 'yaml';
 import type { z } from 'zod';
 import { configSchema, type ParsedConfig } from './schema.js';
 import { secretSettings } from './secrets.js';
+import { entryLabel, resolveServers, type ServerConfig } from './servers.js';
+
+export { DEMO_PLEX_DB, DEMO_TAUTULLI_DB, ONLY_SERVER_LABEL, type ServerConfig } from './servers.js';
 
 /** Raised for any invalid configuration; the message names every offending key. */
 export class ConfigError extends Error {
@@ -16,13 +19,30 @@ export class ConfigError extends Error {
   }
 }
 
-export interface Config extends ParsedConfig {
-  /** No Plex and no Tautulli DB configured: serve the bundled demo databases. */
+export interface Config extends Omit<ParsedConfig, 'servers'> {
+  /** No Plex and no Tautulli source configured and no `servers:`: serve the demo network. */
   demo: boolean;
   /** Where the config came from, for messages only. */
   origin: string;
+  /** The first server's (what one-server code reads); serverView gives any server's. */
   plex: ParsedConfig['plex'] & { db: string };
   tautulli: ParsedConfig['tautulli'] & { db: string };
+  /**
+   * Every Plex server, in the config's order, at least one: the `servers:` list, or without it the
+   * one server the top level describes (id ONLY_SERVER_ID), or the two demo servers.
+   */
+  servers: ServerConfig[];
+  /** What is allowed but likely a mistake (two servers reading the same files): check-config prints them. */
+  warnings: string[];
+}
+
+/**
+ * The config as one server sees it: that server's plex, tautulli, host, thresholds, privacy and
+ * demo flag at the top level, and itself the only server, so one-server code runs per server unchanged.
+ */
+export function serverView(config: Config, server: ServerConfig): Config {
+  const { plex, tautulli, host, thresholds, privacy, demo } = server;
+  return { ...config, plex, tautulli, host, thresholds, privacy, demo, servers: [server] };
 }
 
 type Env = Readonly<Record<string, string | undefined>>;
@@ -46,18 +66,37 @@ const envKeys: ReadonlyArray<{ env: string; key: string[]; type: 'string' | 'int
   { env: 'GOOGLE_APPLICATION_CREDENTIALS', key: ['sheets', 'keyFile'], type: 'string' },
 ];
 
-export const DEMO_PLEX_DB = 'com.plexapp.plugins.library.db';
-export const DEMO_TAUTULLI_DB = 'tautulli.db';
-
 /** `configFile` (the CLI's --config) wins over $MARQUEE_CONFIG, which wins over ./marquee.yaml. */
 export function loadConfig(env: Env = process.env, cwd = process.cwd(), configFile?: string): Config {
   const file = configFile ?? env.MARQUEE_CONFIG ?? (existsSync(path.join(cwd, 'marquee.yaml')) ? 'marquee.yaml' : undefined);
   const raw = file ? readConfigFile(path.resolve(cwd, file)) : {};
   const fromEnv = applyEnv(raw, env);
   const origin = file ? path.resolve(cwd, file) : 'defaults (no config file)';
+  const misplaced = raw.servers === undefined ? [] : outsideServers(raw, fromEnv.sources);
   const parsed = configSchema.safeParse(fromEnv.config);
-  if (!parsed.success) throw toConfigError(parsed.error, origin, fromEnv.sources);
+  const issues = [...misplaced, ...(parsed.success ? [] : issuesOf(parsed.error, fromEnv.sources, raw.servers))];
+  if (!parsed.success || issues.length) throw invalid(origin, issues);
   return resolve(parsed.data, origin, cwd);
+}
+
+/** Sections that only mean something per server (SERVER_SECTIONS) give the network no single value. */
+const SERVER_SECTIONS = ['plex', 'tautulli', 'host'] as const;
+
+/**
+ * With `servers:`, every Plex, Tautulli and host setting belongs to an entry: one at the top level,
+ * from the file or a variable, would be silently ignored or apply to one server by accident.
+ */
+function outsideServers(raw: Record<string, unknown>, sources: ReadonlyMap<string, string>): string[] {
+  const inFile = SERVER_SECTIONS.filter((section) => raw[section] !== undefined).map(
+    (section) => `${section}: set at the top level beside servers: move it into each servers entry (servers[i].${section})`,
+  );
+  const fromEnv = [...sources]
+    .filter(([key]) => SERVER_SECTIONS.some((section) => key.startsWith(`${section}.`)))
+    .map(
+      ([key, name]) =>
+        `${name}: sets ${key}, which a config with servers: takes from each entry: unset it and set ${key} in each servers entry`,
+    );
+  return [...inFile, ...fromEnv];
 }
 
 function readConfigFile(file: string): Record<string, unknown> {
@@ -124,6 +163,7 @@ function applyEnv(raw: Record<string, unknown>, env: Env) {
     sources.set('render.timeZone', 'TZ');
   }
   for (const { env: name, path: key } of secretSettings()) {
+    if (!name) continue;
     const found = secretFromEnv(name, env);
     if (!found) continue;
     setPath(config, key, found.value);
@@ -163,31 +203,47 @@ function setPath(target: Record<string, unknown>, key: readonly string[], value:
   node[key[key.length - 1]!] = value;
 }
 
-function toConfigError(error: z.ZodError, origin: string, sources: ReadonlyMap<string, string>): ConfigError {
-  const issues = error.issues.map((issue) => {
-    const key = issue.path.map(String).join('.') || '(root)';
+function invalid(origin: string, issues: readonly string[]): ConfigError {
+  return new ConfigError(`invalid configuration in ${origin}:\n  - ${issues.join('\n  - ')}`, issues);
+}
+
+/** `servers.1.plex.db` -> `servers[1] (4k).plex.db`: the entry by index and, when it has a valid one, its id. */
+function keyOf(path: readonly PropertyKey[], rawServers: unknown): string {
+  if (path[0] === 'servers' && typeof path[1] === 'number') {
+    const rest = path.slice(2).map(String);
+    const entry = rest[0] === 'id' ? `servers[${path[1]}]` : entryLabel(path[1], rawServers);
+    return [entry, ...rest].join('.');
+  }
+  return path.map(String).join('.') || '(root)';
+}
+
+function issuesOf(error: z.ZodError, sources: ReadonlyMap<string, string>, rawServers: unknown): string[] {
+  return error.issues.map((issue) => {
+    const key = keyOf(issue.path, rawServers);
     const envName = sources.get(key);
     const unknown =
       issue.code === 'unrecognized_keys' ? ` (${issue.keys.map((k) => (key === '(root)' ? k : `${key}.${k}`)).join(', ')})` : '';
     return `${key}${envName ? ` (from ${envName})` : ''}: ${issue.message}${unknown}`;
   });
-  return new ConfigError(`invalid configuration in ${origin}:\n  - ${issues.join('\n  - ')}`, issues);
 }
 
 function resolve(c: ParsedConfig, origin: string, cwd: string): Config {
   const dataDir = path.resolve(cwd, c.dataDir);
-  // Demo data only when no source of Plex or Tautulli is configured at all, database or URL.
-  const demo = !c.plex.db && !c.tautulli.db && !c.tautulli.url && !(c.plex.url && c.plex.token);
-  const demoDir = path.join(dataDir, 'demo');
-  const plexDb = c.plex.db ? path.resolve(cwd, c.plex.db) : demo ? path.join(demoDir, DEMO_PLEX_DB) : '';
-  const tautulliDb = c.tautulli.db ? path.resolve(cwd, c.tautulli.db) : demo ? path.join(demoDir, DEMO_TAUTULLI_DB) : '';
+  const { servers, warnings, issues } = resolveServers(c, cwd, dataDir);
+  if (issues.length) throw invalid(origin, issues);
+  const first = servers[0]!;
+  const { servers: _list, ...rest } = c;
   return {
-    ...c,
+    ...rest,
     dataDir,
-    demo,
+    // Demo data only when no source of Plex or Tautulli is configured at all, database or URL.
+    demo: first.demo,
     origin,
-    plex: { ...c.plex, db: plexDb },
-    tautulli: { ...c.tautulli, db: tautulliDb },
+    plex: first.plex,
+    tautulli: first.tautulli,
+    host: first.host,
+    servers,
+    warnings,
     render: {
       ...c.render,
       templatesDir: c.render.templatesDir && path.resolve(cwd, c.render.templatesDir),

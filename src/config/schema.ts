@@ -2,6 +2,7 @@ import proxyaddr from 'proxy-addr';
 import cron from 'node-cron';
 import { z } from 'zod';
 import { metricsConfigSchema } from '../metrics/config.js';
+import { SERVER_ID } from '../snapshot/server-key.js';
 
 /**
  * The one definition of Marquee's configuration. Every key has a default so that an empty file (or
@@ -65,7 +66,7 @@ const localeSchema = z.string().refine(
   { error: (iss) => `unknown locale ${quoted(iss.input)}: use a BCP 47 tag such as en-US or de-DE` },
 );
 
-const thresholdsSchema = z
+export const thresholdsSchema = z
   .object({
     busyStreams: z.number().int().positive().default(3),
     overloadedStreams: z.number().int().positive().default(8),
@@ -84,7 +85,7 @@ const thresholdsSchema = z
     path: ['overloadedCpuPct'],
   });
 
-const privacySchema = z
+export const privacySchema = z
   .object({
     userNames: z.enum(['hidden', 'initials', 'pseudonym', 'shown']).default('hidden'),
     watching: z.enum(['shown', 'type-only', 'hidden']).default('type-only'),
@@ -138,61 +139,132 @@ const imageSchema = z
   })
   .strict();
 
+const plexSchema = z
+  .object({
+    /** The library database; where it is set it is read, else the HTTP API at `url` (issue 14). */
+    db: z.string().optional(),
+    url: z.url().meta(secret('url', 'MARQUEE_PLEX_URL')).optional(),
+    token: z.string().meta(secret('value', 'MARQUEE_PLEX_TOKEN')).optional(),
+    /** A CA certificate (PEM) for a Plex with a self-signed certificate (*.plex.direct ones are valid). */
+    caFile: z.string().optional(),
+    /** Report "offline" when no Plex Media Server process runs on this host. */
+    processCheck: z.boolean().default(false),
+  })
+  .strict()
+  .default({ processCheck: false });
+
+const tautulliSchema = z
+  .object({
+    /** The database; where it is set it is read, else Tautulli's API v2 at `url` with `apiKey`. */
+    db: z.string().optional(),
+    url: z.url().meta(secret('url', 'MARQUEE_TAUTULLI_URL')).optional(),
+    apiKey: z.string().min(1).meta(secret('value', 'MARQUEE_TAUTULLI_API_KEY')).optional(),
+    caFile: z.string().optional(),
+    /**
+     * Tautulli rewrites a playing session's row every few seconds; "playing" rows in a database
+     * nobody has written for this long mean Tautulli is down, and the section goes stale instead
+     * of showing ghost streams. 0 turns the check off.
+     */
+    sessionsStaleAfterS: z.number().int().min(0).default(600),
+    /**
+     * Mirror of Tautulli's Settings > General > "Group History" (GROUP_HISTORY_TABLES, on by
+     * default), which lives in its config.ini: off, every resumed segment counts as a play.
+     */
+    groupHistory: z.boolean().default(true),
+  })
+  .strict()
+  .refine((t) => t.db || !t.url || t.apiKey, {
+    message: 'tautulli.url needs tautulli.apiKey (Settings > Web Interface > API)',
+    path: ['apiKey'],
+  })
+  .default({ sessionsStaleAfterS: 600, groupHistory: true });
+
+/**
+ * The Plex host's hardware. Unset: this machine's (Marquee runs beside Plex). With `url`: a
+ * Prometheus node_exporter on the Plex host (Marquee runs elsewhere), read over HTTP.
+ */
+const hostSchema = z
+  .object({
+    url: z.url().meta(secret('url', 'MARQUEE_HOST_METRICS_URL')).optional(),
+    /** node_exporter's own basic auth (its --web.config.file), if set. */
+    username: z.string().optional(),
+    password: z.string().meta(secret('value', 'MARQUEE_HOST_METRICS_PASSWORD')).optional(),
+    caFile: z.string().optional(),
+  })
+  .strict()
+  .refine((h) => !h.password || h.username, { message: 'host.password needs host.username', path: ['username'] })
+  .default({});
+
+/**
+ * A section's settings with their defaults taken off, each optional: what a `servers` entry may
+ * override. Without the defaults an unset key stays unset, so the merge over the global section
+ * (config/servers.ts) knows which keys the entry set and which it inherits.
+ */
+function overridesOf<S extends z.ZodRawShape>(section: z.ZodObject<S>) {
+  const shape = Object.fromEntries(
+    Object.entries(section.shape).map(([key, field]) => [
+      key,
+      ((field instanceof z.ZodDefault ? field.unwrap() : field) as z.ZodType).optional(),
+    ]),
+  );
+  return z.object(shape) as unknown as z.ZodObject<{
+    [K in keyof S]: z.ZodOptional<S[K] extends z.ZodDefault<infer Inner> ? Inner : S[K]>;
+  }>;
+}
+
+/** A server's own thresholds: each key set here replaces the global one (the pair rules run on the merge). */
+const thresholdsOverrideSchema = overridesOf(thresholdsSchema).strict();
+
+/**
+ * A server's own privacy: each key set here replaces the global one. It may hide more than the
+ * global policy; showing more (a weaker setting) is refused unless `widen: true` says it is meant.
+ */
+const privacyOverrideSchema = overridesOf(privacySchema)
+  .extend({
+    /** The owner's explicit word that this server may show more than the global policy. */
+    widen: z.boolean().optional(),
+  })
+  .strict();
+
+/**
+ * One Plex server of the network (issue 20): the same plex, tautulli and host blocks a one-server
+ * config has at its top level, and its own overrides of the global thresholds and privacy.
+ */
+const serverSchema = z
+  .object({
+    /** Used in URLs (/i/<id>/<image>.png) and store keys: YAML reads `id: 2` as a number, taken as "2". */
+    id: z.preprocess(
+      (v) => (typeof v === 'number' && Number.isInteger(v) && v >= 0 ? String(v) : v),
+      z
+        .string()
+        .regex(
+          SERVER_ID,
+          'must be URL-safe: lower-case letters, digits and -, 1 to 32 characters, starting and ending with a letter or digit',
+        ),
+    ),
+    /** What images and pages call the server; the id when unset. */
+    name: z.string().trim().min(1, 'must not be empty').max(64).optional(),
+    plex: plexSchema,
+    tautulli: tautulliSchema,
+    host: hostSchema,
+    thresholds: thresholdsOverrideSchema.optional(),
+    privacy: privacyOverrideSchema.optional(),
+  })
+  .strict();
+
 export const configSchema = z
   .object({
-    plex: z
-      .object({
-        /** The library database; where it is set it is read, else the HTTP API at `url` (issue 14). */
-        db: z.string().optional(),
-        url: z.url().meta(secret('url', 'MARQUEE_PLEX_URL')).optional(),
-        token: z.string().meta(secret('value', 'MARQUEE_PLEX_TOKEN')).optional(),
-        /** A CA certificate (PEM) for a Plex with a self-signed certificate (*.plex.direct ones are valid). */
-        caFile: z.string().optional(),
-        /** Report "offline" when no Plex Media Server process runs on this host. */
-        processCheck: z.boolean().default(false),
-      })
-      .strict()
-      .default({ processCheck: false }),
-    tautulli: z
-      .object({
-        /** The database; where it is set it is read, else Tautulli's API v2 at `url` with `apiKey`. */
-        db: z.string().optional(),
-        url: z.url().meta(secret('url', 'MARQUEE_TAUTULLI_URL')).optional(),
-        apiKey: z.string().min(1).meta(secret('value', 'MARQUEE_TAUTULLI_API_KEY')).optional(),
-        caFile: z.string().optional(),
-        /**
-         * Tautulli rewrites a playing session's row every few seconds; "playing" rows in a database
-         * nobody has written for this long mean Tautulli is down, and the section goes stale instead
-         * of showing ghost streams. 0 turns the check off.
-         */
-        sessionsStaleAfterS: z.number().int().min(0).default(600),
-        /**
-         * Mirror of Tautulli's Settings > General > "Group History" (GROUP_HISTORY_TABLES, on by
-         * default), which lives in its config.ini: off, every resumed segment counts as a play.
-         */
-        groupHistory: z.boolean().default(true),
-      })
-      .strict()
-      .refine((t) => t.db || !t.url || t.apiKey, {
-        message: 'tautulli.url needs tautulli.apiKey (Settings > Web Interface > API)',
-        path: ['apiKey'],
-      })
-      .default({ sessionsStaleAfterS: 600, groupHistory: true }),
+    plex: plexSchema,
+    tautulli: tautulliSchema,
+    host: hostSchema,
     /**
-     * The Plex host's hardware. Unset: this machine's (Marquee runs beside Plex). With `url`: a
-     * Prometheus node_exporter on the Plex host (Marquee runs elsewhere), read over HTTP.
+     * Several Plex servers (issue 20): each entry brings its own plex/tautulli/host. Unset: one
+     * server, from the top-level plex/tautulli/host, as before.
      */
-    host: z
-      .object({
-        url: z.url().meta(secret('url', 'MARQUEE_HOST_METRICS_URL')).optional(),
-        /** node_exporter's own basic auth (its --web.config.file), if set. */
-        username: z.string().optional(),
-        password: z.string().meta(secret('value', 'MARQUEE_HOST_METRICS_PASSWORD')).optional(),
-        caFile: z.string().optional(),
-      })
-      .strict()
-      .refine((h) => !h.password || h.username, { message: 'host.password needs host.username', path: ['username'] })
-      .default({}),
+    servers: z
+      .array(serverSchema)
+      .min(1, 'the list is empty: list each server, or remove servers: to read the top-level plex and tautulli')
+      .optional(),
     dataDir: z.string().default('./data'),
     server: z
       .object({
@@ -363,4 +435,5 @@ export const configSchema = z
   });
 
 export type ConfigInput = z.input<typeof configSchema>;
+export type ParsedServer = z.output<typeof serverSchema>;
 export type ParsedConfig = z.output<typeof configSchema>;

@@ -19,9 +19,19 @@ export interface SecretMeta {
   env: string;
 }
 
-export interface SecretSetting extends SecretMeta {
+export interface SecretSetting {
+  /** Keys from the root; `*` stands for every entry of a list (each `servers` entry's plex.token). */
   path: readonly string[];
+  secret: SecretKind;
+  /**
+   * The variable that sets it, for top-level settings only: a list entry has no variable of its
+   * own (one MARQUEE_PLEX_TOKEN cannot say which server it is for).
+   */
+  env?: string;
 }
+
+/** The path segment that stands for every entry of a list. */
+export const EVERY_ENTRY = '*';
 
 /** Query parameters that carry credentials in the URLs people paste (Plex, Tautulli, *arr apps). */
 export const SECRET_QUERY_PARAMS: ReadonlySet<string> = new Set(['token', 'x-plex-token', 'apikey', 'api_key', 'access_token', 'key']);
@@ -29,16 +39,24 @@ export const SECRET_QUERY_PARAMS: ReadonlySet<string> = new Set(['token', 'x-ple
 const MASK = '***';
 
 type Node = z.core.$ZodType;
-const defOf = (s: Node) => s._zod.def as unknown as { type: string; innerType?: Node; shape?: Record<string, Node> };
+const defOf = (s: Node) =>
+  s._zod.def as unknown as { type: string; innerType?: Node; shape?: Record<string, Node>; element?: Node; out?: Node };
 
-/** Every setting marked secret, walked from the schema (through defaults, optionals and refinements). */
+/**
+ * Every setting marked secret, walked from the schema (through defaults, optionals, refinements,
+ * preprocessing and into list entries).
+ */
 export function secretSettings(schema: Node = configSchema): SecretSetting[] {
   const found: SecretSetting[] = [];
   const walk = (node: Node, path: string[]) => {
     const meta = z.globalRegistry.get(node) as Partial<SecretMeta> | undefined;
-    if (meta?.secret && meta.env) found.push({ path, secret: meta.secret, env: meta.env });
+    if (meta?.secret && meta.env) {
+      found.push(path.includes(EVERY_ENTRY) ? { path, secret: meta.secret } : { path, secret: meta.secret, env: meta.env });
+    }
     const def = defOf(node);
     if (def.innerType) walk(def.innerType, path);
+    if (def.type === 'pipe' && def.out) walk(def.out, path);
+    if (def.type === 'array' && def.element) walk(def.element, [...path, EVERY_ENTRY]);
     if (def.type === 'object' && def.shape) for (const [key, child] of Object.entries(def.shape)) walk(child, [...path, key]);
   };
   walk(schema, []);
@@ -78,29 +96,39 @@ export function secretParts(kind: SecretKind, value: string): string[] {
   return parts.filter((p) => p.length >= 4);
 }
 
-const get = (root: unknown, path: readonly string[]): unknown =>
-  path.reduce<unknown>((node, key) => (node && typeof node === 'object' ? (node as Record<string, unknown>)[key] : undefined), root);
+/** The objects at `path` under `root`, a `*` segment standing for each entry of a list. */
+function nodesAt(root: unknown, path: readonly string[]): Array<Record<string, unknown>> {
+  let nodes: unknown[] = [root];
+  for (const key of path) {
+    nodes = nodes.flatMap((node) => {
+      if (key === EVERY_ENTRY) return Array.isArray(node) ? node : [];
+      return node && typeof node === 'object' && !Array.isArray(node) ? [(node as Record<string, unknown>)[key]] : [];
+    });
+  }
+  return nodes.filter((n): n is Record<string, unknown> => !!n && typeof n === 'object' && !Array.isArray(n));
+}
+
+/** Each non-empty string a setting holds: one at the top level, one per list entry. */
+function valuesOf(root: unknown, path: readonly string[]): Array<{ parent: Record<string, unknown>; key: string; value: string }> {
+  const key = path[path.length - 1]!;
+  return nodesAt(root, path.slice(0, -1)).flatMap((parent) => {
+    const value = parent[key];
+    return typeof value === 'string' && value !== '' ? [{ parent, key, value }] : [];
+  });
+}
 
 /** Masks every marked setting of a (parsed or raw) configuration, for logs and `check-config`. */
 export function redactConfig<T extends object>(config: T, settings = secretSettings()): Record<string, unknown> {
   const copy = structuredClone(config) as Record<string, unknown>;
   for (const { path, secret } of settings) {
-    const parent = get(copy, path.slice(0, -1));
-    const key = path[path.length - 1]!;
-    if (!parent || typeof parent !== 'object') continue;
-    const value = (parent as Record<string, unknown>)[key];
-    if (typeof value !== 'string' || value === '') continue;
-    (parent as Record<string, unknown>)[key] = secret === 'url' ? redactUrl(value) : MASK;
+    for (const { parent, key, value } of valuesOf(copy, path)) parent[key] = secret === 'url' ? redactUrl(value) : MASK;
   }
   return copy;
 }
 
 /** Every secret string a configuration holds, longest first (so a longer one is masked whole). */
 export function secretValues(config: object, settings = secretSettings()): string[] {
-  const values = settings.flatMap(({ path, secret }) => {
-    const value = get(config, path);
-    return typeof value === 'string' ? secretParts(secret, value) : [];
-  });
+  const values = settings.flatMap(({ path, secret }) => valuesOf(config, path).flatMap(({ value }) => secretParts(secret, value)));
   return [...new Set(values)].sort((a, b) => b.length - a.length);
 }
 
