@@ -8,6 +8,7 @@ import { loadConfig } from '../../src/config/load.js';
 import { createLogger } from '../../src/logging/logger.js';
 import type { Renderer } from '../../src/render/index.js';
 import { createHttpServer } from '../../src/server/http-server.js';
+import { MarqueeMetrics } from '../../src/server/prometheus.js';
 import { loadDrawing } from '../../src/setup.js';
 import { mergeSnapshot, type SourceResults } from '../../src/snapshot/merge.js';
 import { networkSnapshot, type NetworkServer } from '../../src/snapshot/network.js';
@@ -133,6 +134,8 @@ export async function startServing(options: {
   network?: Snapshot | null;
   clock: () => number;
   yaml?: string;
+  /** Prometheus metrics at /metrics on the app. */
+  prometheus?: boolean;
 }): Promise<ServingRig> {
   const dataDir = mkdtempSync(path.join(tmpdir(), 'marquee-routes-data-'));
   const configFile = path.join(dataDir, 'marquee.yaml');
@@ -168,6 +171,7 @@ export async function startServing(options: {
     snapshots: snapshotsOf(entries, main),
     logger,
     clock: options.clock,
+    ...(options.prometheus ? { prometheus: new MarqueeMetrics({ clock: options.clock }) } : {}),
   });
   const server: Server = createHttpServer(serving.handler, config.server);
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));

@@ -224,3 +224,109 @@ describe('snippets', () => {
     }
   });
 });
+
+describe('several servers (issue 20)', () => {
+  const SERVERS = [
+    { id: 'home', name: 'Home' },
+    { id: '4k', name: '4K <b>"UHD"</b>' },
+  ];
+  let several: Server;
+  let base: string;
+  const pinned: [string, string | undefined][] = [];
+
+  beforeAll(async () => {
+    const app = express();
+    app.use(
+      pageRoutes({
+        images: () => images,
+        themes: THEMES,
+        servers: SERVERS,
+        publicBase: () => ({ url: BASE }),
+        versionedPath: async (name, server) => {
+          pinned.push([name, server]);
+          return images.some((i) => i.name === name) ? `/v/abc123/${server ? `${server}/` : ''}${name}.png` : null;
+        },
+        staticDir: path.resolve(import.meta.dirname, '../../public'),
+      }),
+    );
+    several = app.listen(0, '127.0.0.1');
+    await new Promise((resolve) => several.once('listening', resolve));
+    base = `http://127.0.0.1:${(several.address() as AddressInfo).port}`;
+  });
+  afterAll(() => new Promise<void>((resolve) => several.close(() => resolve())));
+
+  const page = async (p: string) => {
+    const res = await fetch(`${base}${p}`);
+    return { res, body: await res.text() };
+  };
+
+  it('lists the network, then each server, each with every image', async () => {
+    const { body } = await page('/');
+    expectNoInlineCode(body);
+    const sections = [...body.matchAll(/<section class="server" id="([^"]+)"/g)].map((m) => m[1]);
+    expect(sections).toEqual(['network', 'server-home', 'server-4k']);
+    // Each section's previews, in order: the network's at /i/<name>.png, a server's under its id.
+    const previews = tags(body, 'img')
+      .map((t) => t.src)
+      .filter((src) => src?.startsWith('/i/'));
+    expect(previews).toEqual([
+      '/i/signature.png',
+      '/i/evil.png',
+      '/i/home/signature.png',
+      '/i/home/evil.png',
+      '/i/4k/signature.png',
+      '/i/4k/evil.png',
+    ]);
+    expect(img(body, '/i/home/signature.png')).toMatchObject({ width: '600', height: '200', alt: 'Plex server status (Home)' });
+  });
+
+  it("offers each server's snippets with its URLs, and the network's as before", async () => {
+    const { body } = await page('/');
+    expect(textOf(body, 'snippet-signature-bbcode')).toBe(`[img]${BASE}/i/signature.png[/img]`);
+    expect(textOf(body, 'snippet-home-signature-bbcode')).toBe(`[img]${BASE}/i/home/signature.png[/img]`);
+    expect(textOf(body, 'snippet-4k-signature-markdown')).toBe(`![Plex server status (4K <b>"UHD"</b>)](${BASE}/i/4k/signature.png)`);
+    expect(textOf(body, 'snippet-home-signature-discord')).toBe(`${BASE}/embed/home/signature`);
+    expect(textOf(body, 'snippet-home-signature-html')).toBe(
+      `<img src="${BASE}/i/home/signature.png" srcset="${BASE}/i/home/signature@2x.png 2x" width="600" height="200" alt="Plex server status (Home)">`,
+    );
+    const picture = textOf(body, 'snippet-4k-signature-picture');
+    expect(picture).toContain(`srcset="${BASE}/i/4k/signature-dark.png"`);
+    expect(picture).toContain(`srcset="${BASE}/i/4k/signature-light.png"`);
+    // Ids are unique, and every copy button names one that exists.
+    const ids = [...body.matchAll(/\sid="([^"]+)"/g)].map((m) => m[1]);
+    expect(new Set(ids).size).toBe(ids.length);
+    for (const [, id] of body.matchAll(/data-copy="([^"]+)"/g)) expect(ids).toContain(id);
+  });
+
+  it("says the preset path that fits a forum signature under the server's path", async () => {
+    const { body } = await page('/');
+    const card = body.slice(body.indexOf('id="image-home-signature"'));
+    expect(card.slice(0, card.indexOf('</ul>'))).toContain('<code>/i/home/signature-banner.png</code>');
+  });
+
+  it('escapes a server name wherever it is shown', async () => {
+    const { body } = await page('/');
+    expect(body).not.toContain('<b>"UHD"');
+    expect(body).toContain('4K &lt;b&gt;&quot;UHD&quot;&lt;/b&gt;');
+  });
+
+  it("embeds one server's image: its versioned path, its page URL, its name in the title", async () => {
+    pinned.length = 0;
+    const { res, body } = await page('/embed/home/signature');
+    expect(res.status).toBe(200);
+    expectNoInlineCode(body);
+    expect(pinned).toEqual([['signature', 'home']]);
+    expect(meta(body, 'og:image')).toBe(`${BASE}/v/abc123/home/signature.png`);
+    expect(meta(body, 'og:url')).toBe(`${BASE}/embed/home/signature`);
+    expect(meta(body, 'og:title')).toBe('signature · Home · Marquee');
+    expect(tags(body, 'a').map((a) => a.href)).toEqual(expect.arrayContaining(['/i/home/signature.png', '/#image-home-signature']));
+  });
+
+  it('answers an unknown server with a 404 page, asking for no render', async () => {
+    pinned.length = 0;
+    const { res, body } = await page('/embed/%3Cb%3E/signature');
+    expect(res.status).toBe(404);
+    expect(body).toContain('There is no server called <code>&lt;b&gt;</code>');
+    expect(pinned).toEqual([]);
+  });
+});
