@@ -180,7 +180,7 @@ function duplicateIds(servers: readonly ServerConfig[]): string[] {
       return [];
     }
     return [
-      `servers[${i}].id: "${s.id}" is already the id of servers[${earlier}] (${s.name}): ids must be unique, they name the server in URLs`,
+      `servers[${i}].id: "${s.id}" is already the id of servers[${earlier}] (${servers[earlier]!.name}): ids must be unique, they name the server in URLs`,
     ];
   });
 }
