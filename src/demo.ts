@@ -8,6 +8,11 @@ export interface DemoRequest {
   dir: string;
   /** Epoch seconds the data is relative to. */
   now: number;
+  /**
+   * Which server of the demo network (issue 20): 0 "Home", 1 "4K" (the generator's network.ts: its
+   * own library, history and streams, the same people, part of Home's films under the same GUIDs).
+   */
+  server?: number;
 }
 
 export type DemoMessage =
@@ -30,10 +35,15 @@ export async function ensureDemoDatabases(
   tautulliDb: string,
   now: number,
   onProgress: (fraction: number, step: string) => void = () => {},
+  server = 0,
 ): Promise<boolean> {
   const fresh = (f: string) => existsSync(f) && now - statSync(f).mtimeMs < MAX_DEMO_AGE_MS;
   if (fresh(plexDb) && fresh(tautulliDb)) return false;
-  const request: DemoRequest = { dir: path.dirname(plexDb), now: Math.floor(now / 3_600_000) * 3600 };
+  const request: DemoRequest = {
+    dir: path.dirname(plexDb),
+    now: Math.floor(now / 3_600_000) * 3600,
+    ...(server > 0 ? { server } : {}),
+  };
   const built = await runChild(request, onProgress);
   if (path.resolve(built.plexDb) !== path.resolve(plexDb) || path.resolve(built.tautulliDb) !== path.resolve(tautulliDb)) {
     throw new Error('demo generator wrote unexpected file names');

@@ -2,7 +2,6 @@ import type { Express, Router } from 'express';
 import type { IncomingMessage, Server, ServerResponse } from 'node:http';
 import { setFlagsFromString } from 'node:v8';
 import type { Logger } from 'pino';
-import type { Collector } from './collector/collector.js';
 import type { Config } from './config/load.js';
 import { ensureDemoDatabases } from './demo.js';
 import type { Inventory } from './privacy/inventory.js';
@@ -14,16 +13,29 @@ import type { ResponseMicroCache } from './server/micro-cache.js';
 import type { RenderService } from './server/render-service.js';
 import { checkDatabases, loadDrawing } from './setup.js';
 import { createStores, type Stores } from './stores/create.js';
-import { collectorProvider, sheetsProvider, sqliteProvider, type SnapshotProvider } from './stores/providers.js';
+import { NETWORK_KEY } from './snapshot/server-key.js';
+import {
+  collectorProvider,
+  sheetsProvider,
+  snapshotsOf,
+  sqliteProvider,
+  type SnapshotProvider,
+  type Snapshots,
+} from './stores/providers.js';
 import type { SheetsAuth } from './stores/sheets/client.js';
-import { createCollecting, type Collecting } from './wiring/collecting.js';
+import { createCollecting, type Collecting, type Collection } from './wiring/collecting.js';
 import { Jobs, type Job } from './wiring/jobs.js';
 import { createServing } from './wiring/serving.js';
 
 export interface Marquee {
   config: Config;
-  /** The collection schedule and the newest snapshot in memory; null in read mode (`serve --no-collect`). */
-  collector: Collector;
+  /**
+   * The newest snapshot of what `/i/<name>.png` shows (the network with several servers, else the
+   * only server) and a way to collect one now; null in read mode (`serve --no-collect`).
+   */
+  collector: Collection;
+  /** Each server's own collection, in the config's order; empty in read mode. */
+  servers: Collecting['servers'];
   renderer: Renderer;
   renders: RenderService;
   stores: Stores;
@@ -86,7 +98,7 @@ export async function createMarquee(config: Config, logger: Logger, options: Mar
           ? { onCycle: (seconds: number, ok: boolean) => prometheus.cycleDuration.observe({ result: ok ? 'ok' : 'degraded' }, seconds) }
           : {}),
       });
-  const snapshots = snapshotProvider(config, stores, collecting, clock);
+  const snapshots = snapshotProviders(config, stores, collecting, clock);
   const serving = createServing({
     config,
     drawing,
@@ -105,6 +117,7 @@ export async function createMarquee(config: Config, logger: Logger, options: Mar
   const marquee: Marquee | ReadOnlyMarquee = {
     config,
     collector: collecting?.collector ?? null,
+    servers: collecting?.servers ?? [],
     renderer: drawing.renderer,
     renders: serving.renders,
     stores,
@@ -169,24 +182,52 @@ export async function startMarquee<M extends Marquee | ReadOnlyMarquee>(
   return marquee;
 }
 
-/** One provider per read mode, chosen here once: the renderer never knows which it holds. */
-function snapshotProvider(config: Config, stores: Stores, collecting: Collecting | null, clock: () => number): SnapshotProvider {
-  if (collecting) return collectorProvider(collecting.collector, stores.read, clock);
-  if (config.store.read === 'sheets' && stores.sheets) return sheetsProvider(stores.sheets, clock);
-  return sqliteProvider(stores.sqlite, clock);
+/**
+ * One provider per read mode, chosen here once, for each server and for what `/i/<name>.png` shows
+ * (the network, stored under its own key, or the only server): the renderer never knows which.
+ */
+function snapshotProviders(config: Config, stores: Stores, collecting: Collecting | null, clock: () => number): Snapshots {
+  const several = config.servers.length > 1;
+  const providerOf = (key: string, collection: Collection | undefined): SnapshotProvider => {
+    if (collection) return collectorProvider(collection, stores.read.forServer(key), clock);
+    if (config.store.read === 'sheets' && stores.sheets) return sheetsProvider(stores.sheets.forServer(key), clock);
+    return sqliteProvider(stores.sqlite.forServer(key), clock);
+  };
+  const servers = config.servers.map((server, i) => ({
+    id: server.id,
+    name: server.name,
+    provider: providerOf(server.id, collecting?.servers[i]?.collector),
+  }));
+  const main = several ? providerOf(NETWORK_KEY, collecting?.collector) : servers[0]!.provider;
+  return snapshotsOf(servers, main);
 }
 
-/** The demo databases, generated (or refreshed) in a child process; about ten seconds the first time. */
+/**
+ * The demo network's databases (one pair per demo server), generated or refreshed in child processes
+ * side by side; about ten seconds the first time.
+ */
 async function prepareDemo(config: Config, logger: Logger, clock: () => number): Promise<void> {
-  // Say how far it got, a line per quarter.
-  let reported = -1;
-  const generated = await ensureDemoDatabases(config.plex.db, config.tautulli.db, clock(), (fraction, step) => {
-    const quarter = Math.floor(fraction * 4);
-    if (quarter === reported) return;
-    reported = quarter;
-    logger.info({ progress: `${Math.round(fraction * 100)}%`, step }, 'generating demo databases');
-  });
-  if (generated) logger.info('demo databases generated');
+  const demo = config.servers.filter((s) => s.demo);
+  const generated = await Promise.all(
+    demo.map((server, i) => {
+      // Say how far it got, a line per quarter.
+      let reported = -1;
+      const log = demo.length > 1 ? logger.child({ server: server.id }) : logger;
+      return ensureDemoDatabases(
+        server.plex.db,
+        server.tautulli.db,
+        clock(),
+        (fraction, step) => {
+          const quarter = Math.floor(fraction * 4);
+          if (quarter === reported) return;
+          reported = quarter;
+          log.info({ progress: `${Math.round(fraction * 100)}%`, step }, 'generating demo databases');
+        },
+        i,
+      );
+    }),
+  );
+  if (generated.some(Boolean)) logger.info('demo databases generated');
 }
 
 /** Stops accepting, lets in-flight requests finish, then drops idle keep-alive sockets. */

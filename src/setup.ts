@@ -1,5 +1,5 @@
 import path from 'node:path';
-import { ConfigError, type Config } from './config/load.js';
+import { ConfigError, serverView, type Config } from './config/load.js';
 import { formatProblem, metricFields, STORE_SCHEMA, validateMetrics } from './metrics/index.js';
 import { BUILTIN_TEMPLATES_DIR, BUILTIN_THEMES_DIR, FONTS_DIR } from './paths.js';
 import { buildInventory, type Inventory } from './privacy/inventory.js';
@@ -56,6 +56,22 @@ export function loadDrawing(config: Config): Drawing {
  * instead of opening marquee.db (check-config: opening it read-only would leave -wal/-shm files).
  */
 export function checkDatabases(config: Config, options: { storeSchemaOnly?: boolean } = {}): string[] {
+  if (config.servers.length <= 1) return checkServerDatabases(config, options);
+  // Several servers (issue 20): each against its own databases and policy, every message naming it.
+  return config.servers.flatMap((server) => {
+    try {
+      return checkServerDatabases(serverView(config, server), options).map((note) => `${server.label}: ${note}`);
+    } catch (err) {
+      if (!(err instanceof ConfigError)) throw err;
+      throw new ConfigError(
+        `${server.label}: ${err.message}`,
+        err.issues.map((issue) => `${server.label}: ${issue}`),
+      );
+    }
+  });
+}
+
+function checkServerDatabases(config: Config, options: { storeSchemaOnly?: boolean }): string[] {
   const notChecked: string[] = [];
   const metricDbs = {
     plex: config.plex.db,

@@ -2,7 +2,7 @@ import cron, { type ScheduledTask } from 'node-cron';
 import type { Logger } from 'pino';
 import { madeUnder } from '../privacy/policy.js';
 import type { Snapshot } from '../snapshot/schema.js';
-import { runCycle, type CycleDeps } from './cycle.js';
+import { cycle, type CycleDeps, type RawReading } from './cycle.js';
 
 /**
  * Owns the schedule and the latest snapshot in memory. Overlap-safe: a tick that arrives while a
@@ -10,6 +10,7 @@ import { runCycle, type CycleDeps } from './cycle.js';
  */
 export class Collector {
   private current: Snapshot | null;
+  private lastRaw: RawReading | undefined;
   private running: Promise<Snapshot> | null = null;
   private task: ScheduledTask | null = null;
 
@@ -27,12 +28,23 @@ export class Collector {
     return this.current;
   }
 
+  /** The last cycle's reading before privacy (deps.keepRaw; issue 20's network), in memory only. */
+  get raw(): RawReading | undefined {
+    return this.lastRaw;
+  }
+
+  /** True while a cycle runs. */
+  get busy(): boolean {
+    return this.running !== null;
+  }
+
   /** Runs one cycle now, or joins the one already running. */
   collect(): Promise<Snapshot> {
     if (this.running) return this.running;
-    this.running = runCycle(this.deps, this.current)
-      .then((snapshot) => {
+    this.running = cycle(this.deps, this.current, this.lastRaw)
+      .then(({ snapshot, raw }) => {
         this.current = snapshot;
+        this.lastRaw = raw;
         return snapshot;
       })
       .finally(() => {

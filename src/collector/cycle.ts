@@ -19,6 +19,26 @@ export interface CycleDeps {
   clock: () => number;
   /** Told when a cycle has been stored: its duration in seconds and whether every source answered (/metrics). */
   onCycle?: (seconds: number, allSourcesOk: boolean) => void;
+  /**
+   * Keep each cycle's reading before the privacy step (issue 20): the network snapshot is built
+   * from the servers' raw readings and goes through the (global) policy once, itself. In memory only.
+   */
+  keepRaw?: boolean;
+}
+
+/**
+ * A server's reading before the privacy step, for the network (issue 20): the merged snapshot
+ * (carried over from the previous raw reading, never from a masked one) and the extras its sources
+ * read, this cycle's or, beside a section carried over, the last ones read with it.
+ */
+export interface RawReading {
+  snapshot: Snapshot;
+  extras: NonNullable<SourceResults['extras']>;
+}
+
+export interface CycleOutcome {
+  snapshot: Snapshot;
+  raw?: RawReading;
 }
 
 /**
@@ -32,6 +52,11 @@ export interface CycleDeps {
  * cannot be masked again. Until its source answers, that section shows no data.
  */
 export async function runCycle(deps: CycleDeps, previous: Snapshot | null): Promise<Snapshot> {
+  return (await cycle(deps, previous, undefined)).snapshot;
+}
+
+/** runCycle, and with deps.keepRaw the reading before privacy (merged over `previousRaw`). */
+export async function cycle(deps: CycleDeps, previous: Snapshot | null, previousRaw: RawReading | undefined): Promise<CycleOutcome> {
   const takenAt = deps.clock();
   const [results, metrics] = await Promise.all([deps.readSources(takenAt), deps.readMetrics?.(takenAt) ?? Promise.resolve({})]);
   const carried = previous && madeUnder(previous, deps.privacy, deps.pseudonymSecret) ? previous : null;
@@ -68,5 +93,19 @@ export async function runCycle(deps: CycleDeps, previous: Snapshot | null): Prom
     (deps.clock() - takenAt) / 1000,
     Object.values(snapshot.sources).every((x) => x.status === 'ok'),
   );
-  return snapshot;
+  return { snapshot, ...(deps.keepRaw ? { raw: rawReading(deps, takenAt, results, metrics, previousRaw) } : {}) };
+}
+
+function rawReading(
+  deps: CycleDeps,
+  takenAt: number,
+  results: SourceResults,
+  metrics: Snapshot['metrics'],
+  previous: RawReading | undefined,
+): RawReading {
+  const snapshot = mergeSnapshot({ takenAt, results, previous: previous?.snapshot ?? null, thresholds: deps.thresholds, metrics });
+  // A section carried over keeps the extras read with it; a section read again has this cycle's only.
+  const plex = results.plex.ok ? results.extras?.plex : previous?.extras.plex;
+  const tautulli = results.tautulli.ok ? results.extras?.tautulli : previous?.extras.tautulli;
+  return { snapshot, extras: { ...(plex ? { plex } : {}), ...(tautulli ? { tautulli } : {}) } };
 }

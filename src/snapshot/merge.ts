@@ -1,4 +1,4 @@
-import type { SourceResult, TautulliData } from './source-results.js';
+import type { PlexIdentities, SourceResult, TautulliData, TautulliExtras } from './source-results.js';
 import { sanitiseData } from './sanitise.js';
 import { SNAPSHOT_VERSION, type Host, type Library, type ServerState, type Snapshot, type SourceStatus } from './schema.js';
 
@@ -15,6 +15,12 @@ export interface SourceResults {
   plex: SourceResult<Library>;
   tautulli: SourceResult<TautulliData>;
   host: SourceResult<Host>;
+  /**
+   * What the network image needs of this server beyond its snapshot (issue 20), read only when the
+   * config has several servers; absent where the source failed or cannot tell (the HTTP APIs).
+   * Never part of a snapshot: mergeSnapshot does not look at it.
+   */
+  extras?: { plex?: PlexIdentities; tautulli?: TautulliExtras };
 }
 
 /**

@@ -2,6 +2,8 @@ import type { Logger } from 'pino';
 import type { Config } from '../config/load.js';
 import type { SourceResults } from '../snapshot/merge.js';
 import type { Library } from '../snapshot/schema.js';
+import type { PlexIdentities, TautulliExtras } from '../snapshot/source-results.js';
+import type { PlexResult } from './plex/plex-source.js';
 import { createHostReader, type SystemInfo } from './host/host-source.js';
 import { createNodeExporterReader } from './host-metrics/node-exporter-source.js';
 import { readPlexApi, readPlexSessions } from './plex-api/index.js';
@@ -9,7 +11,7 @@ import type { PlexSourceOptions } from './plex/plex-source.js';
 import { ReaderThread } from './reader-thread.js';
 import { publicError, sourceError, type SourceResult } from './result.js';
 import { readTautulliApi } from './tautulli-api/tautulli-api-source.js';
-import type { TautulliData, TautulliSourceOptions } from './tautulli/tautulli-source.js';
+import type { TautulliData, TautulliResult, TautulliSourceOptions } from './tautulli/tautulli-source.js';
 
 /** Plex's HTTP API, used for the library where no `plex.db` is set (issue 14). */
 export interface PlexApiConfig {
@@ -58,6 +60,11 @@ export interface SourcesConfig {
   dbTimeoutMs?: number;
   /** SQLite's busy timeout; default the smaller of 5 s and half the time limit, so a lock reads as `locked`. */
   busyTimeoutMs?: number;
+  /**
+   * Also read what the network image needs (issue 20: identities and Tautulli's rows of every key),
+   * from the databases; only with several servers, since it reads every item's GUID.
+   */
+  networkExtras?: boolean;
 }
 
 const DEFAULT_DB_TIMEOUT_MS = 10_000;
@@ -125,14 +132,22 @@ export function createSourceReader(c: SourcesConfig, options: { logger?: Logger 
     return { ...result, error: publicError(result.error) };
   };
   const apiTimeoutMs = c.hostTimeoutMs;
+  // The identities read last: while the library's token is unchanged the thread answers `unchanged`
+  // and these are reused, so a quiet library costs one token query a cycle, not every GUID.
+  let identities: PlexIdentities | null = null;
   // Database reads go to the reader thread; HTTP reads are I/O and run here, concurrently with it.
-  const readPlex = (): Promise<SourceResult<Library>> => {
-    if (c.plexDb) return thread.read<Library>({ source: 'plex', options: plexOptions(c, busyTimeoutMs) });
+  // The reader thread hands back the worker's whole result, extras included (structured clone).
+  const readPlex = (): Promise<PlexResult> => {
+    if (c.plexDb) {
+      const networkExtras = c.networkExtras ? (identities ? { knownToken: identities.token } : true) : undefined;
+      return thread.read<Library>({ source: 'plex', options: plexOptions(c, busyTimeoutMs, networkExtras) }) as Promise<PlexResult>;
+    }
     if (c.plexApi) return readPlexApi({ ...c.plexApi, timeoutMs: apiTimeoutMs, privateSections: c.privateSections });
     return Promise.resolve(unconfigured('plex.db or plex.url with plex.token'));
   };
-  const readTautulli = (now: number): Promise<SourceResult<TautulliData>> => {
-    if (c.tautulliDb) return thread.read<TautulliData>({ source: 'tautulli', options: tautulliOptions(c, now, busyTimeoutMs) });
+  const readTautulli = (now: number): Promise<TautulliResult> => {
+    if (c.tautulliDb)
+      return thread.read<TautulliData>({ source: 'tautulli', options: tautulliOptions(c, now, busyTimeoutMs) }) as Promise<TautulliResult>;
     if (c.tautulliApi)
       return readTautulliApi({
         ...c.tautulliApi,
@@ -154,18 +169,37 @@ export function createSourceReader(c: SourcesConfig, options: { logger?: Logger 
     // the thread with it) does not take Tautulli's read down too. An HTTP read never waits.
     const tautulli = c.plexDb && c.tautulliDb ? plex.then(() => readTautulli(now)) : readTautulli(now);
     const [hostResult, plexResult, tautulliResult] = await Promise.all([host, plex, tautulli]);
+    const extras = c.networkExtras ? networkExtrasOf(plexResult, tautulliResult) : undefined;
     return {
-      plex: published('plex', plexResult, c.plexDb || c.plexApi?.url),
-      tautulli: published('tautulli', tautulliResult, c.tautulliDb || c.tautulliApi?.url),
+      plex: published('plex', withoutExtras(plexResult), c.plexDb || c.plexApi?.url),
+      tautulli: published('tautulli', withoutExtras(tautulliResult), c.tautulliDb || c.tautulliApi?.url),
       host: published('host', hostResult, c.hostMetrics?.url),
+      ...(extras ? { extras } : {}),
     };
+  };
+  const networkExtrasOf = (plexResult: PlexResult, tautulliResult: TautulliResult) => {
+    const plexExtras = plexResult.ok ? plexResult.extras : undefined;
+    if (plexExtras && 'types' in plexExtras) identities = plexExtras;
+    else if (!plexExtras || plexExtras.token !== identities?.token) identities = null;
+    const tautulliExtras = tautulliResult.ok ? tautulliResult.extras : undefined;
+    return {
+      ...(plexResult.ok && identities ? { plex: identities } : {}),
+      ...(tautulliExtras ? { tautulli: tautulliExtras } : {}),
+    } satisfies { plex?: PlexIdentities; tautulli?: TautulliExtras };
   };
   return Object.assign(read, { close: () => thread.close() });
 }
 
 /** What the reader thread receives: plain data (structured clone), built here and nowhere else. */
-function plexOptions(c: SourcesConfig, busyTimeoutMs: number): PlexSourceOptions {
-  return { dbPath: c.plexDb, privateSections: c.privateSections, busyTimeoutMs };
+function plexOptions(c: SourcesConfig, busyTimeoutMs: number, networkExtras: PlexSourceOptions['networkExtras']): PlexSourceOptions {
+  return { dbPath: c.plexDb, privateSections: c.privateSections, busyTimeoutMs, ...(networkExtras ? { networkExtras } : {}) };
+}
+
+/** A result as the snapshot sees it: the extras travel apart (SourceResults.extras). */
+function withoutExtras<T>(result: SourceResult<T> & { extras?: unknown }): SourceResult<T> {
+  if (!('extras' in result)) return result;
+  const { extras: _extras, ...rest } = result;
+  return rest as SourceResult<T>;
 }
 
 function tautulliOptions(c: SourcesConfig, now: number, busyTimeoutMs: number): TautulliSourceOptions {
@@ -175,6 +209,7 @@ function tautulliOptions(c: SourcesConfig, now: number, busyTimeoutMs: number): 
     timeZone: c.timeZone,
     privateSections: c.privateSections,
     sessionsStaleAfterMs: c.tautulliSessionsStaleAfterMs,
+    ...(c.networkExtras ? { networkExtras: true } : {}),
     ...(c.tautulliGroupHistory === undefined ? {} : { groupHistory: c.tautulliGroupHistory }),
     busyTimeoutMs,
   };

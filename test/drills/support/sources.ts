@@ -1,4 +1,5 @@
 import type { CycleDeps } from '../../../src/collector/cycle.js';
+import type { Collection } from '../../../src/wiring/collecting.js';
 import type { Collector } from '../../../src/collector/collector.js';
 import type { SystemInfo } from '../../../src/sources/host/host-source.js';
 import { createSourceReader, type SourcesConfig } from '../../../src/sources/read-all.js';
@@ -34,6 +35,6 @@ export function fakeSystemInfo(mode: () => HostMode): SystemInfo {
  * createMarquee has no hook for an injected systeminformation or source options, so drills swap
  * the collector's source reader in place (the deps object is plain data; `private` is TS-only).
  */
-export function swapSourceReader(collector: Collector, config: SourcesConfig): void {
+export function swapSourceReader(collector: Collector | Collection, config: SourcesConfig): void {
   (collector as unknown as { deps: CycleDeps }).deps.readSources = createSourceReader(config);
 }
