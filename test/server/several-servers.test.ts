@@ -271,3 +271,24 @@ describe('/embed/<server>/<name> and /v/<etag>/<server>/<file>', () => {
     expect(rig.serving.renders.renderCount).toBe(renders);
   });
 });
+
+describe("an unknown server's 404 is charged to no render budget", () => {
+  let tight: ServingRig;
+  beforeAll(async () => {
+    // One unit a minute: the pixels of one 1x signature (render-budget.ts).
+    tight = await startServing({ servers, network, clock: () => NOW, yaml: 'server:\n  rateLimitPerMinute: 1\n' });
+  });
+  afterAll(() => tight?.stop());
+
+  it('leaves the whole budget for a real render after a flood of unknown ids', async () => {
+    const at = (path: string) => fetch(`${tight.url}${path}`).then(async (r) => ({ status: r.status, body: await bytes(r) }));
+    const flood = await Promise.all(Array.from({ length: 40 }, (_, i) => at(`/i/flood-${i}/signature@2x.png`)));
+    expect(flood.every((r) => r.status === 404)).toBe(true);
+    expect(tight.serving.renders.renderCount).toBe(0);
+    const first = await at('/i/home/signature.png');
+    expect(first.status).toBe(200);
+    expect(decodePng(first.body).width).toBe(600);
+    // The budget is real: the next new render of this minute is refused.
+    expect((await at('/i/4k/signature.png')).status).toBe(429);
+  });
+});

@@ -155,7 +155,10 @@ export function galleryPage(
     { title: 'Marquee · status images', bodyClass: 'gallery', scripts: true },
     html`<header class="top">
         ${brand}
-        <p class="tagline">Live status images of your Plex server. Pick one, copy a snippet, paste it where the image should appear.</p>
+        <p class="tagline">
+          Live status images of your Plex ${servers.length > 1 ? 'servers' : 'server'}. Pick one, copy a snippet, paste it where the image
+          should appear.
+        </p>
         <ul class="tips">
           <li>
             <b>Forums</b> BBCode: a plain <code>.png</code> link that signature filters accept; other sizes by path, no query string:
