@@ -65,6 +65,38 @@ describe('parseImageRequest', () => {
     expect(!bad.ok && bad.error).toBeInstanceOf(NotFound);
   });
 
+  describe('with the servers a config names', () => {
+    const withServers: ImageCatalogue = { ...catalogue, servers: new Set(['home', '4k']) };
+    const at = (server: string, file = 'signature-light@2x.png', query: Record<string, unknown> = {}) =>
+      parseImageRequest({ file, server }, query, withServers);
+
+    it('is of a named server with every suffix', () => {
+      expect(at('4k')).toMatchObject({ ok: true, request: { server: '4k', theme: 'light', params: { scale: 2 } } });
+      expect(at('home', 'signature-banner-nord.svg')).toMatchObject({
+        ok: true,
+        request: { server: 'home', template: 'banner', theme: 'nord', format: 'svg' },
+      });
+      expect(at('', 'signature.png')).toMatchObject({ ok: true, request: { server: '' } });
+    });
+
+    it.each(['nope', '_network', 'HOME', 'a/b', '-home', 'x'.repeat(40)])(
+      'answers server %j with a 404 drawn as the image asked for, before reading its query',
+      (server) => {
+        const r = at(server, 'signature-light@2x.png', { bg_color: 'zz' });
+        expect(r.ok).toBe(false);
+        if (r.ok) return;
+        expect(r.error).toBeInstanceOf(NotFound);
+        expect(r.error.message).toBe('unknown server');
+        expect(r.error.look).toEqual({ format: 'png', template: 'signature', theme: 'light', scale: 2 });
+      },
+    );
+
+    it('answers an unknown image before an unknown server', () => {
+      const r = at('nope', 'nope.png');
+      expect(!r.ok && r.error.message).toBe('unknown image');
+    });
+  });
+
   it.each([
     ['nope.png', {}, NotFound, 404, 'unknown image'],
     ['../signature.png', {}, NotFound, 404, 'unknown image'],

@@ -117,3 +117,51 @@ describe('response micro-cache', () => {
     expect(state.hits).toBe(6);
   });
 });
+
+describe('response micro-cache with several servers (issue 20)', () => {
+  let server: Server | undefined;
+  afterEach(() => new Promise<void>((resolve) => (server ? server.close(() => resolve()) : resolve())));
+
+  it("replays a server's answers until that server's snapshot changes, whatever the other servers' do", async () => {
+    const generations = new Map([
+      ['', 1],
+      ['home', 1],
+      ['4k', 1],
+    ]);
+    let hits = 0;
+    const cache = new ResponseMicroCache({
+      ttlMs: 1_000,
+      maxBytes: 1 << 20,
+      clock: () => 1_000,
+      generation: (key) => generations.get(key),
+    });
+    const app = express();
+    const route = (req: express.Request, res: express.Response) => {
+      const record = cache.recorder(req, typeof req.params.server === 'string' ? req.params.server : '');
+      const body = Buffer.from(`#${++hits}`);
+      res.status(200).set('ETag', `"${hits}"`).type('image/png');
+      record?.(res, body);
+      res.end(body);
+    };
+    app.get('/i/:file', route);
+    app.get('/i/:server/:file', route);
+    app.get('/v/:etag/:server/:file', route);
+    server = createServer((req, res) => {
+      if (!cache.serve(req, res)) app(req, res);
+    });
+    await new Promise<void>((resolve) => server!.listen(0, '127.0.0.1', resolve));
+    const base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+    const body = async (path: string) => (await fetch(base + path)).text();
+
+    const paths = ['/i/signature.png', '/i/home/signature.png', '/i/4k/signature.png', '/v/abc/home/og.png'];
+    const first = await Promise.all(paths.map(body));
+    expect(await Promise.all(paths.map(body))).toEqual(first);
+    expect(hits).toBe(4);
+
+    generations.set('4k', 2);
+    const after = await Promise.all(paths.map(body));
+    // Only the 4K server's recording went through the route again.
+    expect(after.map((b, i) => b === first[i])).toEqual([true, true, false, true]);
+    expect(hits).toBe(5);
+  });
+});
