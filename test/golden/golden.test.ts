@@ -4,7 +4,7 @@ import { fileURLToPath } from 'node:url';
 import { PNG } from 'pngjs';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { demoPosters } from '../../src/render/gallery/gallery.js';
-import { typeOnlySnapshot } from '../../src/render/gallery/demo-data.js';
+import { demoData, sampleNetworkHistory, sampleNetworkSnapshot, typeOnlySnapshot } from '../../src/render/gallery/demo-data.js';
 import type { RenderInput, Renderer } from '../../src/render/index.js';
 import { input, repoRenderer, root } from '../render/helpers.js';
 
@@ -28,7 +28,7 @@ const CHANNEL_TOLERANCE = 40;
 const MAX_DIFF_SHARE = 0.0015;
 
 /** Listed here, not read from the renderer, so a template, theme or locale that disappears fails too. */
-const TEMPLATES = ['banner', 'card', 'health', 'nowplaying', 'og', 'signature', 'stats', 'status', 'userbar'];
+const TEMPLATES = ['banner', 'card', 'health', 'network', 'nowplaying', 'og', 'signature', 'stats', 'status', 'userbar'];
 const THEMES = [
   'catppuccin_latte',
   'catppuccin_mocha',
@@ -115,7 +115,23 @@ describe('golden images', () => {
 
   const cases = TEMPLATES.flatMap((t) => THEMES.flatMap((th) => [1, 2].map((scale) => [t, th, scale as 1 | 2] as const)));
   it.each(cases)('%s in %s at %dx matches its golden', async (template, theme, scale) => {
-    await matches('templates', `${template}-${theme}${scale === 2 ? '@2x' : ''}`, { template, theme, params: { scale } });
+    await matches('templates', `${template}-${theme}${scale === 2 ? '@2x' : ''}`, {
+      template,
+      theme,
+      params: { scale },
+      ...demoData(template),
+    });
+  });
+
+  // The network template at its most crowded (8 servers, every row state: busy, overloaded,
+  // offline) and as a one-server Marquee draws it (no `network`: the server is the one row).
+  const network = [
+    ['network-8', { snapshot: sampleNetworkSnapshot(8), history: sampleNetworkHistory(8) }],
+    ['network-1', {}],
+  ] as const;
+  const networkCases = network.flatMap(([name, data]) => ['dark', 'light'].map((theme) => [name, theme, data] as const));
+  it.each(networkCases)('%s in %s matches its golden', async (name, theme, data) => {
+    await matches('network', `${name}-${theme}`, { template: 'network', theme, params: { scale: 1 }, ...data });
   });
 
   // The default policy's words (type-only), where most of the catalogue shows.
@@ -132,8 +148,9 @@ describe('golden images', () => {
     const want = new Set([
       ...cases.map(([t, th, s]) => `templates/${t}-${th}${s === 2 ? '@2x' : ''}.png`),
       ...LOCALES.map((l) => `locales/signature-${l}.png`),
+      ...networkCases.map(([name, theme]) => `network/${name}-${theme}.png`),
     ]);
-    const have = ['templates', 'locales'].flatMap((d) =>
+    const have = ['templates', 'locales', 'network'].flatMap((d) =>
       existsSync(join(here, d)) ? readdirSync(join(here, d)).map((f) => `${d}/${f}`) : [],
     );
     expect(have.filter((f) => !want.has(f))).toEqual([]);

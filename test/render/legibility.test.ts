@@ -4,7 +4,7 @@ import type { DrawList, DrawOp, Renderer } from '../../src/render/index.js';
 import type { TextOp } from '../../src/render/drawlist.js';
 import type { Snapshot } from '../../src/snapshot/schema.js';
 import { input, repoRenderer } from './helpers.js';
-import { NOW, sampleSnapshot, stream } from './sample.js';
+import { NOW, sampleNetworkSnapshot, sampleSnapshot, stream } from './sample.js';
 
 /**
  * Legible and accessible at 1x, asserted on the draw list for every template x theme x state:
@@ -204,6 +204,56 @@ describe('legibility of every built-in template in every built-in theme', () => 
     // One line per distinct problem keeps a failure readable.
     const lines = [...new Set(findings.map((f) => `${f.where} ${f.tag} "${f.text}": ${f.detail}`))];
     expect(lines).toEqual([]);
+  });
+});
+
+/**
+ * The network template with 1 to 8 servers: rows share the box, so the most crowded case sets the
+ * smallest text. One server without `network` is the one-server Marquee's view of the template.
+ */
+function networkStates(): [string, Snapshot | null][] {
+  const eight = sampleNetworkSnapshot(8);
+  return [
+    ['one server, no network field', sampleSnapshot()],
+    ...[1, 2, 3, 8].map((n): [string, Snapshot] => [`${n} row(s)`, sampleNetworkSnapshot(n)]),
+    ['8 rows, stale', { ...eight, takenAt: NOW - 47 * 60_000 }],
+    [
+      '8 rows, all offline',
+      {
+        ...eight,
+        state: 'offline',
+        activity: null,
+        network: {
+          ...eight.network!,
+          online: 0,
+          rows: eight.network!.rows.map((row) => ({ ...row, state: 'offline' as const, streams: null, bandwidthKbps: null })),
+        },
+      },
+    ],
+  ];
+}
+
+describe('legibility of the network template with 1, 2, 3 and 8 servers in every built-in theme', () => {
+  it('draws no text under 9 px and meets WCAG AA contrast everywhere', () => {
+    const findings: Finding[] = [];
+    for (const theme of r.themes.keys()) {
+      for (const [state, snapshot] of networkStates()) {
+        for (const locale of ['en', 'de']) {
+          const list = r.layout(input({ template: 'network', theme, snapshot, params: { scale: 1, locale } }));
+          findings.push(...check(list, `network/${theme}/${state}/${locale}`));
+        }
+      }
+    }
+    const lines = [...new Set(findings.map((f) => `${f.where} ${f.tag} "${f.text}": ${f.detail}`))];
+    expect(lines).toEqual([]);
+  });
+
+  it('draws a row per server in each of those states (the check above saw them)', () => {
+    for (const [state, snapshot] of networkStates()) {
+      const ops = r.layout(input({ template: 'network', snapshot })).ops;
+      const rows = new Set(ops.flatMap((o) => (/^network\.row\.(\d+)\.name$/.exec(o.tag ?? '') ?? []).slice(1)));
+      expect(rows.size, state).toBe(snapshot?.network?.rows.length ?? 1);
+    }
   });
 });
 

@@ -2,6 +2,7 @@ import { PNG } from 'pngjs';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { demoPosters } from '../../src/render/gallery/gallery.js';
 import type { Renderer } from '../../src/render/index.js';
+import { demoData } from '../../src/render/gallery/demo-data.js';
 import { input, repoRenderer, root } from './helpers.js';
 
 /**
@@ -30,6 +31,7 @@ describe('every template in every theme', () => {
       'banner',
       'card',
       'health',
+      'network',
       'nowplaying',
       'og',
       'signature',
@@ -55,7 +57,7 @@ describe('every template in every theme', () => {
     const failures: string[] = [];
     for (const [name, t] of r.templates) {
       for (const theme of r.themes.keys()) {
-        const img = await r.render(input({ template: name, theme, posters }));
+        const img = await r.render(input({ template: name, theme, posters, ...demoData(name) }));
         const png = PNG.sync.read(img.png);
         const where = `${name}/${theme}`;
         if (png.width !== t.width || png.height !== t.height) failures.push(`${where}: ${png.width}x${png.height}`);

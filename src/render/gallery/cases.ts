@@ -1,5 +1,14 @@
 import type { RenderInput, Renderer, RenderedImage } from '../index.js';
-import { NOW, STALE_AFTER, sampleHistory, sampleSnapshot, stream, typeOnlySnapshot } from './demo-data.js';
+import {
+  NOW,
+  STALE_AFTER,
+  sampleHistory,
+  sampleNetworkHistory,
+  sampleNetworkSnapshot,
+  sampleSnapshot,
+  stream,
+  typeOnlySnapshot,
+} from './demo-data.js';
 
 /**
  * The states a user should see once before they meet them for real: stale data, no data, an
@@ -82,6 +91,17 @@ export const galleryCases: GalleryCase[] = [
     name: 'hostile-titles',
     caption: 'Long, Cyrillic, Greek, CJK and emoji titles; a title hidden by the privacy policy.',
     render: (r, p) => r.render(base(p, { snapshot: hostileTitles() })),
+  },
+  {
+    name: 'network-one',
+    caption: 'The network template on a one-server Marquee (no `servers:` list): that server is the one row, named by the title.',
+    render: (r, p) => r.render(base(p, { template: 'network' })),
+  },
+  {
+    name: 'network-eight',
+    caption:
+      'The network template with eight servers, one overloaded and one not answering: rows shrink to fit (text never under 9 px); the total counts the servers that answer.',
+    render: (r, p) => r.render(base(p, { template: 'network', snapshot: sampleNetworkSnapshot(8), history: sampleNetworkHistory(8) })),
   },
   {
     name: 'error',

@@ -1,4 +1,5 @@
-import { SNAPSHOT_VERSION, type HistoryPoint, type Library, type Snapshot, type Stream } from '../../snapshot/schema.js';
+import { activityOf } from '../../snapshot/activity.js';
+import { SNAPSHOT_VERSION, type HistoryPoint, type Library, type ServerState, type Snapshot, type Stream } from '../../snapshot/schema.js';
 
 /**
  * Fixed demo data for the gallery, the golden images and the byte-limit tests: a busy evening
@@ -167,4 +168,132 @@ export function typeOnlySnapshot(): Snapshot {
   }));
   const recentlyAdded = s.library!.recentlyAdded.map((r) => ({ ...r, watching: null, poster: r.watching?.thumb ?? null }));
   return { ...s, library: { ...s.library!, recentlyAdded }, activity: { ...s.activity!, streams } };
+}
+
+interface DemoServer {
+  id: string;
+  name: string;
+  state: ServerState;
+  /** What plays now; null for a server that does not answer. */
+  streams: () => Stream[] | null;
+  /** Its evening: the hour (UTC) its streams peak, and how many at most. */
+  peakHour: number;
+  peak: number;
+}
+
+const episode = (over: Partial<Stream> = {}) =>
+  stream({
+    kind: 'episode',
+    watching: { title: 'Harbour Lights', grandparentTitle: 'Quiet Harbour', year: 2024, thumb: '/library/metadata/402/thumb/1' },
+    ...over,
+  });
+
+/**
+ * The demo network: "Home" (the one-server demo's server) and "4K" (one remux played directly),
+ * then six more for the eight-server case: an idle one, an overloaded one, one that does not
+ * answer, so every row state shows.
+ */
+const DEMO_SERVERS: readonly DemoServer[] = [
+  { id: 'home', name: 'Home', state: 'busy', streams: sampleStreams, peakHour: 15, peak: 5 },
+  {
+    id: '4k',
+    name: '4K',
+    state: 'online',
+    streams: () => [stream({ bandwidthKbps: 62_000, viewer: { name: 'carol' } })],
+    peakHour: 13,
+    peak: 2,
+  },
+  {
+    id: 'anime',
+    name: 'Anime',
+    state: 'online',
+    streams: () => [episode({ decision: 'transcode', location: 'wan', bandwidthKbps: 6_000 }), episode({ bandwidthKbps: 3_200 })],
+    peakHour: 16,
+    peak: 3,
+  },
+  { id: 'kids', name: 'Kids', state: 'online', streams: () => [], peakHour: 10, peak: 2 },
+  {
+    id: 'music',
+    name: 'Music',
+    state: 'online',
+    streams: () => [stream({ kind: 'track', decision: 'copy', bandwidthKbps: 320 })],
+    peakHour: 12,
+    peak: 1,
+  },
+  {
+    id: 'europe',
+    name: 'Europe',
+    state: 'overloaded',
+    streams: () => Array.from({ length: 5 }, (_, i) => episode({ decision: 'transcode', location: 'wan', bandwidthKbps: 4_000 + i * 500 })),
+    peakHour: 14,
+    peak: 6,
+  },
+  { id: 'archive', name: 'Archive', state: 'offline', streams: () => null, peakHour: 9, peak: 1 },
+  {
+    id: 'friends',
+    name: 'Friends & Family',
+    state: 'online',
+    streams: () => [stream({ location: 'wan', bandwidthKbps: 8_000 }), episode({ location: 'wan', bandwidthKbps: 2_500 })],
+    peakHour: 15,
+    peak: 3,
+  },
+];
+
+/** One demo server's streams at `at`: a smooth evening around its peak hour, never negative. */
+function demoWave(server: DemoServer, at: number): number {
+  const hour = (at / 3_600_000) % 24;
+  const evening = 0.5 + 0.5 * Math.cos(((hour - server.peakHour) / 24) * 2 * Math.PI);
+  return Math.max(0, Math.round(server.peak * evening ** 2 + 0.6 * Math.sin(at / 1_700_000)));
+}
+
+/** The highest of each half hour of the last 24 h, oldest first, as the collector fills network.rows[i].sparkline. */
+function demoSparkline(server: DemoServer): number[] {
+  return Array.from({ length: 48 }, (_, i) => {
+    const end = NOW - (47 - i) * 1_800_000;
+    return Math.max(...Array.from({ length: 6 }, (_, k) => demoWave(server, end - k * 300_000)));
+  });
+}
+
+/**
+ * The network snapshot of the first `count` demo servers (1..8), shaped as snapshot/network.ts
+ * makes it: live activity summed over the servers that answer, the worst state of those, a row
+ * each. The library and history are the one-server demo's (they are not what this shows).
+ */
+export function sampleNetworkSnapshot(count = 2): Snapshot {
+  const servers = DEMO_SERVERS.slice(0, Math.max(1, Math.min(DEMO_SERVERS.length, count)));
+  const answering = servers.filter((s) => s.state !== 'offline');
+  const severity = (st: ServerState) => ['online', 'busy', 'overloaded', 'offline'].indexOf(st);
+  const state = answering.length === 0 ? 'offline' : answering.map((s) => s.state).reduce((a, b) => (severity(b) > severity(a) ? b : a));
+  const rows = servers.map((s) => {
+    const streams = s.streams();
+    return {
+      id: s.id,
+      name: s.name,
+      state: s.state,
+      streams: streams?.length ?? null,
+      bandwidthKbps: streams ? streams.reduce((n, st) => n + st.bandwidthKbps, 0) : null,
+      sparkline: demoSparkline(s),
+    };
+  });
+  return sampleSnapshot({
+    state,
+    activity: activityOf(answering.flatMap((s) => s.streams() ?? [])),
+    network: { servers: servers.length, online: answering.length, partial: answering.length < servers.length, rows },
+  });
+}
+
+/** The network's own history (its store key) for the same servers: their streams summed. */
+export function sampleNetworkHistory(count = 2): HistoryPoint[] {
+  const servers = DEMO_SERVERS.slice(0, Math.max(1, Math.min(DEMO_SERVERS.length, count))).filter((s) => s.state !== 'offline');
+  return sampleHistory().map((p) => {
+    const streams = servers.reduce((n, s) => n + demoWave(s, p.at), 0);
+    return { ...p, streams, transcodes: Math.floor(streams / 3), bandwidthKbps: streams * 5_200 };
+  });
+}
+
+/** What the gallery, goldens and byte checks draw a template with: the network template gets the two-server network. */
+export function demoData(template: string): { snapshot: Snapshot; history: HistoryPoint[] } {
+  return template === 'network'
+    ? { snapshot: sampleNetworkSnapshot(2), history: sampleNetworkHistory(2) }
+    : { snapshot: sampleSnapshot(), history: sampleHistory() };
 }

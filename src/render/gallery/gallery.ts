@@ -5,7 +5,7 @@ import { processPoster } from '../../posters/process.js';
 import type { Renderer } from '../index.js';
 import { galleryCases } from './cases.js';
 import { signatureFits } from './forum-limits.js';
-import { NOW, STALE_AFTER, sampleHistory, sampleSnapshot } from './demo-data.js';
+import { demoData, NOW, STALE_AFTER, sampleSnapshot } from './demo-data.js';
 
 /**
  * The gallery: every template in every theme on the demo data, plus an index page. It is how a
@@ -76,8 +76,7 @@ export async function generateGallery(renderer: Renderer, outDir: string, demoDi
     for (const theme of renderer.themes.keys()) {
       const started = performance.now();
       const img = await renderer.render({
-        snapshot: sampleSnapshot(),
-        history: sampleHistory(),
+        ...demoData(template),
         template,
         theme,
         params: { scale: 1 },

@@ -11,6 +11,7 @@ import { iconWidget, rectWidget, statWidget, textWidget } from './widgets/basic.
 import { histogramWidget, rankingWidget } from './widgets/history.js';
 import { libraryWidget } from './widgets/library.js';
 import { barWidget, gaugeWidget, sparklineWidget } from './widgets/meters.js';
+import { networkWidget } from './widgets/network.js';
 import { nowPlayingWidget } from './widgets/nowplaying.js';
 import { recentWidget } from './widgets/recent.js';
 import { badgeWidget, footerWidget, pillWidget, staleCorner, staleWidget } from './widgets/status.js';
@@ -68,6 +69,8 @@ function widget(w: CompiledWidget, ctx: LayoutCtx): void {
       return rankingWidget(w, s, ctx);
     case 'recent':
       return recentWidget(w, s, ctx);
+    case 'network':
+      return networkWidget(s, ctx);
   }
 }
 

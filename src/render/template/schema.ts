@@ -174,6 +174,24 @@ const recent = z.strictObject({
   empty: z.string().default('{#recent.empty}'),
 });
 
+/**
+ * Several servers (issue 20): a row per server of `network.rows` (state dot, name, streams,
+ * bandwidth, its last 24 h) and a total row, the network's sums and "N of M online". A snapshot
+ * without `network` (one server) draws that server as its one row, named by the image's {title}.
+ * Rows share the box: roomy with few servers, down to 9 px text with `rows` of them; more servers
+ * than fit end in "+N more".
+ */
+const network = z.strictObject({
+  ...box,
+  type: z.literal('network'),
+  /** Server rows drawn at most (the total row comes on top of these). */
+  rows: z.number().int().min(1).max(16).default(8),
+  /** Row text at its roomiest; rows shrink towards 9 px as servers are added. */
+  size: z.number().min(9).max(40).default(13),
+  sparkline: z.boolean().default(true),
+  colour: colourRef.default('accent'),
+});
+
 const icon = z.strictObject({ ...box, type: z.literal('icon'), name: z.enum(iconNames), colour: colourRef.default('accent') });
 
 const rect = z.strictObject({
@@ -200,6 +218,7 @@ export const widgetSchema = z.discriminatedUnion('type', [
   histogram,
   ranking,
   recent,
+  network,
 ]);
 export type WidgetSpec = z.infer<typeof widgetSchema>;
 
