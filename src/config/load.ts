@@ -79,7 +79,7 @@ export function loadConfig(env: Env = process.env, cwd = process.cwd(), configFi
   return resolve(parsed.data, origin, cwd);
 }
 
-/** Sections that only mean something per server (SERVER_SECTIONS) give the network no single value. */
+/** The sections every server has its own of: with `servers:` they live in the entries only. */
 const SERVER_SECTIONS = ['plex', 'tautulli', 'host'] as const;
 
 /**
