@@ -2,9 +2,12 @@ import sharp from 'sharp';
 import { PNG } from 'pngjs';
 import { XMLParser } from 'fast-xml-parser';
 import { beforeAll, describe, expect, it } from 'vitest';
-import type { Renderer } from '../../src/render/index.js';
+import type { DrawList, Renderer } from '../../src/render/index.js';
+import type { TextOp } from '../../src/render/drawlist.js';
+import { demoData } from '../../src/render/gallery/demo-data.js';
 import { demoPosters } from '../../src/render/gallery/gallery.js';
-import { buildIconPaths, decodeImages, paintSvg } from '../../src/render/paint/paint.js';
+import { buildIconPaths, decodeImages, paint } from '../../src/render/paint/paint.js';
+import { renderSvg } from '../../src/render/svg.js';
 import { input, repoRenderer, root } from './helpers.js';
 
 /**
@@ -13,16 +16,27 @@ import { input, repoRenderer, root } from './helpers.js';
  * judge it. None of them is the code under test.
  */
 
-const TEMPLATES = ['banner', 'card', 'health', 'nowplaying', 'og', 'signature', 'stats', 'status', 'userbar'];
+const TEMPLATES = ['banner', 'card', 'health', 'network', 'nowplaying', 'og', 'signature', 'stats', 'status', 'userbar'];
 const THEMES = ['dark', 'light', 'transparent', 'sunset', 'high_contrast'];
-/** The golden test's per-channel tolerance. */
+const CASES = THEMES.flatMap((theme) => ([1, 2] as const).map((scale) => [theme, scale] as const));
+/** The golden test's tolerance: a pixel differs when a channel moves more than 40; 0.15% may. */
 const CHANNEL_TOLERANCE = 40;
+const GOLDEN_SHARE = 0.0015;
 /**
- * Raster text is drawn at whole-pixel glyph advances, the SVG's outlines at exact ones: along a
- * run the two drift apart by up to a pixel or two, so a pixel matches if one within one pixel of
- * it does, and a few percent of pixels (glyph edges) may still differ. The golden's 0.15% holds
- * for PNG against PNG only. What the test must catch (a missing run, another colour, a shifted
- * widget) makes a dense patch of differing pixels, bounded separately.
+ * Measured exceptions to the golden's share for everything but text, each with its cause.
+ * userbar in high_contrast at 1x: a 1 px white stroke round the corners of a black bar; Skia's
+ * and librsvg's coverage of the corner pixels differ by 41-43 of 255, on 18 pixels of 6,650.
+ */
+const SHAPE_EXCEPTIONS: Record<string, number> = { 'userbar/high_contrast/1': 0.003 };
+/**
+ * With text, the golden's tolerance is out of reach, for a reason no SVG can remove (src/render/
+ * svg.ts): the PNG's glyphs come from Skia's font scaler (hinted, contrast-boosted), the SVG's
+ * are outlines every viewer fills as plain shapes, so glyph edges differ by a shade to a pixel:
+ * 0.3-4.6% of pixels in the golden's measure (status and userbar, with the most text for their
+ * size, at the top). A pixel therefore matches if one within one pixel of it does, and a little of
+ * the image may still differ: measured worst 2.5% of pixels (userbar, high_contrast, 1x) and a
+ * 12x12 patch 42% different (og, high_contrast, 1x). What the test must catch (a missing run,
+ * another colour, a shifted widget) makes a denser patch (a missing title: 79%).
  */
 const MAX_DIFF_SHARE = 0.03;
 const WINDOW = 12;
@@ -37,6 +51,18 @@ beforeAll(async () => {
 
 /** Both images over the same page colour: invisible (alpha 0) pixels carry no colour to compare. */
 const flat = async (image: Buffer) => PNG.sync.read(await sharp(image).flatten({ background: '#808080' }).ensureAlpha().png().toBuffer());
+
+/** Share of pixels with a channel more than CHANNEL_TOLERANCE apart: the golden test's measure. */
+function strict(a: PNG, b: PNG): number {
+  expect([b.width, b.height]).toEqual([a.width, a.height]);
+  let bad = 0;
+  for (let k = 0; k < a.data.length; k += 4) {
+    let m = 0;
+    for (let c = 0; c < 3; c++) m = Math.max(m, Math.abs(a.data[k + c]! - b.data[k + c]!));
+    if (m > CHANNEL_TOLERANCE) bad++;
+  }
+  return bad / (a.width * a.height);
+}
 
 function compare(a: PNG, b: PNG): { share: number; window: number } {
   expect([b.width, b.height]).toEqual([a.width, a.height]);
@@ -87,20 +113,60 @@ function compare(a: PNG, b: PNG): { share: number; window: number } {
 
 const looksSame = (d: { share: number; window: number }) => d.share <= MAX_DIFF_SHARE && d.window <= MAX_WINDOW_SHARE;
 
+/** The raster of a draw list as paint() leaves it (before the PNG encoder's palette fallback). */
+const raster = async (list: DrawList) => await paint(list, buildIconPaths(), await decodeImages(list, posters)).encode('png');
+const vector = async (list: DrawList) => renderSvg(list, buildIconPaths(), await decodeImages(list, posters));
+
 describe('SVG output looks the same as the PNG', () => {
   for (const template of TEMPLATES) {
-    it.each(THEMES.flatMap((theme) => ([1, 2] as const).map((scale) => [theme, scale] as const)))(
-      `${template} in %s at %ix`,
-      async (theme, scale) => {
-        const i = input({ template, theme, posters, params: { scale } });
-        const svg = await r.render({ ...i, params: { scale, format: 'svg' } });
-        const png = await r.render(i);
-        expect([svg.width, svg.height]).toEqual([png.width, png.height]);
-        const d = compare(await flat(png.png), await flat(svg.png));
-        expect(d, `${(d.share * 100).toFixed(2)}% of pixels differ, densest patch ${(d.window * 100).toFixed(0)}%`).toSatisfy(looksSame);
-      },
-    );
+    // Panels, bars, gauges, icons, gradients and posters: the golden test's own tolerance, no slack.
+    it.each(CASES)(`${template} in %s at %ix: everything but text within the golden tolerance`, async (theme, scale) => {
+      const list = r.layout(input({ template, theme, posters, params: { scale }, ...demoData(template) }));
+      const shapes = { ...list, ops: list.ops.filter((o) => o.op !== 'text') };
+      const share = strict(await flat(await raster(shapes)), await flat(await vector(shapes)));
+      const bound = SHAPE_EXCEPTIONS[`${template}/${theme}/${scale}`] ?? GOLDEN_SHARE;
+      expect(share, `${(share * 100).toFixed(3)}% of pixels differ`).toBeLessThanOrEqual(bound);
+    });
+
+    it.each(CASES)(`${template} in %s at %ix: the whole image, text within a pixel`, async (theme, scale) => {
+      const i = input({ template, theme, posters, params: { scale }, ...demoData(template) });
+      const svg = await r.render({ ...i, params: { scale, format: 'svg' } });
+      const png = await r.render(i);
+      expect([svg.width, svg.height]).toEqual([png.width, png.height]);
+      const d = compare(await flat(png.png), await flat(svg.png));
+      expect(d, `${(d.share * 100).toFixed(2)}% of pixels differ, densest patch ${(d.window * 100).toFixed(0)}%`).toSatisfy(looksSame);
+    });
   }
+
+  // Raster text sits on whole device pixels; the SVG's runs must sit on the same rows, or every
+  // run is up to half a pixel off. Measured on the ink itself: the alpha-weighted mean row.
+  it.each([13.4, 13.6, 13.96, 14.5])("puts a run asked at y = %s on the PNG's pixel row", async (y) => {
+    const text: TextOp = {
+      op: 'text',
+      x: 4,
+      y,
+      text: 'HIxz Streams 4 · 117',
+      font: { size: 11, weight: 600 },
+      colour: { r: 0, g: 0, b: 0, a: 1 },
+      align: 'left',
+      truncated: false,
+      full: 'HIxz Streams 4 · 117',
+    };
+    const list: DrawList = { ...r.layout(input({ template: 'status', theme: 'light' })), ops: [text] };
+    const inkRow = async (png: Buffer) => {
+      const img = PNG.sync.read(await sharp(png).ensureAlpha().png().toBuffer());
+      let sum = 0;
+      let weight = 0;
+      for (let k = 3; k < img.data.length; k += 4) {
+        const row = Math.floor((k >> 2) / img.width);
+        sum += row * img.data[k]!;
+        weight += img.data[k]!;
+      }
+      return sum / weight;
+    };
+    const png = await inkRow(await raster(list));
+    expect(Math.abs((await inkRow(await vector(list))) - png)).toBeLessThan(0.2);
+  });
 
   // The comparison must fail on what it guards: a run of text missing, another theme.
   it('tells a missing title and another theme apart from the PNG', async () => {
@@ -110,9 +176,8 @@ describe('SVG output looks the same as the PNG', () => {
     const title = list.ops.findIndex((o) => o.op === 'text' && o.text === 'Plex Media Server');
     expect(title).toBeGreaterThan(-1);
     const untitled = { ...list, ops: list.ops.filter((_, k) => k !== title) };
-    const missing = paintSvg(untitled, buildIconPaths(), await decodeImages(untitled, posters));
     // Measured: 1.6% of pixels, densest patch 79%.
-    expect(compare(png, await flat(missing))).not.toSatisfy(looksSame);
+    expect(compare(png, await flat(await vector(untitled)))).not.toSatisfy(looksSame);
     const other = (await r.render({ ...i, theme: 'light', params: { scale: 1, format: 'svg' } })).png;
     expect(compare(png, await flat(other))).not.toSatisfy(looksSame);
   });
@@ -136,7 +201,7 @@ describe('SVG output passes an image proxy', () => {
   const parser = new XMLParser({ ignoreAttributes: false, attributeNamePrefix: '', preserveOrder: true, allowBooleanAttributes: true });
 
   it.each(TEMPLATES)('%s: one <svg> root sized like the PNG, no script, no handler, no external reference', async (template) => {
-    const i = input({ template, theme: 'dark', posters, params: { scale: 1, format: 'svg' } });
+    const i = input({ template, theme: 'dark', posters, params: { scale: 1, format: 'svg' }, ...demoData(template) });
     const bytes = (await r.render(i)).png;
     const text = bytes.toString('utf8');
     const doc = parser.parse(text) as unknown[];
