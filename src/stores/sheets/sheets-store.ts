@@ -78,9 +78,8 @@ class SheetsCore {
   /** Resolves once every key's queued cycles were sent or given up on for this write. */
   flush(key: string): Promise<void> {
     this.dirty.add(key);
-    this.flushing ??= this.drainAll().finally(() => {
-      this.flushing = undefined;
-    });
+    // Started on the next tick, so `flushing` is set before the drain can clear it.
+    this.flushing ??= Promise.resolve().then(() => this.drainAll());
     return this.flushing;
   }
 
@@ -93,22 +92,28 @@ class SheetsCore {
   private async drainAll(): Promise<void> {
     const deadline = performance.now() + this.opts.retry.maxElapsedMs;
     const done = new Set<string>();
-    for (;;) {
-      const next = [...this.dirty, ...this.outbox.servers()].find((k) => !done.has(k) || this.dirty.has(k));
-      const budget = deadline - performance.now();
-      if (next === undefined || budget <= 0) return;
-      done.add(next);
-      this.dirty.delete(next);
-      let view: SheetsServerView;
-      try {
-        view = this.view(next);
-      } catch (err) {
-        // Only a hand-edited outbox holds a key no view may have; its cycles wait, the others go.
-        this.logger.error({ server: next.slice(0, 40) }, `sheets outbox: ${(err as Error).message}`);
-        continue;
+    try {
+      for (;;) {
+        const next = [...this.dirty, ...this.outbox.servers()].find((k) => !done.has(k) || this.dirty.has(k));
+        const budget = deadline - performance.now();
+        if (next === undefined || budget <= 0) return;
+        done.add(next);
+        this.dirty.delete(next);
+        let view: SheetsServerView;
+        try {
+          view = this.view(next);
+        } catch (err) {
+          // Only a hand-edited outbox holds a key no view may have; its cycles wait, the others go.
+          this.logger.error({ server: next.slice(0, 40) }, `sheets outbox: ${(err as Error).message}`);
+          continue;
+        }
+        await view.writer.flush(budget);
+        view.reader.invalidate();
       }
-      await view.writer.flush(budget);
-      view.reader.invalidate();
+    } finally {
+      // In the same step as the decision to stop: a write from now on starts a drain of its own
+      // rather than awaiting this one, which will not look at the outbox again.
+      this.flushing = undefined;
     }
   }
 
