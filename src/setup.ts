@@ -1,5 +1,5 @@
 import path from 'node:path';
-import { ConfigError, serverView, type Config } from './config/load.js';
+import { ConfigError, ONLY_SERVER_LABEL, serverView, type Config } from './config/load.js';
 import { formatProblem, metricFields, STORE_SCHEMA, validateMetrics } from './metrics/index.js';
 import { BUILTIN_TEMPLATES_DIR, BUILTIN_THEMES_DIR, FONTS_DIR } from './paths.js';
 import { buildInventory, type Inventory } from './privacy/inventory.js';
@@ -56,11 +56,18 @@ export function loadDrawing(config: Config): Drawing {
  * instead of opening marquee.db (check-config: opening it read-only would leave -wal/-shm files).
  */
 export function checkDatabases(config: Config, options: { storeSchemaOnly?: boolean } = {}): string[] {
-  if (config.servers.length <= 1) return checkServerDatabases(config, options);
-  // Several servers (issue 20): each against its own databases and policy, every message naming it.
-  return config.servers.flatMap((server) => {
+  if (config.servers.length === 1 && config.servers[0]!.label === ONLY_SERVER_LABEL) return checkServerDatabases(config, options);
+  // A `servers:` list (issue 20): each server against its own databases and policy, every message
+  // naming it. A private section of the global policy need only exist on some server (a 4K server
+  // has no "Kids" section); it is an error only when no server that could be read has it.
+  const notes: string[] = [];
+  // Per entry of any server's list: where it matches, and what each readable server says of it.
+  const entries = new Map<string | number, { matched: boolean; problems: string[] }>();
+  for (const server of config.servers) {
+    const view = serverView(config, server);
     try {
-      return checkServerDatabases(serverView(config, server), options).map((note) => `${server.label}: ${note}`);
+      const own = checkServerDatabases({ ...view, privacy: { ...view.privacy, privateSections: [] } }, options);
+      notes.push(...own.map((n) => `${server.label}: ${n}`));
     } catch (err) {
       if (!(err instanceof ConfigError)) throw err;
       throw new ConfigError(
@@ -68,7 +75,18 @@ export function checkDatabases(config: Config, options: { storeSchemaOnly?: bool
         err.issues.map((issue) => `${server.label}: ${issue}`),
       );
     }
-  });
+    for (const entry of view.privacy.privateSections) {
+      const seen = entries.get(entry) ?? { matched: false, problems: [] };
+      entries.set(entry, seen);
+      const unmatched = checkPrivateSections(view.plex.db, [entry]);
+      if (!unmatched) notes.push(`${server.label}: privacy.privateSections not checked: the Plex database cannot be read now`);
+      else if (unmatched.length === 0) seen.matched = true;
+      else seen.problems.push(...unmatched.map((p) => `${server.label}: ${p}`));
+    }
+  }
+  const nowhere = [...entries.values()].filter((e) => !e.matched && e.problems.length > 0).flatMap((e) => e.problems);
+  if (nowhere.length) throw new ConfigError(`invalid privacy.privateSections (on no server):\n  - ${nowhere.join('\n  - ')}`, nowhere);
+  return [...new Set(notes)];
 }
 
 function checkServerDatabases(config: Config, options: { storeSchemaOnly?: boolean }): string[] {

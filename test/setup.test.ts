@@ -1,9 +1,11 @@
 import { cpSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { generateFixtures, type FixturePaths } from '../fixtures/generator/index.js';
+import { ConfigError, loadConfig } from '../src/config/load.js';
 import { createRenderer } from '../src/render/index.js';
-import { fontWarnings } from '../src/setup.js';
+import { checkDatabases, fontWarnings } from '../src/setup.js';
 import { repoRenderer, root } from './render/helpers.js';
 
 /**
@@ -38,5 +40,44 @@ describe('fontWarnings (check-config)', () => {
     expect(fontWarnings(r, ['fr'])).toEqual([
       'render.locale fr: no configured font draws 10 of its character(s): U+10FF00 U+10FF01 U+10FF02 U+10FF03 U+10FF04 U+10FF05 U+10FF06 U+10FF07 and 2 more; they would be drawn as empty boxes',
     ]);
+  });
+});
+
+describe('checkDatabases with several servers (issue 20)', () => {
+  // The generator's "Home" has "Movies"; its "4K" server calls the same library "Movies 4K".
+  let servers: FixturePaths[];
+  beforeAll(() => {
+    const dir = mkdtempSync(join(tmpdir(), 'marquee-setup-servers-'));
+    servers = [0, 1].map((server) => generateFixtures(join(dir, `s${server}`), { profile: 'tiny', seed: 3, now: 1_790_000_000, server }));
+  }, 60_000);
+
+  const configWith = (privateSections: string[]) => {
+    const dir = mkdtempSync(join(tmpdir(), 'marquee-setup-cfg-'));
+    const entries = servers
+      .map(
+        (f, i) =>
+          `  - id: ${['home', '4k'][i]}\n    plex: { db: ${JSON.stringify(f.plexDb)} }\n    tautulli: { db: ${JSON.stringify(f.tautulliDb)} }\n`,
+      )
+      .join('');
+    writeFileSync(join(dir, 'marquee.yaml'), `privacy:\n  privateSections: ${JSON.stringify(privateSections)}\nservers:\n${entries}`);
+    return loadConfig({ MARQUEE_CONFIG: join(dir, 'marquee.yaml') }, dir);
+  };
+
+  it('accepts a global private section that exists on one server only', () => {
+    expect(checkDatabases(configWith(['Movies 4K']))).toEqual([]);
+  });
+
+  it('refuses one that exists on no server, naming what each server has', () => {
+    let error: unknown;
+    try {
+      checkDatabases(configWith(['Movies 8K']));
+    } catch (err) {
+      error = err;
+    }
+    expect(error).toBeInstanceOf(ConfigError);
+    const message = (error as Error).message;
+    expect(message).toContain('servers[0] (home): "Movies 8K" matches no library section');
+    expect(message).toContain('servers[1] (4k): "Movies 8K" matches no library section');
+    expect(message).toContain('"Movies 4K"');
   });
 });
