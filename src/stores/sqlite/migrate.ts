@@ -21,15 +21,24 @@ export function loadMigrations(dir = MIGRATIONS_DIR): Migration[] {
 
 /** Applies every migration above `PRAGMA user_version`, each in its own transaction. */
 export function migrate(db: Database.Database, migrations = loadMigrations()): number {
-  const current = checkReadable(db, migrations);
-  const latest = migrations.at(-1)?.version ?? 0;
-  for (const m of migrations.filter((m) => m.version > current)) {
+  applyMigrations(db, migrations, checkReadable(db, migrations));
+  return migrations.at(-1)?.version ?? 0;
+}
+
+/**
+ * Applies the migrations above `seen`, the version this process read. Another process on the same
+ * file (a collector and a `serve --no-collect` renderer starting together) may have applied some
+ * since: each transaction takes the write lock first and skips what the file already has, since
+ * running a rebuild twice (004) would relabel rows another process has already written.
+ */
+export function applyMigrations(db: Database.Database, migrations: readonly Migration[], seen: number): void {
+  for (const m of migrations.filter((m) => m.version > seen)) {
     db.transaction(() => {
+      if ((db.pragma('user_version', { simple: true }) as number) >= m.version) return;
       db.exec(m.sql);
       db.pragma(`user_version = ${m.version}`);
-    })();
+    }).immediate();
   }
-  return latest;
 }
 
 /** The store's schema version, refused when a newer Marquee wrote it (its tables may differ). */

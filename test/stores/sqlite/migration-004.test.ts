@@ -5,7 +5,7 @@ import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { HistoryPoint, Snapshot } from '../../../src/snapshot/schema.js';
 import { SqliteOutbox } from '../../../src/stores/sheets/outbox.js';
-import { loadMigrations, migrate } from '../../../src/stores/sqlite/migrate.js';
+import { applyMigrations, loadMigrations, migrate } from '../../../src/stores/sqlite/migrate.js';
 import { SqlitePinStore } from '../../../src/stores/sqlite/pin-store.js';
 import { SqliteStore } from '../../../src/stores/sqlite/sqlite-store.js';
 import { sampleCycle } from '../../support/sample-snapshot.js';
@@ -126,6 +126,21 @@ describe('migration 004: a one-server store becomes the store of server "default
     // A metric written for one server still counts only its points (none of a second server's yet).
     expect(store.db.prepare('SELECT COUNT(*) FROM history_points').pluck().get()).toBe(3);
     void store.close();
+  });
+
+  it('runs once when two processes on the file both saw version 3', async () => {
+    const file = versionThreeStore();
+    const late = new Database(file);
+    const first = new SqliteStore({ file, retentionDays: 3650 });
+    const home = sampleCycle(5);
+    await first.forServer('home').write(home.snapshot, home.point);
+    // The second process read user_version 3 before the first migrated, and migrates now.
+    applyMigrations(late, loadMigrations(), 3);
+    late.close();
+    expect(await first.forServer('home').latest()).toEqual(home.snapshot);
+    expect(await first.forServer('home').history(0)).toEqual([home.point]);
+    expect(await first.history(0)).toEqual(cycles.map((c) => c.point));
+    await first.close();
   });
 
   it('is all or nothing: a migration that fails part way leaves the version 3 store as it was', async () => {
