@@ -292,6 +292,10 @@ describe('several servers (issue 20)', () => {
     const picture = textOf(body, 'snippet-4k-signature-picture');
     expect(picture).toContain(`srcset="${BASE}/i/4k/signature-dark.png"`);
     expect(picture).toContain(`srcset="${BASE}/i/4k/signature-light.png"`);
+    // Each copy button says which server's image it copies, for a screen reader.
+    expect(tags(body, 'button').find((t) => t['data-copy'] === 'snippet-home-signature-bbcode')?.['aria-label']).toBe(
+      'Copy BBCode for signature (Home)',
+    );
     // Ids are unique, and every copy button names one that exists.
     const ids = [...body.matchAll(/\sid="([^"]+)"/g)].map((m) => m[1]);
     expect(new Set(ids).size).toBe(ids.length);

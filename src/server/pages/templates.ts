@@ -11,6 +11,8 @@ export interface GalleryImage {
   name: string;
   /** The server it is of (issue 20), by id; absent: what `/i/<name>.png` shows. */
   server?: string;
+  /** That server's display name. */
+  serverName?: string;
   template: string;
   theme: string;
   alt: string;
@@ -46,10 +48,11 @@ const anchor = (image: GalleryImage) => (image.server ? `${image.server}-${image
 
 function snippetRow(image: GalleryImage, s: Snippet): SafeHtml {
   const id = `snippet-${anchor(image)}-${s.kind}`;
+  const what = image.serverName ? `${image.name} (${image.serverName})` : image.name;
   return html`<div class="snippet" data-kind="${s.kind}">
     <div class="snippet-label"><span>${s.label}</span><small>${s.hint}</small></div>
     <code id="${id}" class="snippet-text${s.text.includes('\n') ? ' multiline' : ''}">${s.text}</code>
-    <button type="button" class="copy" data-copy="${id}" aria-label="Copy ${s.label} for ${image.name}">Copy</button>
+    <button type="button" class="copy" data-copy="${id}" aria-label="Copy ${s.label} for ${what}">Copy</button>
   </div>`;
 }
 
@@ -100,7 +103,7 @@ function card(image: GalleryImage, base: string, themes: readonly string[], pres
 
 /** One server's copy of an image: its URLs under the server's id, its name in the alt text. */
 export function serverImage(image: GalleryImage, server: ServerEntry): GalleryImage {
-  return { ...image, server: server.id, alt: `${image.alt} (${server.name})` };
+  return { ...image, server: server.id, serverName: server.name, alt: `${image.alt} (${server.name})` };
 }
 
 /**
@@ -180,22 +183,20 @@ export function galleryPage(
 }
 
 export interface EmbedPageData {
-  /** With `server` set for one server's image (see serverImage). */
+  /** With `server` and `serverName` set for one server's image (see serverImage). */
   image: GalleryImage;
-  /** The server's display name, for one server's image. */
-  serverName?: string;
   base: string;
   /** Path of the immutable image for this moment, e.g. `/v/<etag>/<name>.png`. */
   versionedPath: string;
 }
 
-export function embedPage({ image, base, versionedPath, serverName }: EmbedPageData): string {
+export function embedPage({ image, base, versionedPath }: EmbedPageData): string {
   // Absolute for crawlers (Discord, Twitter); the visible <img> stays relative because the CSP
   // allows only 'self', and a configured publicUrl may differ from the address in the browser.
   const imageUrl = `${base}${versionedPath}`;
   const at = imagePath(image);
   const pageUrl = `${base}/embed/${at}`;
-  const title = serverName ? `${image.name} · ${serverName} · Marquee` : `${image.name} · Marquee`;
+  const title = image.serverName ? `${image.name} · ${image.serverName} · Marquee` : `${image.name} · Marquee`;
   const head = html`<meta name="description" content="${image.alt}" />
     <meta property="og:type" content="website" />
     <meta property="og:site_name" content="Marquee" />

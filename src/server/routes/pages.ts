@@ -85,8 +85,7 @@ export function pageRoutes(deps: PageDeps): Router {
     if (!image || !versioned) return sendPage(res, 404, notFoundPage(name), 'no-cache');
     // no-cache: each fetch of the page (a new Discord post) must name the image of that moment;
     // the versioned image itself is immutable.
-    const page = embedPage({ image, base: base.url, versionedPath: versioned, ...(server ? { serverName: server.name } : {}) });
-    sendPage(res, 200, page, 'no-cache');
+    sendPage(res, 200, embedPage({ image, base: base.url, versionedPath: versioned }), 'no-cache');
   };
   router.get('/embed/:name', (req, res) => embed(req, res));
   router.get('/embed/:server/:name', async (req, res) => {
