@@ -1,33 +1,44 @@
 /**
- * Collection cycles only. Wired like main.ts's collector but without the renderer: importing
- * src/main.js would load @napi-rs/canvas and sharp (~60 MB of RSS, render-baseline.md "Memory"),
- * and this process's peak RSS must be the collector's alone.
+ * Collection cycles only, through the real wiring (createStores + createCollecting, what main.ts
+ * runs) but without the renderer: importing src/main.js would load @napi-rs/canvas and sharp
+ * (~60 MB of RSS, render-baseline.md "Memory"), and this process's peak RSS must be the
+ * collector's alone. With several servers (issue 20) the config has a `servers:` list and each
+ * cycle is the network's: every server's cycle at once, then the network built from their readings.
  */
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { Collector } from '../../src/collector/collector.js';
 import { loadConfig } from '../../src/config/load.js';
 import { createLogger } from '../../src/logging/logger.js';
 import { BUILTIN_TEMPLATES_DIR, PACKAGE_ROOT } from '../../src/paths.js';
-import { buildInventory, unneededIdentifyingFields } from '../../src/privacy/inventory.js';
+import { buildInventory } from '../../src/privacy/inventory.js';
 import { loadCatalogues, REFERENCE_LOCALE } from '../../src/render/i18n/catalogue.js';
 import { loadTemplates } from '../../src/render/template/load.js';
-import { loadOrCreateSecret } from '../../src/secret.js';
 import { builtinFields } from '../../src/snapshot/fields.js';
-import { createSourceReader, sourcesConfig } from '../../src/sources/read-all.js';
-import { SqliteStore, STORE_FILE } from '../../src/stores/sqlite/sqlite-store.js';
+import { createStores } from '../../src/stores/create.js';
+import { createCollecting } from '../../src/wiring/collecting.js';
 import { childOptions, failStart, ownPeakRss, serveParent } from '../lib/child.js';
 import { startProfile } from '../lib/profiler.js';
+
+export interface CollectServer {
+  id: string;
+  name: string;
+  plexDb: string;
+  tautulliDb: string;
+}
 
 export interface CollectJob {
   plexDb: string;
   tautulliDb: string;
+  /** Several servers (issue 20): a `servers:` config over these files; plexDb/tautulliDb are then unused. */
+  servers?: CollectServer[];
   nowMs: number;
   warmup: number;
   cycles: number;
   /** When set, one extra cycle after the measured ones runs under the CPU profiler, written here. */
   profileFile?: string;
+  /** When set, a V8 heap snapshot is written here right after the last measured cycle (--heap-snapshot). */
+  heapSnapshotFile?: string;
   /** Config file content; with `overApi`, the sources' URLs and keys instead of the database paths. */
   yaml?: string;
   /** Read Plex and Tautulli over their APIs (from `yaml`), not from plexDb/tautulliDb. */
@@ -37,20 +48,32 @@ export interface CollectJob {
 export interface CollectResult {
   cyclesMs: number[];
   warmupMs: number[];
+  /** With several servers: each server's own cycle in each measured network cycle, by id. */
+  serverCyclesMs?: Record<string, number[]>;
   /** VmHWM after the last cycle: start-up plus the worst cycle. */
   peakRss: number;
-  /** VmHWM before the first cycle, to tell start-up from collection. */
+  /** VmHWM before the first cycle (after the wiring, history seeding included), to tell start-up from collection. */
   startRss: number;
+  /** The last cycle's per-source status (with several servers, the network's: one entry per server and source). */
   sources: Record<string, string>;
+}
+
+function serversYaml(servers: readonly CollectServer[]): string {
+  const entries = servers.map(
+    (s) =>
+      `  - id: ${s.id}\n    name: ${JSON.stringify(s.name)}\n    plex: { db: ${JSON.stringify(s.plexDb)} }\n    tautulli: { db: ${JSON.stringify(s.tautulliDb)} }\n`,
+  );
+  return `servers:\n${entries.join('')}`;
 }
 
 async function main(job: CollectJob): Promise<CollectResult> {
   const dataDir = mkdtempSync(path.join(tmpdir(), 'marquee-bench-collect-'));
-  writeFileSync(path.join(dataDir, 'marquee.yaml'), job.yaml ?? '');
+  const several = (job.servers?.length ?? 0) > 1;
+  writeFileSync(path.join(dataDir, 'marquee.yaml'), several ? serversYaml(job.servers!) : (job.yaml ?? ''));
   const config = loadConfig(
     {
       MARQUEE_CONFIG: path.join(dataDir, 'marquee.yaml'),
-      ...(job.overApi ? {} : { MARQUEE_PLEX_DB: job.plexDb, MARQUEE_TAUTULLI_DB: job.tautulliDb }),
+      ...(job.overApi || several ? {} : { MARQUEE_PLEX_DB: job.plexDb, MARQUEE_TAUTULLI_DB: job.tautulliDb }),
       MARQUEE_DATA_DIR: dataDir,
     },
     dataDir,
@@ -62,45 +85,64 @@ async function main(job: CollectJob): Promise<CollectResult> {
     catalogue,
     loadCatalogues([path.join(PACKAGE_ROOT, 'locales')]).get(REFERENCE_LOCALE)!,
   );
-  // The default image list (main.ts defaultImages): one image per built-in template.
+  // The default image list (setup.ts defaultImages): one image per built-in template. setup.ts's
+  // loadDrawing would build the same inventory, but it loads the renderer.
   const images = new Map([...templates.keys()].map((t) => [t, { template: t }]));
-  const store = new SqliteStore({ file: path.join(dataDir, STORE_FILE), retentionDays: config.history.retentionDays });
+  const inventory = buildInventory({ catalogue, templates, images, sheets: false });
+  const logger = createLogger('warn');
   let clock = job.nowMs;
-  const collector = new Collector({
-    readSources: createSourceReader(sourcesConfig(config)),
-    stores: [store],
-    thresholds: config.thresholds,
-    privacy: config.privacy,
-    pseudonymSecret: loadOrCreateSecret(config.dataDir, config.privacy.pseudonymSecret),
-    unneededFields: unneededIdentifyingFields(buildInventory({ catalogue, templates, images, sheets: false })),
-    logger: createLogger('warn'),
-    clock: () => clock,
-  });
+  const now = () => clock;
+  const stores = createStores(config, logger, now);
+  const collecting = await createCollecting({ config, stores, inventory, logger, clock: now });
+  // Each server's own cycle inside the network's, to tell the slowest server from the aggregation.
+  const serverCyclesMs: Record<string, number[]> = {};
+  let measuring = false;
+  if (several) {
+    for (const { id, collector } of collecting.servers) {
+      const collect = collector.collect.bind(collector);
+      const times: number[] = [];
+      serverCyclesMs[id] = times;
+      collector.collect = async () => {
+        const t0 = performance.now();
+        const snapshot = await collect();
+        if (measuring) times.push(performance.now() - t0);
+        return snapshot;
+      };
+    }
+  }
   const startRss = ownPeakRss();
   const time = async () => {
     // 30 s apart, as on the default schedule, so each cycle writes its own history point.
     clock += 30_000;
     const t0 = performance.now();
-    const snapshot = await collector.collect();
+    const snapshot = await collecting.collector.collect();
     return { ms: performance.now() - t0, snapshot };
   };
   const warmupMs: number[] = [];
   const cyclesMs: number[] = [];
   for (let i = 0; i < job.warmup; i++) warmupMs.push((await time()).ms);
   let sources: Record<string, string> = {};
+  measuring = true;
   for (let i = 0; i < job.cycles; i++) {
     const { ms, snapshot } = await time();
     cyclesMs.push(ms);
     sources = Object.fromEntries(Object.entries(snapshot.sources).map(([k, s]) => [k, s.status]));
+  }
+  measuring = false;
+  const peakRss = ownPeakRss();
+  if (job.heapSnapshotFile) {
+    const { writeHeapSnapshot } = await import('node:v8');
+    writeHeapSnapshot(job.heapSnapshotFile);
   }
   if (job.profileFile) {
     const stop = await startProfile();
     await time();
     await stop(job.profileFile);
   }
-  await store.close();
+  await collecting.close();
+  await Promise.all(stores.all.map((s) => s.close()));
   rmSync(dataDir, { recursive: true, force: true });
-  return { cyclesMs, warmupMs, peakRss: ownPeakRss(), startRss, sources };
+  return { cyclesMs, warmupMs, ...(several ? { serverCyclesMs } : {}), peakRss, startRss, sources };
 }
 
 try {

@@ -12,6 +12,8 @@ const CACHE_DIR = path.join(BENCH_DIR, '.cache');
 
 export interface BenchFixtures {
   profile: FixtureProfile;
+  /** Which server of a network (generateFixtures' `server`); 0: the profile's usual output. */
+  server: number;
   plexDb: string;
   tautulliDb: string;
   /** Seconds spent generating on this run; 0 when reused from bench/.cache. */
@@ -22,21 +24,28 @@ export interface BenchFixtures {
  * The large profile takes minutes to generate, so builds are cached under bench/.cache and reused
  * while the profile, seed, time and generator sources are unchanged (a stamp file records them).
  */
-export function ensureFixtures(profile: FixtureProfile): BenchFixtures {
-  const dir = path.join(CACHE_DIR, profile);
+export function ensureFixtures(profile: FixtureProfile, server = 0): BenchFixtures {
+  // Server 0 is the generator's usual output (network.ts), so it is the profile's own cache.
+  const dir = path.join(CACHE_DIR, server === 0 ? profile : `${profile}-server-${server}`);
   const paths = { plexDb: path.join(dir, PLEX_DB_FILE), tautulliDb: path.join(dir, TAUTULLI_DB_FILE) };
   const stamp = path.join(dir, 'build.json');
-  const wanted = JSON.stringify({ profile, seed: SEED, now: BENCH_NOW_S, generator: generatorFingerprint() });
+  const wanted = JSON.stringify({
+    profile,
+    seed: SEED,
+    now: BENCH_NOW_S,
+    ...(server ? { server } : {}),
+    generator: generatorFingerprint(),
+  });
   if (existsSync(stamp) && readFileSync(stamp, 'utf8') === wanted && existsSync(paths.plexDb) && existsSync(paths.tautulliDb)) {
-    return { profile, ...paths, builtInS: 0 };
+    return { profile, server, ...paths, builtInS: 0 };
   }
   mkdirSync(dir, { recursive: true });
   // No stamp while building: an interrupted build must never pass for a finished one.
   rmSync(stamp, { force: true });
   const t0 = performance.now();
-  generateFixtures(dir, { profile, seed: SEED, now: BENCH_NOW_S });
+  generateFixtures(dir, { profile, seed: SEED, now: BENCH_NOW_S, ...(server ? { server } : {}) });
   writeFileSync(stamp, wanted);
-  return { profile, ...paths, builtInS: (performance.now() - t0) / 1000 };
+  return { profile, server, ...paths, builtInS: (performance.now() - t0) / 1000 };
 }
 
 function generatorFingerprint(): string {
