@@ -48,6 +48,22 @@ describe('SQLite store', () => {
     cleanup();
   });
 
+  it("stays in error while one server's last write failed, whatever the other servers' writes did", async () => {
+    const { store, cleanup } = tempStore();
+    const c = sampleCycle(0);
+    // A point the schema refuses: the write fails before anything is stored.
+    await expect(store.forServer('home').write(c.snapshot, { ...c.point, streams: Number.NaN })).rejects.toThrow();
+    await store.write(c.snapshot, c.point);
+    await store.forServer('4k').write(c.snapshot, c.point);
+    expect(store.health().status).toBe('error');
+    expect(store.forServer('4k').health()).toEqual(store.health());
+    expect(await store.forServer('home').latest()).toBeNull();
+    await store.forServer('home').write(c.snapshot, c.point);
+    expect(store.health()).toEqual({ status: 'ok', lastSuccessAt: c.snapshot.takenAt });
+    await store.close();
+    cleanup();
+  });
+
   it('refuses a store written by a newer Marquee', () => {
     const { file, store, cleanup } = tempStore();
     store.db.pragma('user_version = 999');
