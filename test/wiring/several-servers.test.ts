@@ -80,9 +80,12 @@ async function json(url: string): Promise<{ status: number; body: Json }> {
   return { status: res.status, body: res.headers.get('content-type')?.includes('json') ? await res.json() : null };
 }
 
-/** What two readings of the same files may differ by: times of the read, this machine's host, the policy's keyed stamp. */
+/**
+ * What two readings of the same files may differ by: times of the read, this machine's host (and the
+ * state, which its CPU load can raise while the tests load the machine), the policy's keyed stamp.
+ */
 function comparable(snapshot: Json): unknown {
-  const { host: _h, privacy: _p, ...rest } = snapshot;
+  const { host: _h, privacy: _p, state: _s, ...rest } = snapshot;
   const sources = Object.fromEntries(
     Object.entries(rest.sources as Record<string, Json>)
       .filter(([name]) => name !== 'host')
@@ -162,6 +165,65 @@ describe('a Marquee with several servers', () => {
     expect(png.status).toBe(200);
     expect((await sharp(Buffer.from(await png.arrayBuffer())).metadata()).format).toBe('png');
     expect((await fetch(`${several.url}/i/nosuch/signature.png`)).status).toBe(404);
+  });
+
+  it('lets a locked server hold back only itself, for no longer than its own time limit', async () => {
+    const copies = files.slice(0, 2).map((f, i) => {
+      const to = mkdtempSync(path.join(dir, `lock${i}-`));
+      const copy = { plexDb: path.join(to, 'plex.db'), tautulliDb: path.join(to, 'tautulli.db') };
+      for (const [from, dest] of [
+        [f.plexDb, copy.plexDb],
+        [f.tautulliDb, copy.tautulliDb],
+      ] as const) {
+        copyFileSync(from, dest);
+        if (existsSync(`${from}-wal`)) copyFileSync(`${from}-wal`, `${dest}-wal`);
+      }
+      return copy;
+    });
+    const yaml = `collector: { sourceTimeoutMs: 2000 }\nservers:\n${copies
+      .map(
+        (f, i) =>
+          `  - id: ${IDS[i]}\n    name: ${NAMES[i]}\n    plex: { db: ${JSON.stringify(f.plexDb)} }\n    tautulli: { db: ${JSON.stringify(f.tautulliDb)} }\n`,
+      )
+      .join('')}`;
+    const several = await start(yaml);
+    // An exclusive writer on a rollback-journal database: what a VACUUM or a migration holds.
+    const writer = new Database(copies[1]!.tautulliDb);
+    writer.pragma('journal_mode = DELETE');
+    writer.exec("BEGIN EXCLUSIVE; UPDATE users SET friendly_name = friendly_name || ' (renaming)'");
+    try {
+      const started = performance.now();
+      await several.collector!.collect();
+      const took = performance.now() - started;
+      const home = (await json(`${several.url}/i/home/signature.json`)).body.snapshot;
+      const fourK = (await json(`${several.url}/i/4k/signature.json`)).body.snapshot;
+      expect(home.sources.tautulli.status).toBe('ok');
+      expect(fourK.sources.tautulli.status).toBe('stale');
+      expect(fourK.sources.tautulli.error.code).toMatch(/locked|timeout/);
+      // Its own limit (2 s), with room for a loaded machine; a reader stuck on the lock would take far longer.
+      expect(took).toBeLessThan(8000);
+      const network = (await json(`${several.url}/i/signature.json`)).body.snapshot;
+      expect(network.network).toMatchObject({ servers: 2, online: 2, partial: true });
+      expect(network.activity.streamCount).toBeGreaterThan(0);
+      expect((await fetch(`${several.url}/health/4k`)).status).toBe(503);
+      expect((await fetch(`${several.url}/health/home`)).status).toBe(200);
+    } finally {
+      writer.exec('ROLLBACK');
+      writer.close();
+    }
+  }, 30_000);
+
+  it("gives each network row its server's 24 hours as half-hour maxima of the stored series", async () => {
+    const several = await start(serversYaml(2));
+    const network = (await json(`${several.url}/i/signature.json`)).body.snapshot;
+    for (const [i, id] of IDS.slice(0, 2).entries()) {
+      const row = network.network.rows[i];
+      const own = (await json(`${several.url}/i/${id}/signature.json`)).body.snapshot;
+      expect(row.sparkline).toHaveLength(48);
+      // The last half hour holds this cycle's reading: the server's own stream count is in it.
+      expect(row.sparkline[47]).toBeGreaterThanOrEqual(own.activity.streamCount);
+      expect(row.streams).toBe(own.activity.streamCount);
+    }
   });
 
   it('serves every server and the network in read mode from the store another instance writes', async () => {
