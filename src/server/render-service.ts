@@ -134,6 +134,11 @@ export class RenderService {
     return this.renders;
   }
 
+  /** render.staleAfterS in ms: what the images call too old to be now (the shields badges follow it). */
+  get staleAfterMs(): number {
+    return this.options.staleAfterMs;
+  }
+
   /** Number of error images actually drawn (cache misses). */
   get errorRenderCount(): number {
     return this.errorRenders;
