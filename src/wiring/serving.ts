@@ -5,7 +5,7 @@ import path from 'node:path';
 import type { Logger } from 'pino';
 import type { Config } from '../config/load.js';
 import { DEMO_POSTERS_DIR, PUBLIC_DIR } from '../paths.js';
-import { createPosterCache } from '../posters/index.js';
+import { createPosterCache, type PosterCache } from '../posters/index.js';
 import { DiscordPoster } from '../publish/discord.js';
 import { loadOrCreateSecret } from '../secret.js';
 import { createApp, type AppDeps } from '../server/app.js';
@@ -16,6 +16,7 @@ import type { MarqueeMetrics } from '../server/prometheus.js';
 import { publicBase } from '../server/public-url.js';
 import { RenderBudget } from '../server/render-budget.js';
 import { RenderService } from '../server/render-service.js';
+import { serverPosters, type PosterPolicy } from '../server/server-posters.js';
 import { versionedPath } from '../server/routes/images.js';
 import { pageRoutes } from '../server/routes/pages.js';
 import { privacyRoutes } from '../server/routes/privacy.js';
@@ -45,6 +46,35 @@ export interface Serving {
 }
 
 /**
+ * One poster cache per server and processing policy, made when first asked for: each fetches from
+ * its own server's Plex. A one-server Marquee keeps the folder it always had.
+ */
+function posterCaches(config: Config, logger: Logger): (server: string, policy: PosterPolicy) => PosterCache {
+  const caches = new Map<string, PosterCache>();
+  const servers = new Map(config.servers.map((s) => [s.id, s]));
+  return (id, policy) => {
+    const key = `${id}|${policy.thumbnails}|${policy.blurSigma}`;
+    let cache = caches.get(key);
+    if (!cache) {
+      const server = servers.get(id)!;
+      const own = policy.thumbnails === server.privacy.thumbnails && policy.blurSigma === server.privacy.blurSigma;
+      // Each cache bounds its own folder (it counts the files in it), so no two share one.
+      const dir = config.servers.length === 1 && own ? [] : [own ? id : `${id}-${policy.thumbnails}-${policy.blurSigma}`];
+      cache = createPosterCache({
+        dir: path.join(config.dataDir, 'posters', ...dir),
+        ...(server.plex.url && server.plex.token ? { plexUrl: server.plex.url, plexToken: server.plex.token } : {}),
+        mode: policy.thumbnails,
+        blurSigma: policy.blurSigma,
+        ...(server.demo ? { demoDir: DEMO_POSTERS_DIR } : {}),
+        onError: (thumb, err) => logger.debug({ server: id, thumb, err: { message: (err as Error).message } }, 'poster unavailable'),
+      });
+      caches.set(key, cache);
+    }
+    return cache;
+  };
+}
+
+/**
  * The HTTP side: renders, caches, the Express app and its routes, over every server's snapshot
  * provider and the one `/i/<name>.png` shows (key '': the network, or the only server).
  */
@@ -63,16 +93,15 @@ export function createServing(deps: {
 }): Serving {
   const { config, stores, snapshots, logger, clock } = deps;
   const { renderer, images, inventory } = deps.drawing;
-  const posterCache = createPosterCache({
-    dir: path.join(config.dataDir, 'posters'),
-    ...(config.plex.url && config.plex.token ? { plexUrl: config.plex.url, plexToken: config.plex.token } : {}),
-    mode: config.privacy.thumbnails,
-    blurSigma: config.privacy.blurSigma,
-    ...(config.demo ? { demoDir: DEMO_POSTERS_DIR } : {}),
-    onError: (thumb, err) => logger.debug({ thumb, err: { message: (err as Error).message } }, 'poster unavailable'),
+  const posters = serverPosters({
+    servers: config.servers.map((s) => ({ id: s.id, policy: s.privacy })),
+    network: snapshots.network ? config.privacy : null,
+    cacheFor: posterCaches(config, logger),
+    snapshotOf: async (id) => (await snapshots.get(id)?.current())?.snapshot ?? null,
+    postersFor: (template, snapshot) => renderer.postersFor(template, snapshot),
   });
   const renders = new RenderService(renderer, {
-    posters: (template, snapshot) => posterCache.getMany(renderer.postersFor(template, snapshot)),
+    posters,
     cacheBytes: config.server.renderCacheBytes,
     etagSecret: loadOrCreateSecret(config.dataDir, config.server.etagSecret, 'etag'),
     concurrency: Math.max(1, availableParallelism()),
