@@ -27,6 +27,8 @@ const paramDocs: Record<(typeof builtinParamNames)[number], string> = {
   month_start: 'local midnight on the first of this month, epoch seconds',
   tz_offset: "a SQLite date modifier such as `'+120 minutes'`: `strftime('%H', started, 'unixepoch', :tz_offset)`",
   tz_offset_s: 'the same offset in seconds, for arithmetic on epoch columns',
+  server:
+    "the id of the server the metric runs for (`default` without a `servers:` list): `history_points` holds every server's points, so filter `WHERE server = :server`",
 };
 
 const intro = `# Custom metrics cookbook
@@ -37,8 +39,8 @@ independent computation over the raw rows.
 
 A custom metric is a named, read-only SQL query over one database: \`plex\` (the Plex library DB),
 \`tautulli\` (the Tautulli DB) or \`marquee\` (Marquee's own store, \`marquee.db\`, whose table
-\`history_points(at INTEGER epoch ms, streams, transcodes, bandwidth_kbps, cpu_pct, mem_pct, temperature_c)\`
-holds one point per collection cycle). Its result lands in the snapshot under \`metrics.<name>\` and
+\`history_points(at INTEGER epoch ms, streams, transcodes, bandwidth_kbps, cpu_pct, mem_pct, temperature_c, server TEXT)\`
+holds one point per collection cycle and server). Its result lands in the snapshot under \`metrics.<name>\` and
 binds in templates like any built-in field.
 
 ## Definition

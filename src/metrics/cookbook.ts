@@ -98,7 +98,7 @@ LIMIT 10`,
       identifying: false,
       sql: `SELECT streams, COUNT(*) AS samples, AVG(temperature_c) AS avg_temp_c, MAX(temperature_c) AS max_temp_c
 FROM history_points
-WHERE at >= :since_7d * 1000 AND temperature_c IS NOT NULL
+WHERE server = :server AND at >= :since_7d * 1000 AND temperature_c IS NOT NULL
 GROUP BY streams
 ORDER BY streams`,
     },

@@ -1,3 +1,4 @@
+import { ONLY_SERVER_ID } from '../snapshot/server-key.js';
 import { utcOffsetSeconds } from '../time-zone.js';
 /**
  * The only parameters a metric may use. Values are bound by SQLite, never spliced into the SQL, so
@@ -21,6 +22,12 @@ export interface BuiltinParams {
   tz_offset: string;
   /** The same offset in seconds, for arithmetic on epoch columns. */
   tz_offset_s: number;
+  /**
+   * The id of the Plex server the metric runs for (issue 20): Marquee's store keeps every server's
+   * series in one `history_points` table, so a metric over it filters `WHERE server = :server`.
+   * `default` without a `servers:` list.
+   */
+  server: string;
 }
 
 export const builtinParamNames: readonly (keyof BuiltinParams)[] = [
@@ -33,6 +40,7 @@ export const builtinParamNames: readonly (keyof BuiltinParams)[] = [
   'month_start',
   'tz_offset',
   'tz_offset_s',
+  'server',
 ];
 
 const DAY_S = 86_400;
@@ -46,7 +54,7 @@ export function tzOffsetMinutesAt(timeZone: string, epochMs: number): number {
 }
 
 /** Built-in parameter values for a cycle at `nowMs`, in a zone `tzOffsetMinutes` east of UTC. */
-export function builtinParams(nowMs: number, tzOffsetMinutes: number): BuiltinParams {
+export function builtinParams(nowMs: number, tzOffsetMinutes: number, server = ONLY_SERVER_ID): BuiltinParams {
   const now = Math.floor(nowMs / 1000);
   const offsetS = tzOffsetMinutes * 60;
   const local = now + offsetS;
@@ -63,5 +71,6 @@ export function builtinParams(nowMs: number, tzOffsetMinutes: number): BuiltinPa
     month_start: monthStart,
     tz_offset: `${tzOffsetMinutes >= 0 ? '+' : '-'}${Math.abs(tzOffsetMinutes)} minutes`,
     tz_offset_s: offsetS,
+    server,
   };
 }

@@ -12,6 +12,8 @@ export interface MetricsRunnerOptions {
   timeZone?: string;
   /** A fixed offset east of UTC in minutes; wins over timeZone. Default 0 (UTC). */
   tzOffsetMinutes?: number;
+  /** The server the metrics run for: bound as :server (params.ts). Default the only server's id. */
+  server?: string;
   /** How long a query waits for a locked database before failing (part of its time budget). */
   busyTimeoutMs?: number;
   /** How long starting the query process may take (not counted against a query's budget). */
@@ -59,7 +61,7 @@ export class MetricsRunner {
 
   private async runAll(now: number): Promise<Snapshot['metrics']> {
     const offset = this.opts.tzOffsetMinutes ?? (this.opts.timeZone ? tzOffsetMinutesAt(this.opts.timeZone, now) : 0);
-    const params = builtinParams(now, offset);
+    const params = builtinParams(now, offset, this.opts.server);
     const deadline = performance.now() + (this.opts.cycleBudgetMs ?? Infinity);
     const out: Snapshot['metrics'] = {};
     for (const [name, def] of Object.entries(this.opts.defs)) {

@@ -130,6 +130,7 @@ async function createServerCollecting(
         dbPaths: { plex: config.plex.db, tautulli: config.tautulli.db, marquee: path.join(config.dataDir, STORE_FILE) },
         timeZone: config.render.timeZone,
         cycleBudgetMs: config.collector.sourceTimeoutMs,
+        server: server.id,
       })
     : null;
   const readSources = createSourceReader(

@@ -84,7 +84,9 @@ describe('built-in parameters', () => {
       month_start: Date.UTC(2026, 7, 31, 22) / 1000,
       tz_offset: '+120 minutes',
       tz_offset_s: 7200,
+      server: 'default',
     });
+    expect(builtinParams(1_790_000_000_123, 120, '4k').server).toBe('4k');
     // West of UTC, just after local midnight on the 1st.
     const w = builtinParams(Date.UTC(2026, 9, 1, 5, 30), -300);
     expect(w.day_start).toBe(Date.UTC(2026, 9, 1, 5) / 1000);

@@ -1,7 +1,10 @@
-import { statSync } from 'node:fs';
+import { mkdtempSync, statSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
 import type { MetricDbPaths, MetricDefs } from '../../src/metrics/config.js';
 import { MetricsRunner } from '../../src/metrics/runner.js';
+import { SqliteStore } from '../../src/stores/sqlite/sqlite-store.js';
 import { copyFixtureDbs, FIXTURE_NOW_MS } from '../support/fixtures.js';
 import { startTestMarquee } from '../support/marquee-instance.js';
 import { parseDefs, rawRows } from './support.js';
@@ -264,5 +267,46 @@ describe('isolation and refusals at run time', () => {
     // A closed runner starts a new process on demand rather than failing.
     expect(await r.run(FIXTURE_NOW_MS)).toEqual({ a: { status: 'ok', value: 1 } });
     expect(r.processesStarted).toBe(2);
+  });
+});
+
+describe('a metric over marquee.db with several servers (issue 20)', () => {
+  it("binds :server to the server it runs for, so it reads that server's points only", async () => {
+    const dir = mkdtempSync(path.join(tmpdir(), 'marquee-metric-servers-'));
+    const file = path.join(dir, 'marquee.db');
+    const store = new SqliteStore({ file, retentionDays: 30 });
+    const point = (at: number, streams: number) => ({
+      at,
+      streams,
+      transcodes: 0,
+      bandwidthKbps: 0,
+      cpuPct: null,
+      memPct: null,
+      temperatureC: null,
+    });
+    store.forServer('home').backfill([point(1, 2), point(2, 3)]);
+    store.forServer('4k').backfill([point(1, 7)]);
+    await store.close();
+    const defs = parseDefs({
+      streams: {
+        source: 'marquee',
+        returns: 'scalar',
+        type: 'integer',
+        sql: 'SELECT SUM(streams) FROM history_points WHERE server = :server',
+      },
+    });
+    // The oracle: the rows themselves, summed per server straight from the file.
+    const sums = Object.fromEntries(
+      rawRows<{ server: string; n: number }>(file, 'SELECT server, SUM(streams) AS n FROM history_points GROUP BY server').map((r) => [
+        r.server,
+        r.n,
+      ]),
+    );
+    for (const server of ['home', '4k']) {
+      const r = new MetricsRunner({ defs, dbPaths: { marquee: file }, server });
+      runners.push(r);
+      const result = await r.run(FIXTURE_NOW_MS);
+      expect(result.streams, server).toMatchObject({ value: sums[server] });
+    }
   });
 });
