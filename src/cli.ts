@@ -9,7 +9,8 @@ import { createMarquee, startMarquee, type Marquee, type ReadOnlyMarquee } from 
 import { sourcesConfig } from './sources/read-all.js';
 import { checkRemoteSources } from './sources/remote-check.js';
 import { acquireInstanceLock, type InstanceLock } from './stores/sqlite/instance-lock.js';
-import { sampleHistory, sampleSnapshot, NOW as DEMO_NOW } from './render/gallery/demo-data.js';
+import { demoData, sampleHistory, sampleSnapshot, NOW as DEMO_NOW } from './render/gallery/demo-data.js';
+import { NETWORK_KEY } from './snapshot/server-key.js';
 import { checkDatabases, fontWarnings, loadDrawing } from './setup.js';
 import type { HistoryPoint, Snapshot } from './snapshot/schema.js';
 import { openStoreReader } from './stores/create.js';
@@ -166,11 +167,12 @@ program
   .option('-t, --theme <theme>', 'theme name', 'dark')
   .option('-s, --scale <scale>', '1 or 2', parseScale, 1)
   .option('-o, --out <file>', 'output PNG path', 'marquee.png')
+  .option('--server <id>', 'with several servers: draw this one (default: the network)')
   .addHelpText('after', '\nExample:\n  marquee render og --theme light --scale 2 --out og.png')
-  .action(async (template: string, opts: { theme: string; scale: 1 | 2; out: string }) => {
+  .action(async (template: string, opts: { theme: string; scale: 1 | 2; out: string; server?: string }) => {
     const config = load();
     const { renderer } = loadDrawing(config);
-    const { snapshot, history, now } = await storedOrDemo(config);
+    const { snapshot, history, now } = await storedOrDemo(config, template, opts.server);
     const image = await renderer.render({
       snapshot,
       history,
@@ -218,15 +220,31 @@ program
  * What `render` draws: the read store's latest snapshot and graph series, read without writing
  * anything, or in demo mode with nothing stored the gallery's demo snapshot at its own moment.
  */
-async function storedOrDemo(config: Config): Promise<{ snapshot: Snapshot; history: HistoryPoint[]; now: number }> {
-  const store = openStoreReader(config, Date.now);
+async function storedOrDemo(
+  config: Config,
+  template: string,
+  server: string | undefined,
+): Promise<{ snapshot: Snapshot; history: HistoryPoint[]; now: number }> {
+  // What `/i/<name>.png` shows (the network with several servers), or the server asked for.
+  const several = config.servers.length > 1;
+  if (server !== undefined && !config.servers.some((s) => s.id === server))
+    throw new ConfigError(
+      `--server ${JSON.stringify(server)}: no such server; the servers are ${config.servers.map((s) => s.id).join(', ')}`,
+    );
+  const key = server ?? (several ? NETWORK_KEY : config.servers[0]!.id);
+  const root = openStoreReader(config, Date.now);
   try {
+    const store = root?.forServer(key);
     const snapshot = await store?.latest();
     if (store && snapshot) return { snapshot, history: await store.history(Date.now() - HISTORY_WINDOW_MS), now: Date.now() };
   } finally {
-    await store?.close();
+    await root?.close();
   }
-  if (config.demo) return { snapshot: sampleSnapshot(), history: sampleHistory(), now: DEMO_NOW };
+  if (config.demo) {
+    // The gallery's demo: the two-server network for the network's images, one server's otherwise.
+    const demo = server === undefined ? demoData(template) : { snapshot: sampleSnapshot(), history: sampleHistory() };
+    return { ...demo, now: DEMO_NOW };
+  }
   throw new Error(
     `no snapshot stored yet (${config.store.read === 'sheets' ? 'the Sheet is empty' : `no store in ${config.dataDir}`}): ` +
       'run `marquee collect --once` or `marquee serve` first',

@@ -168,4 +168,17 @@ describe('render reads the stored snapshot and writes nothing', () => {
     expect(decodePng(readFileSync(out)).width).toBe(2400);
     expect(existsSync(empty)).toBe(false);
   }, 60_000);
+
+  it("draws the demo network's card, and refuses a server the config does not list (issue 20)", async () => {
+    const empty = path.join(mkdtempSync(path.join(tmpdir(), 'marquee-side-')), 'data');
+    const out = path.join(mkdtempSync(path.join(tmpdir(), 'marquee-side-out-')), 'network.png');
+    const env = { MARQUEE_CONFIG: configFile(), MARQUEE_DATA_DIR: empty };
+    const r = await cli(['render', 'network', '--out', out], env);
+    expect(r.code, r.stderr).toBe(0);
+    expect(decodePng(readFileSync(out)).width).toBe(520);
+    const bad = await cli(['render', 'signature', '--server', 'nosuch', '--out', out], env);
+    expect(bad.code).not.toBe(0);
+    expect(bad.stderr).toMatch(/--server "nosuch": no such server; the servers are home, 4k/);
+    expect(existsSync(empty)).toBe(false);
+  }, 60_000);
 });
