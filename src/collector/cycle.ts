@@ -24,6 +24,8 @@ export interface CycleDeps {
    * from the servers' raw readings and goes through the (global) policy once, itself. In memory only.
    */
   keepRaw?: boolean;
+  /** With several servers, which one this is: stamped on its snapshots so its images can name it. */
+  server?: { id: string; name: string };
 }
 
 /**
@@ -63,7 +65,7 @@ export async function cycle(deps: CycleDeps, previous: Snapshot | null, previous
   const merged = mergeSnapshot({ takenAt, results, previous: carried, thresholds: deps.thresholds, metrics });
   const masked = minimise(applyPrivacy(merged, deps.privacy, deps.pseudonymSecret), deps.unneededFields);
   // The policy can take streams out of the counts (nowPlayingDelayS): the state follows what is shown.
-  const snapshot = { ...masked, state: deriveState(masked, deps.thresholds) };
+  const snapshot = { ...masked, state: deriveState(masked, deps.thresholds), ...(deps.server ? { server: deps.server } : {}) };
   const point = historyPointOf(snapshot);
   const storeErrors: Record<string, string> = {};
   await Promise.all(

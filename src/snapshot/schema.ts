@@ -188,6 +188,11 @@ export const snapshotSchema = z.object({
    */
   privacy: z.string().optional(),
   /**
+   * Which server of several this snapshot is of (issue 20): its id and display name, so its own
+   * images can name it. Absent with one server, and on the network snapshot.
+   */
+  server: z.object({ id: z.string(), name: z.string() }).optional(),
+  /**
    * Only on the network snapshot (several servers, issue 20; snapshot/network.ts): how many servers,
    * how many answer, whether any section is missing or carried over, and a row per server for the
    * network template. Absent on a server's own snapshot.

@@ -149,6 +149,7 @@ async function createServerCollecting(
       logger: logger.child({ component: 'collector' }),
       clock,
       keepRaw: shared.keepRaw,
+      ...(shared.keepRaw ? { server: { id: server.id, name: server.name } } : {}),
       // With several servers the network's cycle is the one timed.
       ...(deps.onCycle && !shared.keepRaw ? { onCycle: deps.onCycle } : {}),
     },

@@ -113,6 +113,11 @@ describe('one server (a snapshot without `network`)', () => {
     expect(textOf(ops, 'network.total.note')).toBe('1 of 1 online');
     expect(textOf(network(sampleSnapshot({ state: 'offline', activity: null })), 'network.total.note')).toBe('0 of 1 online');
   });
+
+  it('names the row after its server when it is one of several (/i/4k/network.png)', () => {
+    const ops = network(sampleSnapshot({ server: { id: '4k', name: '4K' } }), { params: { scale: 1, title: 'Basement' } });
+    expect(textOf(ops, 'network.row.0.name')).toBe('4K');
+  });
 });
 
 describe('never old live numbers as current', () => {

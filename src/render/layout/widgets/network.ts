@@ -11,7 +11,8 @@ import { text } from '../text.js';
 /**
  * Several servers at a glance (issue 20): a row per server of `network.rows` (state dot, name,
  * streams, bandwidth, its last 24 h) and a total row with the network's sums and "N of M online".
- * A one-server snapshot has no `network`: it is drawn as one row named by the image's title.
+ * A one-server snapshot has no `network`: it is drawn as one row, named by its server's name when it
+ * is one of several (`/i/4k/network.png`), else by the image's title.
  *
  * Height: the rows share the widget's box. With few servers a row is roomy (up to ~2.3x the
  * template's size, text at `size`); each added server takes height from the others, and text goes
@@ -69,7 +70,8 @@ function serverRows(ctx: LayoutCtx): Row[] {
   }
   return [
     {
-      name: ctx.title,
+      // One server of several names itself (snapshot.server); the only server goes by the title.
+      name: s.server?.name ?? ctx.title,
       state: old ? 'stale' : s.state,
       streams: num(ctx, 'activity.streamCount'),
       bandwidthKbps: num(ctx, 'activity.bandwidthKbps.total'),
