@@ -36,6 +36,8 @@ const origins: ReadonlyArray<[prefix: string, source: string, tables: string[]]>
   ['series.', 'Marquee store', ['history_points']],
   ['metrics.', 'custom metric (SQL)', []],
   ['sources.', 'Marquee', []],
+  ['network.', "Marquee (each server's snapshot)", []],
+  ['server.', 'Marquee config (servers[].id, name)', []],
   ['', 'Marquee', []],
 ];
 
@@ -47,6 +49,16 @@ const implicitFields: Record<string, string[]> = {
   badge: ['state'],
   footer: ['takenAt'],
   stale: ['takenAt', 'sources.plex.status', 'sources.tautulli.status', 'sources.host.status'],
+  network: [
+    'network.rows',
+    'network.online',
+    'network.servers',
+    'network.partial',
+    'server.name',
+    'state',
+    'activity.streamCount',
+    'activity.bandwidthKbps.total',
+  ],
 };
 
 const libraryItemField: Record<string, string> = {
