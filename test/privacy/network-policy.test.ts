@@ -1,0 +1,170 @@
+import Database from 'better-sqlite3';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import {
+  DEMO_EMAILS,
+  DEMO_IPS,
+  DEMO_PLAYERS,
+  DEMO_SECRETS,
+  DEMO_USERS,
+  generateFixtures,
+  type FixturePaths,
+} from '../../fixtures/generator/index.js';
+import { loadConfig } from '../../src/config/load.js';
+import { createLogger } from '../../src/logging/logger.js';
+import { createMarquee, startMarquee, type Marquee } from '../../src/main.js';
+import { startSheetsEmulator, type SheetsEmulator } from '../support/sheets-emulator.js';
+import { staticAuth } from '../support/sheets-fixture.js';
+
+/**
+ * The default policy over a network of two servers (issue 20): nothing that says who watches what
+ * may reach the network's or a server's store rows, the Sheet's tabs, a JSON route, a draw list of
+ * the network or the logs, even with one server's own policy widened. The forbidden list is built
+ * from both files' own rows (names, IPs, players, e-mails, tokens, titles).
+ */
+const NOW_S = 1_790_000_000;
+const SHEET_ID = 'network-privacy-0001';
+let dir: string;
+let files: FixturePaths[];
+let emulator: SheetsEmulator;
+let marquee: Marquee & { url: string };
+const logs: string[] = [];
+
+function forbiddenStrings(): string[] {
+  const titles = files.flatMap((f) => {
+    const db = new Database(f.tautulliDb, { readonly: true });
+    try {
+      return db
+        .prepare(
+          `SELECT title FROM sessions UNION SELECT grandparent_title FROM sessions
+           UNION SELECT full_title FROM session_history_metadata UNION SELECT grandparent_title FROM session_history_metadata`,
+        )
+        .pluck()
+        .all() as (string | null)[];
+    } finally {
+      db.close();
+    }
+  });
+  // 8+ characters: short titles would match unrelated text (see default-policy.test.ts).
+  const longTitles = titles.filter((t): t is string => typeof t === 'string' && t.length >= 8);
+  return [
+    ...DEMO_USERS.flatMap((u) => [u.username, u.friendlyName]),
+    ...DEMO_IPS,
+    ...DEMO_PLAYERS,
+    ...DEMO_EMAILS,
+    ...DEMO_SECRETS,
+    ...longTitles,
+  ].filter((s) => typeof s === 'string' && s.length >= 4);
+}
+
+const leaks = (haystack: string, needles: readonly string[]) => needles.filter((n) => haystack.includes(n));
+
+beforeAll(async () => {
+  dir = mkdtempSync(path.join(tmpdir(), 'marquee-network-privacy-'));
+  files = [0, 1].map((server) => generateFixtures(path.join(dir, `s${server}`), { profile: 'tiny', seed: 21, now: NOW_S, server }));
+  emulator = await startSheetsEmulator();
+  emulator.addSpreadsheet(SHEET_ID, ['Sheet1']);
+  const configFile = path.join(dir, 'marquee.yaml');
+  writeFileSync(
+    configFile,
+    [
+      'store: { write: both }',
+      `sheets: { spreadsheetId: ${SHEET_ID}, rootUrl: ${JSON.stringify(emulator.rootUrl)}, credentialsJson: unused-in-tests }`,
+      'servers:',
+      ...files.map((f, i) =>
+        [
+          `  - id: ${['home', '4k'][i]}`,
+          `    plex: { db: ${JSON.stringify(f.plexDb)} }`,
+          `    tautulli: { db: ${JSON.stringify(f.tautulliDb)} }`,
+        ].join('\n'),
+      ),
+    ].join('\n'),
+  );
+  const dataDir = path.join(dir, 'data');
+  const config = loadConfig(
+    {
+      MARQUEE_CONFIG: configFile,
+      MARQUEE_DATA_DIR: dataDir,
+      MARQUEE_HOST: '127.0.0.1',
+      MARQUEE_PORT: '0',
+      MARQUEE_SCHEDULE: '0 0 1 1 *',
+      TZ: 'UTC',
+    },
+    dir,
+  );
+  const logger = createLogger('debug', { write: (line: string) => void logs.push(line) });
+  const m = await createMarquee(config, logger, { clock: () => NOW_S * 1000, sheetsAuth: staticAuth() });
+  await startMarquee(m, logger, { collect: true });
+  marquee = Object.assign(m, { url: m.url! });
+}, 120_000);
+afterAll(async () => {
+  await marquee?.stop();
+  await emulator?.close();
+  rmSync(dir, { recursive: true, force: true });
+});
+
+describe('the default policy over a network of servers', () => {
+  it('has real identifying data to protect, and live streams on the network', () => {
+    expect(forbiddenStrings().length).toBeGreaterThan(30);
+    expect(marquee.collector.latest!.activity!.streamCount).toBeGreaterThan(0);
+    expect(marquee.collector.latest!.network!.servers).toBe(2);
+  });
+
+  it("keeps identifying data out of every server's and the network's stored rows", () => {
+    const file = readFileSync(path.join(marquee.config.dataDir, 'marquee.db')).toString('latin1');
+    expect(
+      leaks(
+        file,
+        forbiddenStrings().filter((s) => /^[\x20-\x7e]+$/.test(s)),
+      ),
+    ).toEqual([]);
+    const db = new Database(path.join(marquee.config.dataDir, 'marquee.db'), { readonly: true });
+    const rows = db.prepare('SELECT server, json FROM latest_snapshot').all() as Array<{ server: string; json: string }>;
+    db.close();
+    expect(rows.map((r) => r.server).sort()).toEqual(['4k', '_network', 'home']);
+    expect(leaks(rows.map((r) => r.json).join('\n'), forbiddenStrings())).toEqual([]);
+  });
+
+  it("keeps identifying data out of the Sheet's tabs", () => {
+    const cells = emulator.allValues(SHEET_ID).map(String).join('\n');
+    expect(cells).toContain('4k');
+    expect(leaks(cells, forbiddenStrings())).toEqual([]);
+  });
+
+  it('keeps identifying data out of every JSON route of the network and of each server', async () => {
+    const templates = [...marquee.renderer.templates.keys()];
+    const paths = ['', 'home/', '4k/'].flatMap((key) => templates.flatMap((t) => [`/i/${key}${t}.json`, `/i/${key}${t}.shields.json`]));
+    const bodies = await Promise.all(
+      [...paths, '/health', '/health/home', '/health/4k'].map(async (p) => (await fetch(`${marquee.url}${p}`)).text()),
+    );
+    expect(leaks(bodies.join('\n'), forbiddenStrings())).toEqual([]);
+  });
+
+  it("keeps identifying data out of every template's draw list of the network", async () => {
+    const snapshot = marquee.collector.latest;
+    const lists = [...marquee.renderer.templates.keys()].map((template) =>
+      JSON.stringify(
+        marquee.renderer.layout({
+          snapshot,
+          history: [],
+          template,
+          theme: 'dark',
+          params: { scale: 1 },
+          now: NOW_S * 1000,
+          staleAfterMs: 300_000,
+        }),
+      ),
+    );
+    expect(leaks(lists.join('\n'), forbiddenStrings())).toEqual([]);
+  });
+
+  it('keeps identifying data out of the logs of a full run', async () => {
+    await marquee.collector.collect();
+    await fetch(`${marquee.url}/i/network.png`);
+    await fetch(`${marquee.url}/i/4k/nowplaying.png`);
+    expect(logs.length).toBeGreaterThan(2);
+    expect(leaks(logs.join('\n'), forbiddenStrings())).toEqual([]);
+  });
+});
