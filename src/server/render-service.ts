@@ -26,8 +26,11 @@ export interface RenderServiceOptions {
   clockResolutionMs?: number;
   /** The server's clock: entries age by it, so they die with their render-minute (see below). */
   clock?: () => number;
-  /** Poster images a template needs for a snapshot (fetched and blurred outside the pure renderer). */
-  posters?: (template: string, snapshot: Snapshot | null) => Promise<ReadonlyMap<string, Buffer>>;
+  /**
+   * Poster images a template needs for a snapshot (fetched and blurred outside the pure renderer),
+   * from the server the render is of (RenderRequest.server, '' for what `/i/<name>.png` shows).
+   */
+  posters?: (template: string, snapshot: Snapshot | null, server: string) => Promise<ReadonlyMap<string, Buffer>>;
   /**
    * Keys every ETag. Without it an ETag is a hash of public inputs (the snapshot's `takenAt`, the
    * parameters, the templates shipped in the image), so anyone could compute the `/v/` address of
@@ -190,7 +193,7 @@ export class RenderService {
   ): Promise<RenderedEntry> {
     const cached = this.cache.get(etag);
     if (cached) return cached;
-    const posters = this.options.posters ? await this.options.posters(request.template, snapshot) : undefined;
+    const posters = this.options.posters ? await this.options.posters(request.template, snapshot, request.server ?? '') : undefined;
     const context: RenderInput = {
       snapshot,
       history,

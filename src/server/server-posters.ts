@@ -55,7 +55,7 @@ export function thumbsOf(value: unknown, into = new Set<string>()): Set<string> 
 export function serverPosters(o: ServerPostersOptions) {
   const policies = new Map(o.servers.map((s) => [s.id, s.policy]));
   const only = o.servers.length === 1 ? o.servers[0]! : undefined;
-  return async (template: string, snapshot: Snapshot | null, server = ''): Promise<ReadonlyMap<string, Buffer>> => {
+  return async (template: string, snapshot: Snapshot | null, server: string): Promise<ReadonlyMap<string, Buffer>> => {
     const wanted = o.postersFor(template, snapshot);
     if (wanted.length === 0) return new Map();
     const id = server === '' && only ? only.id : server;

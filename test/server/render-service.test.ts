@@ -34,3 +34,36 @@ describe('RenderService ETags', () => {
 
   afterAll(() => service.close());
 });
+
+/** Posters come from the server the image is of (issue 20): RenderService says which. */
+describe('RenderService posters', () => {
+  it("are asked for with the request's server, '' for what /i/<name>.png shows", async () => {
+    const asked: string[] = [];
+    const image = { png: Buffer.from('png'), width: 1, height: 1 };
+    const renderer = {
+      templates: new Map([['nowplaying', { width: 1, height: 1 }]]),
+      themes: new Map(),
+      render: () => Promise.resolve(image),
+    } as unknown as Renderer;
+    const service = new RenderService(renderer, {
+      cacheBytes: 1 << 20,
+      concurrency: 1,
+      timeoutMs: 1000,
+      staleAfterMs: 60_000,
+      etagSecret: 'k'.repeat(32),
+      posters: (_template, _snapshot, server) => {
+        asked.push(server);
+        return Promise.resolve(new Map());
+      },
+    });
+    try {
+      const request = { template: 'nowplaying', theme: 'dark', params: { scale: 1 as const } };
+      const now = Date.UTC(2026, 8, 21, 12, 0, 30);
+      await service.render(sampleSnapshot(), [], { ...request, server: '4k' }, now);
+      await service.render(sampleSnapshot(), [], request, now);
+      expect(asked).toEqual(['4k', '']);
+    } finally {
+      service.close();
+    }
+  });
+});
