@@ -16,6 +16,10 @@
  *   (python-plexapi totalViewSize sends includeCollections=0 for exactly this). Photos are listed
  *   flat only with clusterZoomLevel=1 (Tautulli get_library_children_details 'picture'); without it
  *   the top level of the album tree.
+ * - includeGuids=1 adds one <Guid id="imdb://tt..."/> child per external id of the item (its tag_type
+ *   314 taggings; python-plexapi's Video.guids reads them), and every item carries `index` (a season's
+ *   or episode's number) and `parentRatingKey`, as PMS lists them. /library/sections sends each
+ *   section's contentChangedAt (library_sections.content_changed_at, PMS's changestamp).
  * - X-Plex-Container-Start/Size come as query parameters or headers; totalSize is always sent, and
  *   X-Plex-Container-Total-Size as a header.
  * - /media/providers?includeStorage=1 gives each section's storageTotal/durationTotal
@@ -195,6 +199,7 @@ interface SectionRow {
   created_at: number;
   updated_at: number;
   scanned_at: number;
+  content_changed_at: number | null;
 }
 
 function sections(plex: Database.Database): Node {
@@ -224,6 +229,9 @@ function sections(plex: Database.Database): Node {
         createdAt: s.created_at,
         scannedAt: s.scanned_at,
         content: true,
+        // library_sections.content_changed_at: the changestamp PMS raises when an item of the section
+        // changes (the XML of /library/sections in the wild: contentChangedAt="5868").
+        contentChangedAt: s.content_changed_at ?? 0,
         directory: true,
         hidden: 0,
       },
@@ -243,6 +251,7 @@ interface ItemRow {
   updated_at: number | null;
   guid: string | null;
   parent_id: number | null;
+  index: number | null;
   p_title: string | null;
   gp_id: number | null;
   gp_title: string | null;
@@ -270,6 +279,15 @@ function listing(plex: Database.Database, sectionId: number, param: Param): Node
       .prepare(`SELECT COUNT(*) FROM metadata_items mi WHERE ${where.join(' AND ')}`)
       .pluck()
       .get(params) as number) ?? 0;
+  // includeGuids=1 (python-plexapi asks it for item.guids): one <Guid id="imdb://..."/> per external id
+  // PMS keeps for the item, which are its tag_type 314 taggings.
+  const guids = param('includeGuids') === '1';
+  const tagsOf = plex
+    .prepare(
+      `SELECT t.tag FROM taggings tg JOIN tags t ON t.id = tg.tag_id WHERE tg.metadata_item_id = ? AND t.tag_type = 314 ORDER BY tg."index", tg.id`,
+    )
+    .pluck();
+  const guidNodes = (id: number): Node[] => (tagsOf.all(id) as string[]).map((tag) => ({ tag: 'Guid', json: 'Guid', attrs: { id: tag } }));
   const start = Number(param('X-Plex-Container-Start') ?? 0);
   const size = Math.min(Number(param('X-Plex-Container-Size') ?? total), 10_000);
   const order = param('sort') === 'addedAt:desc' ? 'mi.added_at DESC, mi.id DESC' : 'mi.title_sort, mi.id';
@@ -277,7 +295,7 @@ function listing(plex: Database.Database, sectionId: number, param: Param): Node
     size > 0
       ? (plex
           .prepare(
-            `SELECT mi.id, mi.metadata_type, mi.title, mi.year, mi.added_at, mi.updated_at, mi.guid, mi.parent_id,
+            `SELECT mi.id, mi.metadata_type, mi.title, mi.year, mi.added_at, mi.updated_at, mi.guid, mi.parent_id, mi."index",
                     p.title AS p_title, gp.id AS gp_id, gp.title AS gp_title
              FROM metadata_items mi
              LEFT JOIN metadata_items p ON p.id = mi.parent_id
@@ -297,11 +315,11 @@ function listing(plex: Database.Database, sectionId: number, param: Param): Node
       librarySectionID: sectionId,
       librarySectionTitle: section.name,
     },
-    children: rows.map(itemNode),
+    children: rows.map((r) => itemNode(r, guids ? guidNodes(r.id) : [])),
   };
 }
 
-function itemNode(r: ItemRow): Node {
+function itemNode(r: ItemRow, children: Node[] = []): Node {
   const t = ITEM_TYPES[r.metadata_type] ?? { type: 'unknown', tag: 'Directory' };
   const hasGrandparent = r.metadata_type === 4 || r.metadata_type === 10;
   return {
@@ -321,7 +339,10 @@ function itemNode(r: ItemRow): Node {
       parentTitle: r.parent_id === null ? undefined : r.p_title,
       grandparentRatingKey: hasGrandparent && r.gp_id !== null ? String(r.gp_id) : undefined,
       grandparentTitle: hasGrandparent ? r.gp_title : undefined,
+      // metadata_items.index: a season's number, an episode's or track's number in its parent.
+      index: r.index ?? undefined,
     },
+    ...(children.length ? { children } : {}),
   };
 }
 

@@ -250,6 +250,7 @@ class FakeTautulliProcess {
         this.all('SELECT section_id, section_name, section_type, agent FROM library_sections WHERE deleted_section = 0'),
       get_library_watch_time_stats: (p) => this.getWatchTimeStats(p),
       get_home_stats: (p) => this.getHomeStats(p),
+      get_history: (p) => this.getHistory(p),
       get_plays_by_hourofday: (p) => this.playsGraph(p, 'hour'),
       get_plays_by_date: (p) => this.playsGraph(p, 'date'),
       get_plays_by_dayofweek: (p) => this.playsGraph(p, 'weekday'),
@@ -403,6 +404,165 @@ class FakeTautulliProcess {
       }
     }
     return out;
+  }
+
+  /**
+   * webserve.get_history: helpers.build_datatables_json (order_column/order_dir/start/length/search,
+   * default "date" desc, 25 rows), its custom_where filters, then datafactory.get_datatables_history
+   * through datatables.ssp_query: the whole filtered query is run and sliced [start:start+length]
+   * (Python, not SQL LIMIT); recordsFiltered is every filtered row, recordsTotal COUNT(id) of
+   * session_history. Filters served here: user_id, section_id, reference_id (comma lists), before,
+   * after and start_date on the local date of `started` ('<' and '>' become '<=' and '>=' in
+   * build_custom_where), media_type. Not served: user, rating keys, guid, transcode_decision, search
+   * (Marquee sends none). With include_activity (HISTORY_TABLE_ACTIVITY, on by default), the live
+   * `sessions` rows are UNIONed in, reference_id NULL, as Tautulli does.
+   */
+  private getHistory(p: Params): unknown {
+    const grouping = this.groupBy(p);
+    const includeActivity =
+      p.include_activity === undefined ? true : ['1', 'true', 't', 'yes', 'y', 'on'].includes(p.include_activity.toLowerCase());
+    const list = (v: string | undefined) =>
+      (v ?? '')
+        .split(',')
+        .map((x) => x.trim())
+        .filter(Boolean);
+    const localDate = "strftime('%Y-%m-%d', datetime(started, 'unixepoch', 'localtime'))";
+    const where: Array<[string, string[]]> = [];
+    if (list(p.user_id).length) where.push(['session_history.user_id', list(p.user_id)]);
+    if (list(p.start_date).length) where.push([`${localDate} =`, list(p.start_date)]);
+    if (list(p.before).length) where.push([`${localDate} <=`, list(p.before)]);
+    if (list(p.after).length) where.push([`${localDate} >=`, list(p.after)]);
+    if (list(p.reference_id).length) where.push(['session_history.reference_id', list(p.reference_id)]);
+    if (list(p.section_id).length) where.push(['session_history.section_id', list(p.section_id)]);
+    const mediaTypes = list(p.media_type);
+    if (mediaTypes.length && !mediaTypes.includes('all')) where.push(['media_type_live', mediaTypes]);
+    // datatables.build_custom_where: each filter an OR of its values, the filters ANDed.
+    const clause = (filters: Array<[string, string[]]>) =>
+      filters.length
+        ? `WHERE ${filters.map(([col, values]) => `(${values.map(() => (/[<>=]$/.test(col) ? `${col} ?` : `${col} = ?`)).join(' OR ')})`).join(' AND ')}`
+        : '';
+    const args = where.flatMap(([, values]) => values);
+    const unionWhere = where.map(([col, values]): [string, string[]] => [col.split('.').pop()!, values]);
+    const watched = `MAX((CASE WHEN (view_offset IS NULL OR view_offset = '') THEN 0.1 ELSE view_offset * 1.0 END) /
+        (CASE WHEN (%d IS NULL OR %d = '') THEN 1.0 ELSE %d * 1.0 END) * 100) AS percent_complete`;
+    const history = `SELECT session_history.reference_id, session_history.id AS row_id, MAX(started) AS date, MIN(started) AS started,
+        MAX(stopped) AS stopped,
+        SUM(CASE WHEN stopped > 0 THEN (stopped - started) ELSE 0 END) - SUM(CASE WHEN paused_counter IS NULL THEN 0 ELSE paused_counter END) AS play_duration,
+        SUM(CASE WHEN paused_counter IS NULL THEN 0 ELSE paused_counter END) AS paused_counter,
+        session_history.view_offset, session_history.user_id, session_history.user,
+        (CASE WHEN users.friendly_name IS NULL OR TRIM(users.friendly_name) = '' THEN users.username ELSE users.friendly_name END) AS friendly_name,
+        users.thumb AS user_thumb, users.custom_avatar_url AS custom_thumb,
+        platform, product, player, ip_address, machine_id, location, secure, relayed, session_history.media_type,
+        (CASE WHEN session_history_metadata.live = 1 THEN 'live' ELSE session_history.media_type END) AS media_type_live,
+        session_history_metadata.rating_key, session_history_metadata.parent_rating_key, session_history_metadata.grandparent_rating_key,
+        session_history_metadata.full_title, session_history_metadata.title, session_history_metadata.parent_title,
+        session_history_metadata.grandparent_title, session_history_metadata.original_title, session_history_metadata.year,
+        session_history_metadata.media_index, session_history_metadata.parent_media_index, session_history_metadata.thumb,
+        session_history_metadata.parent_thumb, session_history_metadata.grandparent_thumb, session_history_metadata.live,
+        session_history_metadata.added_at, session_history_metadata.originally_available_at, session_history_metadata.guid,
+        ${watched.replace(/%d/g, 'session_history_metadata.duration')},
+        session_history_metadata.duration, session_history_metadata.marker_credits_first, session_history_metadata.marker_credits_final,
+        session_history_media_info.transcode_decision, COUNT(*) AS group_count, GROUP_CONCAT(session_history.id) AS group_ids,
+        NULL AS state, NULL AS session_key
+      FROM session_history
+      LEFT OUTER JOIN users ON session_history.user_id = users.user_id
+      JOIN session_history_metadata ON session_history.id = session_history_metadata.id
+      JOIN session_history_media_info ON session_history.id = session_history_media_info.id
+      ${clause(where)} GROUP BY ${grouping}`;
+    const live = `UNION SELECT NULL AS reference_id, NULL AS row_id, started AS date, started, stopped,
+        SUM(CASE WHEN stopped > 0 THEN (stopped - started) ELSE (${this.o.now} - started) END) - SUM(CASE WHEN paused_counter IS NULL THEN 0 ELSE paused_counter END) AS play_duration,
+        SUM(CASE WHEN paused_counter IS NULL THEN 0 ELSE paused_counter END) AS paused_counter,
+        view_offset, user_id, user, (CASE WHEN friendly_name IS NULL OR TRIM(friendly_name) = '' THEN user ELSE friendly_name END) AS friendly_name,
+        NULL AS user_thumb, NULL AS custom_thumb, platform, product, player, ip_address, machine_id, location, secure, relayed, media_type,
+        (CASE WHEN live = 1 THEN 'live' ELSE media_type END) AS media_type_live, rating_key, parent_rating_key, grandparent_rating_key,
+        full_title, title, parent_title, grandparent_title, original_title, year, media_index, parent_media_index, thumb, parent_thumb,
+        grandparent_thumb, live, added_at, originally_available_at, guid, ${watched.replace(/%d/g, 'duration')}, duration,
+        NULL AS marker_credits_first, NULL AS marker_credits_final, transcode_decision, NULL AS group_count, NULL AS group_ids, state, session_key
+      FROM sessions ${clause(unionWhere)} GROUP BY session_key`;
+    const orderable = [
+      'date',
+      'friendly_name',
+      'ip_address',
+      'platform',
+      'product',
+      'player',
+      'full_title',
+      'started',
+      'paused_counter',
+      'stopped',
+      'duration',
+    ];
+    const dirs = (p.order_dir ?? 'desc').split(',').map((d) => d.trim().toLowerCase());
+    const order = (p.order_column ?? 'date')
+      .split(',')
+      .map((c, i) => [c.trim(), dirs[i] === 'asc' ? 'asc' : 'desc'] as const)
+      .filter(([c]) => orderable.includes(c))
+      .map(([c, d]) => `${c} COLLATE NOCASE${d === 'desc' ? ' DESC' : ''}`);
+    const filtered = this.all(
+      `SELECT * FROM (${history} ${includeActivity ? live : ''}) ${order.length ? `ORDER BY ${order.join(', ')}` : ''}`,
+      ...args,
+      ...(includeActivity ? args : []),
+    ).filter((row) => !Object.values(row).every((v) => v === null));
+    const start = castToInt(p.start ?? 0);
+    const length = castToInt(p.length ?? 25);
+    const rows = filtered.slice(start, start + length).map((item) => ({
+      reference_id: item.reference_id,
+      row_id: item.row_id,
+      id: item.row_id,
+      date: item.date,
+      started: item.started,
+      stopped: item.stopped,
+      duration: item.play_duration,
+      play_duration: item.play_duration,
+      paused_counter: item.paused_counter,
+      user_id: item.user_id,
+      user: item.user,
+      friendly_name: item.friendly_name,
+      user_thumb:
+        (item.custom_thumb && item.custom_thumb !== item.user_thumb ? item.custom_thumb : item.user_thumb) ||
+        'interfaces/default/images/gravatar-default-80x80.png',
+      platform: PLATFORM_NAME_OVERRIDES[String(item.platform)] ?? item.platform,
+      product: item.product,
+      player: item.player,
+      ip_address: item.ip_address,
+      live: item.live,
+      machine_id: item.machine_id,
+      location: item.location,
+      secure: item.secure,
+      relayed: item.relayed,
+      media_type: item.media_type,
+      rating_key: item.rating_key,
+      parent_rating_key: item.parent_rating_key,
+      grandparent_rating_key: item.grandparent_rating_key,
+      full_title: item.full_title,
+      title: item.title,
+      parent_title: item.parent_title,
+      grandparent_title: item.grandparent_title,
+      original_title: item.original_title,
+      year: item.year,
+      media_index: item.media_index,
+      parent_media_index: item.parent_media_index,
+      thumb: item.media_type === 'episode' ? item.parent_thumb || item.grandparent_thumb : item.thumb,
+      originally_available_at: item.originally_available_at,
+      guid: item.guid,
+      transcode_decision: item.transcode_decision,
+      percent_complete: Math.round(item.live ? 100 : Number(item.percent_complete)),
+      // helpers.check_watched and the quarter steps are not retyped: Marquee reads no watched status.
+      watched_status: 0,
+      group_count: item.group_count,
+      group_ids: item.group_ids,
+      state: item.state,
+      session_key: item.session_key,
+    }));
+    const totalCount = (this.db.prepare('SELECT COUNT(id) AS n FROM session_history').get() as { n: number }).n;
+    return {
+      recordsFiltered: filtered.length,
+      recordsTotal: totalCount,
+      data: rows,
+      draw: 1,
+      filter_duration: '',
+      total_duration: '',
+    };
   }
 
   /** datafactory.DataFactory.get_home_stats for the cards Marquee reads (other stat_ids: no card, []). */
@@ -565,7 +725,8 @@ class FakeTautulliProcess {
         stats.push({ stat_id: stat, stat_title: 'Most Concurrent Streams', rows: concurrent });
       }
     }
-    return stats;
+    // `if stat_id and home_stats: return home_stats[0]` (since v2.10.0): one card asked, one card answered.
+    return p.stat_id && stats.length > 0 ? stats[0] : stats;
   }
 
   /** graphs.Graphs.get_total_plays_per_hourofday / _per_day / _per_dayofweek with y_axis 'plays'. */

@@ -13,8 +13,10 @@
  */
 import pLimit from 'p-limit';
 import type { Library, MediaCounts } from '../../snapshot/schema.js';
+import type { PlexIdentities, PlexIdentitiesUnchanged } from '../../snapshot/source-results.js';
 import { runSource, type SourceResult } from '../result.js';
 import { createPlexClient, PlexApiError, type PlexClient, type PlexConnectionOptions, DEFAULT_CONCURRENCY } from './client.js';
+import { readApiIdentities, type IdentitiesRequest } from './identities.js';
 import { recentOf } from './recent.js';
 import { countSchema, parseShape, providersSchema, sectionsSchema } from './shapes.js';
 
@@ -22,7 +24,19 @@ export interface PlexApiLibraryOptions extends PlexConnectionOptions {
   /** Section names or ids the admin marked private (privacy.privateSections), matched as the DB reader does. */
   privateSections: ReadonlyArray<string | number>;
   recentlyAddedLimit?: number;
+  /**
+   * Also read what the network image needs (identities.ts; only with several servers): with the
+   * token of the identities the caller keeps, answers `unchanged` while the library is.
+   */
+  networkExtras?: IdentitiesRequest;
 }
+
+/**
+ * A read over the API; `extras` with options.networkExtras, on success, kept apart from the library
+ * as the database reader keeps them (PlexResult). A failed extras read leaves them out and the
+ * library as read: the network then counts this server from its totals and says `partial`.
+ */
+export type PlexApiResult = SourceResult<PlexApiLibrary> & { extras?: PlexIdentities | PlexIdentitiesUnchanged };
 
 /**
  * The DB reader's Library, except that the two size totals may be unknown (see the file comment).
@@ -60,17 +74,27 @@ const kindOf = (type: string | undefined): SectionKind =>
  * Calls per read: 1 (/library/sections) + 1 (/media/providers) + 2 per counted type of each section
  * (the total and the trash: movie and photo sections 2, show and music sections 6) + 1 per public movie,
  * show or music section for "recently added" (2 when it has trashed items; more pages only when the
- * newest items are in the trash). At most `concurrency` at once, all within timeoutMs.
+ * newest items are in the trash). At most `concurrency` at once, all within timeoutMs. With
+ * networkExtras, identities.ts's listings follow (one per 500 items of each counted type, and of its
+ * trash), or none while the token is unchanged.
  */
-export function readPlexApi(options: PlexApiLibraryOptions): Promise<SourceResult<PlexApiLibrary>> {
-  return runSource(async () => {
+export async function readPlexApi(options: PlexApiLibraryOptions): Promise<PlexApiResult> {
+  let extras: PlexIdentities | PlexIdentitiesUnchanged | undefined;
+  const result = await runSource(async () => {
     const client = createPlexClient(options);
     try {
-      return await readLibrary(client, options);
+      const { library, sections, limit } = await readLibrary(client, options);
+      if (options.networkExtras) {
+        extras = await readApiIdentities(client, limit, sections, (kind) => TYPES_BY_KIND[kind], options.networkExtras).catch(
+          () => undefined,
+        );
+      }
+      return library;
     } finally {
       client.close();
     }
   });
+  return result.ok && extras ? { ...result, extras } : result;
 }
 
 export interface SectionState {
@@ -82,9 +106,14 @@ export interface SectionState {
   private: boolean;
   /** Trashed items per Plex type, for the recently-added lookahead. */
   trashed: Map<number, number>;
+  /** What /library/sections says of the section's changes (the network extras' token). */
+  stamps: { contentChangedAt?: number | undefined; updatedAt?: number | undefined; scannedAt?: number | undefined };
 }
 
-async function readLibrary(client: PlexClient, options: PlexApiLibraryOptions): Promise<PlexApiLibrary> {
+async function readLibrary(
+  client: PlexClient,
+  options: PlexApiLibraryOptions,
+): Promise<{ library: PlexApiLibrary; sections: SectionState[]; limit: ReturnType<typeof pLimit> }> {
   const limit = pLimit(options.concurrency ?? DEFAULT_CONCURRENCY);
   const isPrivate = (id: number, name: string) => options.privateSections.some((p) => p === id || p === name);
   const listed = parseShape(sectionsSchema, await client.get('/library/sections'), '/library/sections').MediaContainer.Directory;
@@ -98,6 +127,7 @@ async function readLibrary(client: PlexClient, options: PlexApiLibraryOptions): 
       counts: emptyCounts(),
       private: isPrivate(d.key, d.title ?? ''),
       trashed: new Map(),
+      stamps: { contentChangedAt: d.contentChangedAt, updatedAt: d.updatedAt, scannedAt: d.scannedAt },
     }))
     .sort((a, b) => a.id - b.id);
 
@@ -145,13 +175,14 @@ async function readLibrary(client: PlexClient, options: PlexApiLibraryOptions): 
     }
     return total;
   };
-  return {
-    sections: sections.map(({ trashed: _t, ...s }) => s),
+  const library: PlexApiLibrary = {
+    sections: sections.map(({ trashed: _t, stamps: _s, ...s }) => s),
     totals,
     totalBytes: sum((t) => t.storageTotal),
     totalDurationMs: sum((t) => t.durationTotal),
     recentlyAdded,
   };
+  return { library, sections, limit };
 }
 
 async function countOf(client: PlexClient, sectionId: number, type: number, trash: boolean): Promise<number> {

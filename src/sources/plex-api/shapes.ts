@@ -29,7 +29,20 @@ export const identitySchema = container({ machineIdentifier: str, version: str }
 
 /** /library/sections: one Directory per library section. */
 export const sectionsSchema = container({
-  Directory: z.array(z.object({ key: int, title: str, type: str })).default([]),
+  Directory: z
+    .array(
+      z.object({
+        key: int,
+        title: str,
+        type: str,
+        // The section's change stamps (network extras' token, identities.ts): contentChangedAt is
+        // library_sections.content_changed_at, updatedAt/scannedAt its updated_at/scanned_at.
+        contentChangedAt: int,
+        updatedAt: int,
+        scannedAt: int,
+      }),
+    )
+    .default([]),
 });
 
 /** Any listing asked with X-Plex-Container-Size=0: only its total matters. */
@@ -48,6 +61,29 @@ export const itemsSchema = container({
         addedAt: int,
         parentTitle: str,
         grandparentTitle: str,
+      }),
+    )
+    .default([]),
+});
+
+/**
+ * A library listing asked with includeGuids=1 (network extras, identities.ts): each item's own guid,
+ * the external ids PMS keeps beside a plex:// guid (one `Guid` element each, python-plexapi
+ * Guid.id: "imdb://tt0113243"), and where a season or episode sits (parentRatingKey, index).
+ */
+export const identityItemsSchema = container({
+  totalSize: int,
+  Metadata: z
+    .array(
+      z.object({
+        ratingKey: int,
+        guid: str,
+        parentRatingKey: int,
+        index: int,
+        Guid: z
+          .array(z.object({ id: str }))
+          .max(64)
+          .default([]),
       }),
     )
     .default([]),

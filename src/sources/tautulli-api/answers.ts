@@ -90,7 +90,15 @@ export const statRowSchemas = {
   concurrent: z.object({ title: text, count: num, started: text }),
 };
 
-export const homeStatsSchema = z.array(z.object({ stat_id: z.string(), rows: z.array(z.unknown()).max(MAX_ROWS) })).max(20);
+const homeStat = z.object({ stat_id: z.string(), rows: z.array(z.unknown()).max(MAX_ROWS) });
+/**
+ * datafactory.get_home_stats: the list of cards, or, when one `stat_id` is asked (Tautulli >= v2.10.0,
+ * "if stat_id and home_stats: return home_stats[0]"), that card alone. Read as a list either way.
+ */
+export const homeStatsSchema = z.preprocess(
+  (data) => (typeof data === 'object' && data !== null && !Array.isArray(data) ? [data] : data),
+  z.array(homeStat).max(20),
+);
 
 /** The first problem of a failed parse, as "path: message". */
 export function firstIssue(error: z.ZodError): string {

@@ -3,7 +3,7 @@ import pLimit from 'p-limit';
 import type { z } from 'zod';
 import type { History } from '../../snapshot/schema.js';
 import { sourceError, type SourceError, type SourceResult } from '../result.js';
-import type { TautulliData } from '../tautulli/tautulli-source.js';
+import type { TautulliData, TautulliResult } from '../tautulli/tautulli-source.js';
 import {
   activitySchema,
   firstIssue,
@@ -15,6 +15,8 @@ import {
 } from './answers.js';
 import { createTautulliClient, TautulliApiError, type TautulliClient } from './client.js';
 import { playGraphs, titled, toActivity } from './map.js';
+import { readApiExtras } from './network-extras.js';
+import type { TautulliExtras } from '../../snapshot/source-results.js';
 
 /**
  * The Tautulli section read over Tautulli's HTTP API v2 instead of its database: the same TautulliData,
@@ -25,7 +27,9 @@ import { playGraphs, titled, toActivity } from './map.js';
  *   get_activity, get_library_names, get_home_stats x5 (top_movies, top_tv, top_users, top_platforms,
  *   most_concurrent), get_plays_by_hourofday, get_plays_by_date, get_plays_by_dayofweek, and
  *   get_library_watch_time_stats per library. At most `concurrency` are in flight; all share one
- *   deadline (`timeoutMs`), and the first failure cancels the rest.
+ *   deadline (`timeoutMs`), and the first failure cancels the rest. With networkExtras (several
+ *   servers), also network-extras.ts's: get_history pages (one per 2,000 segments of the 30 days) and
+ *   4 get_home_stats, each again per private section; their failure leaves only the extras out.
  *
  * What the API cannot do that the database source does (README lists these):
  *   - Private sections: get_activity rows and the per-library watch time carry a section id, so a
@@ -61,6 +65,13 @@ export interface TautulliApiSourceOptions {
   maxResponseBytes?: number;
   /** DNS lookup; default the system's. */
   lookup?: LookupFunction;
+  /**
+   * Also read what the network image needs (network-extras.ts; only with several servers). A failed
+   * extras read leaves them out and the section as read: the network then says `partial`.
+   */
+  networkExtras?: boolean;
+  /** Epoch ms, the end of the extras' 30-day window (the cycle's clock); needed with networkExtras. */
+  now?: number;
 }
 
 const DEFAULT_CONCURRENCY = 4;
@@ -70,15 +81,15 @@ const PRIVATE_TOP_MARGIN = 10;
 const WINDOWS = { '24h': 1, '7d': 7, '30d': 30 } as const;
 const STATS = ['top_movies', 'top_tv', 'top_users', 'top_platforms', 'most_concurrent'] as const;
 
-export async function readTautulliApi(options: TautulliApiSourceOptions): Promise<SourceResult<TautulliData>> {
+export async function readTautulliApi(options: TautulliApiSourceOptions): Promise<TautulliResult> {
   const started = performance.now();
   let client: TautulliClient | undefined;
   // Not runSource: its mapping reads SQLite and file-system texts (a detail saying "does not exist"
   // would become 'missing'); here every failure is already a TautulliApiError with its code.
   try {
     client = createTautulliClient(options);
-    const data = await collect(client, options);
-    return { ok: true, data, durationMs: performance.now() - started };
+    const { data, extras } = await collect(client, options);
+    return { ok: true, data, durationMs: performance.now() - started, ...(extras ? { extras } : {}) };
   } catch (err) {
     return { ok: false, error: toError(err, client), durationMs: performance.now() - started };
   } finally {
@@ -86,7 +97,10 @@ export async function readTautulliApi(options: TautulliApiSourceOptions): Promis
   }
 }
 
-async function collect(client: TautulliClient, options: TautulliApiSourceOptions): Promise<TautulliData> {
+async function collect(
+  client: TautulliClient,
+  options: TautulliApiSourceOptions,
+): Promise<{ data: TautulliData; extras?: TautulliExtras }> {
   const cancel = new AbortController();
   const signal = AbortSignal.any([AbortSignal.timeout(options.timeoutMs), cancel.signal]);
   const limit = pLimit(options.concurrency ?? DEFAULT_CONCURRENCY);
@@ -129,6 +143,15 @@ async function collect(client: TautulliClient, options: TautulliApiSourceOptions
         ),
     ),
   );
+  // The extras' calls share the limiter and the deadline but not the cancel: their failure is theirs.
+  const extras =
+    options.networkExtras && options.now !== undefined
+      ? readApiExtras(
+          <T>(cmd: string, params: Record<string, string | number>, read: (data: unknown) => T) =>
+            limit(async () => read(await client.call(cmd, params, signal))),
+          { now: options.now, grouping, hidden },
+        ).catch(() => undefined)
+      : Promise.resolve(undefined);
   const [sessions, statAnswers, [hour, date, weekday], perLibrary, ids] = await Promise.all([activity, stats, graphs, windows, hidden]);
 
   const live = toActivity(sessions, ids);
@@ -137,7 +160,13 @@ async function collect(client: TautulliClient, options: TautulliApiSourceOptions
     ...homeStats(statAnswers.flat(), topLimit, ids),
     ...playGraphs({ hour, date, weekday }),
   };
-  return { activity: live.activity, history, skipped: { ghostSessions: 0, malformedSessions: live.malformed, malformedHistory: 0 } };
+  const data: TautulliData = {
+    activity: live.activity,
+    history,
+    skipped: { ghostSessions: 0, malformedSessions: live.malformed, malformedHistory: 0 },
+  };
+  const read = await extras;
+  return read ? { data, extras: read } : { data };
 }
 
 function parseWith<T>(schema: z.ZodType<T>, what: string): (data: unknown) => T {

@@ -1,0 +1,169 @@
+/**
+ * The network extras (issue 20) over Plex's HTTP API: the same PlexIdentities the database reader
+ * builds (src/sources/plex/identities.ts), from the items PMS lists, for a Plex on another host.
+ *
+ * Per public section and counted type, GET /library/sections/{id}/all?type=N&includeGuids=1, paged
+ * with X-Plex-Container-Start/Size (PMS pages any listing so; python-plexapi fetchItems does the
+ * same). Each item gives its ratingKey (metadata_items.id), its guid (metadata_items.guid), one
+ * `Guid` element per external id (the tag_type 314 tags the database reader joins) and, for
+ * seasons and episodes, parentRatingKey and index. The listing includes the trash, which the
+ * database reader leaves out: where the count said a type has trashed items, trash=1 lists them and
+ * they are dropped. Collections are not items (includeCollections=0) and photos are listed flat
+ * (clusterZoomLevel=1), as for the counts.
+ *
+ * The token: what /library/sections and the counts already say (each section's contentChangedAt,
+ * the changestamp PMS raises when an item in it is added, edited or removed, its updatedAt and
+ * scannedAt, and every count with its trash), and the private sections. While it is unchanged the
+ * answer is `unchanged` and no item is listed: a quiet library costs the counts the library read
+ * makes anyway. A server that sends no contentChangedAt for some public section cannot tell an edit
+ * (a re-match changes a guid, not a count): its identities are read in full every cycle.
+ */
+import type pLimit from 'p-limit';
+import type { MediaCounts } from '../../snapshot/schema.js';
+import type { PlexIdentities, PlexIdentitiesUnchanged, TypeIdentities } from '../../snapshot/source-results.js';
+import { agentKey, externalKey } from '../plex/identities.js';
+import { PlexApiError, type PlexClient } from './client.js';
+import type { SectionKind, SectionState } from './library.js';
+import { identityItemsSchema, parseShape } from './shapes.js';
+
+/** What the caller asks: a full read, or a read that may answer `unchanged` for the token it holds. */
+export type IdentitiesRequest = boolean | { knownToken: string };
+
+/**
+ * Items per page. A listed item carries its whole metadata (summary included): about 1-2 kB as
+ * JSON for an episode, so a page stays well under the client's 4 MiB cap on one answer.
+ */
+export const IDENTITY_PAGE = 500;
+/** The most items one read lists (every counted type of every public section, trash included). */
+export const MAX_IDENTITY_ITEMS = 1_000_000;
+
+const ALL_COUNTED: ReadonlyArray<keyof MediaCounts> = ['movies', 'shows', 'seasons', 'episodes', 'artists', 'albums', 'tracks', 'photos'];
+
+/** The identities token from what the library read already knows; `trusted` false: never `unchanged`. */
+export function identitiesToken(
+  sections: readonly SectionState[],
+  typesOf: (kind: SectionKind) => ReadonlyArray<readonly [number, keyof MediaCounts]>,
+): { token: string; trusted: boolean } {
+  const stamped = sections.map((s) => [
+    s.id,
+    s.private,
+    s.stamps.contentChangedAt ?? null,
+    s.stamps.updatedAt ?? null,
+    s.stamps.scannedAt ?? null,
+    typesOf(s.kind).map(([type, key]) => [type, s.counts[key], s.trashed.get(type) ?? 0]),
+  ]);
+  const trusted = sections.every((s) => s.private || typesOf(s.kind).length === 0 || s.stamps.contentChangedAt !== undefined);
+  return { token: JSON.stringify(['plex-api', stamped]), trusted };
+}
+
+export async function readApiIdentities(
+  client: PlexClient,
+  limit: ReturnType<typeof pLimit>,
+  sections: readonly SectionState[],
+  typesOf: (kind: SectionKind) => ReadonlyArray<readonly [number, keyof MediaCounts]>,
+  request: IdentitiesRequest,
+): Promise<PlexIdentities | PlexIdentitiesUnchanged> {
+  const { token, trusted } = identitiesToken(sections, typesOf);
+  if (trusted && typeof request === 'object' && request.knownToken === token) return { token, unchanged: true };
+  const listings = sections.filter((s) => !s.private).flatMap((s) => typesOf(s.kind).map(([type, key]) => ({ section: s, type, key })));
+  const listed = listings.reduce((n, l) => n + l.section.counts[l.key] + 2 * (l.section.trashed.get(l.type) ?? 0), 0);
+  if (listed > MAX_IDENTITY_ITEMS) {
+    throw new PlexApiError('EPLEX_TOO_LARGE', `the library lists ${listed} items, over the ${MAX_IDENTITY_ITEMS} the network extras read`);
+  }
+  const read = await Promise.all(
+    listings.map(async ({ section, type, key }) => {
+      const trashed = section.trashed.get(type) ?? 0;
+      const [items, trash] = await Promise.all([
+        listAll(client, limit, section.id, type, section.counts[key] + trashed, false),
+        trashed > 0 ? listAll(client, limit, section.id, type, trashed, true) : Promise.resolve([]),
+      ]);
+      const inTrash = new Set(trash.map((i) => i.ratingKey));
+      return { key, items: items.filter((i) => !inTrash.has(i.ratingKey)) };
+    }),
+  );
+  const types = Object.fromEntries(ALL_COUNTED.map((k) => [k, [] as Listed[]])) as Record<keyof MediaCounts, Listed[]>;
+  for (const { key, items } of read) types[key].push(...items);
+  return {
+    token,
+    types: Object.fromEntries(
+      ALL_COUNTED.map((k) => [k, toType(types[k], k === 'seasons' || k === 'episodes')]),
+    ) as PlexIdentities['types'],
+  };
+}
+
+interface Listed {
+  ratingKey: number;
+  guid: string | undefined;
+  parentRatingKey: number | undefined;
+  index: number | undefined;
+  externalIds: string[];
+}
+
+/**
+ * Every item of one listing: the pages the count announces, at most `concurrency` at once, then on
+ * from the last while PMS's totalSize says more came meanwhile. An item seen twice (the listing
+ * moved under the pages) counts once.
+ */
+async function listAll(
+  client: PlexClient,
+  limit: ReturnType<typeof pLimit>,
+  sectionId: number,
+  type: number,
+  expected: number,
+  trash: boolean,
+): Promise<Listed[]> {
+  const path = `/library/sections/${sectionId}/all`;
+  const page = (start: number) =>
+    limit(async () => {
+      const query: Record<string, string | number> = {
+        type,
+        includeGuids: 1,
+        includeCollections: 0,
+        'X-Plex-Container-Start': start,
+        'X-Plex-Container-Size': IDENTITY_PAGE,
+      };
+      if (type === 13) query.clusterZoomLevel = 1;
+      if (trash) query.trash = 1;
+      return parseShape(identityItemsSchema, await client.get(path, query), path).MediaContainer;
+    });
+  const first = Math.max(1, Math.ceil(expected / IDENTITY_PAGE));
+  const answers = await Promise.all(Array.from({ length: first }, (_, i) => page(i * IDENTITY_PAGE)));
+  let start = first * IDENTITY_PAGE;
+  let last = answers[answers.length - 1]!;
+  while ((last.totalSize ?? 0) > start && last.Metadata.length === IDENTITY_PAGE) {
+    if (start >= MAX_IDENTITY_ITEMS) throw new PlexApiError('EPLEX_TOO_LARGE', `${path}: more than ${MAX_IDENTITY_ITEMS} items`);
+    last = await page(start);
+    answers.push(last);
+    start += IDENTITY_PAGE;
+  }
+  const seen = new Set<number>();
+  const out: Listed[] = [];
+  for (const answer of answers) {
+    for (const item of answer.Metadata) {
+      if (item.ratingKey === undefined || seen.has(item.ratingKey)) continue;
+      seen.add(item.ratingKey);
+      out.push({
+        ratingKey: item.ratingKey,
+        guid: item.guid,
+        parentRatingKey: item.parentRatingKey,
+        index: item.index,
+        externalIds: item.Guid.flatMap((g) => (g.id === undefined ? [] : [g.id])),
+      });
+    }
+  }
+  return out;
+}
+
+/** The database reader's TypeIdentities for the same items: its keys (agentKey, externalKey), in id order. */
+function toType(items: Listed[], placed: boolean): TypeIdentities {
+  const out: TypeIdentities = { ids: [], keys: [], parents: [], indexes: [] };
+  for (const item of [...items].sort((a, b) => a.ratingKey - b.ratingKey)) {
+    const own = agentKey(item.guid ?? null);
+    const external = item.externalIds.map((id) => externalKey(id)).filter((k): k is string => k !== null);
+    out.ids.push(item.ratingKey);
+    out.keys.push((own === null ? external : [own, ...external]).join('\n'));
+    out.parents.push(placed ? (item.parentRatingKey ?? null) : null);
+    out.indexes.push(placed ? (item.index ?? null) : null);
+  }
+  return out;
+}

@@ -1,0 +1,240 @@
+import Database from 'better-sqlite3';
+import { copyFileSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { generateFixtures, SERVER_NAMES, type FixturePaths } from '../../fixtures/generator/index.js';
+import { mergeSnapshot, type SourceResults } from '../../src/snapshot/merge.js';
+import { networkSnapshot, type NetworkServer } from '../../src/snapshot/network.js';
+import type { Host } from '../../src/snapshot/schema.js';
+import type { PlexIdentities, PlexIdentitiesUnchanged, TautulliExtras } from '../../src/snapshot/source-results.js';
+import { readPlexApi } from '../../src/sources/plex-api/index.js';
+import { readPlex } from '../../src/sources/plex/plex-source.js';
+import { readTautulliApi } from '../../src/sources/tautulli-api/tautulli-api-source.js';
+import { readTautulli } from '../../src/sources/tautulli/tautulli-source.js';
+import { startFakePlex, type FakePlex } from '../support/fake-plex.js';
+import { startFakeTautulli, type FakeTautulli } from '../support/fake-tautulli.js';
+import { distinctLibrary, unionMostConcurrent } from '../support/network-oracle.js';
+
+/**
+ * The network extras (issue 20) read over Plex's and Tautulli's HTTP APIs equal the ones read from
+ * the databases, for the generator's servers 0 ("Home") and 1 ("4K", copies of part of Home's films
+ * and shows). The oracle of each extras value is the database source on the same file (itself
+ * checked against raw-row oracles in test/snapshot/network.test.ts); the fakes answer from those
+ * files as PMS and Tautulli do (test/support/fake-plex.ts, fake-tautulli.ts, importing nothing from
+ * src/). The network built from API-read servers is held to test/support/network-oracle.ts.
+ */
+const NOW_S = 1_790_000_000;
+const NOW_MS = NOW_S * 1000;
+const TOKEN = 'tok-network-extras-5a1c9e';
+const API_KEY = 'b7e4c2a9d1f84e6a9c3b5d7f1e2a4c6b';
+
+interface Server {
+  paths: FixturePaths;
+  plex: FakePlex;
+  tautulli: FakeTautulli;
+}
+
+let dir: string;
+const servers: Server[] = [];
+
+beforeAll(async () => {
+  dir = mkdtempSync(path.join(tmpdir(), 'marquee-extras-api-'));
+  for (const server of [0, 1]) {
+    const paths = generateFixtures(path.join(dir, `s${server}`), { profile: 'tiny', seed: 5, now: NOW_S, server });
+    servers.push({
+      paths,
+      plex: await startFakePlex({ plexDb: paths.plexDb, tautulliDb: paths.tautulliDb, token: TOKEN }),
+      tautulli: await startFakeTautulli({ dbPath: paths.tautulliDb, now: NOW_S, timeZone: 'UTC', apiKey: API_KEY }),
+    });
+  }
+}, 120_000);
+afterAll(async () => {
+  await Promise.all(servers.flatMap((s) => [s.plex.close(), s.tautulli.close()]));
+  rmSync(dir, { recursive: true, force: true });
+});
+
+const plexApi = (s: Server, extra: Partial<Parameters<typeof readPlexApi>[0]> = {}) =>
+  readPlexApi({ url: s.plex.url, token: TOKEN, timeoutMs: 20_000, privateSections: [], ...extra });
+const tautulliApi = (s: Server, extra: Partial<Parameters<typeof readTautulliApi>[0]> = {}) =>
+  readTautulliApi({ url: s.tautulli.url, apiKey: API_KEY, timeoutMs: 20_000, networkExtras: true, now: NOW_MS, ...extra });
+
+function identities(extras: PlexIdentities | PlexIdentitiesUnchanged | undefined): PlexIdentities {
+  if (!extras || !('types' in extras)) throw new Error(`expected identities, got ${JSON.stringify(extras)}`);
+  return extras;
+}
+
+/** Items per type as [id, its keys sorted, parent, index], in id order: the token and order are each source's own. */
+function items(extras: PlexIdentities) {
+  return Object.fromEntries(
+    Object.entries(extras.types).map(([type, t]) => [
+      type,
+      t.ids
+        .map((id, k) => [id, t.keys[k]!.split('\n').filter(Boolean).sort(), t.parents[k], t.indexes[k]] as const)
+        .sort((a, b) => a[0] - b[0]),
+    ]),
+  );
+}
+
+/** Rows in one order (ties in plays are ordered by each query's own sort), segments sorted. */
+function canonical(extras: TautulliExtras | undefined) {
+  if (!extras) throw new Error('expected Tautulli extras');
+  const sorted = <T>(rows: T[]) => [...rows].sort((a, b) => (JSON.stringify(a) < JSON.stringify(b) ? -1 : 1));
+  return {
+    segments: sorted(extras.segments.map((s) => [...s])),
+    users: sorted(extras.users),
+    movies: sorted(extras.movies),
+    shows: sorted(extras.shows),
+    platforms: sorted(extras.platforms),
+  };
+}
+
+describe.each([0, 1])('server %i read over the APIs', (n) => {
+  it('lists every counted item with the keys, parent and number the database gives it', async () => {
+    const s = servers[n]!;
+    const db = await readPlex({ dbPath: s.paths.plexDb, privateSections: [], networkExtras: true });
+    const api = await plexApi(s, { networkExtras: true });
+    expect(api.ok).toBe(true);
+    const expected = items(identities(db.extras));
+    expect(items(identities(api.extras))).toEqual(expected);
+    // Not vacuous: films with external ids, episodes placed under seasons.
+    expect(expected.movies!.length).toBeGreaterThan(10);
+    expect(expected.movies!.some(([, keys]) => keys.some((k) => k.startsWith('imdb://')))).toBe(true);
+    expect(expected.episodes!.every(([, , parent, index]) => parent !== null && index !== null)).toBe(true);
+  });
+
+  it('leaves out a private section as the database does', async () => {
+    const s = servers[n]!;
+    const names = new Database(s.paths.plexDb, { readonly: true })
+      .prepare('SELECT name FROM library_sections ORDER BY id')
+      .pluck()
+      .all() as string[];
+    const privateSections = [names[0]!];
+    const db = await readPlex({ dbPath: s.paths.plexDb, privateSections, networkExtras: true });
+    const api = await plexApi(s, { privateSections, networkExtras: true });
+    expect(items(identities(api.extras))).toEqual(items(identities(db.extras)));
+    const open = items(identities((await plexApi(s, { networkExtras: true })).extras));
+    expect(Object.values(items(identities(api.extras))).flat().length).toBeLessThan(Object.values(open).flat().length);
+  });
+
+  it.each([true, false])('gives the segments and the rows of every key the database gives (group history %s)', async (group) => {
+    const s = servers[n]!;
+    const db = await readTautulli({ dbPath: s.paths.tautulliDb, now: NOW_MS, timeZone: 'UTC', networkExtras: true, groupHistory: group });
+    const api = await tautulliApi(s, { groupHistory: group });
+    expect(api.ok).toBe(true);
+    const expected = canonical(db.extras);
+    expect(canonical(api.extras)).toEqual(expected);
+    expect(expected.segments.length).toBeGreaterThan(50);
+    expect(expected.users.length).toBeGreaterThan(1);
+  });
+
+  it('leaves a private section’s plays out of the segments and the rows', async () => {
+    const s = servers[n]!;
+    const names = new Database(s.paths.tautulliDb, { readonly: true })
+      .prepare("SELECT section_name FROM library_sections WHERE section_type = 'movie' ORDER BY section_id")
+      .pluck()
+      .all() as string[];
+    const privateSections = [names[0]!];
+    const db = await readTautulli({ dbPath: s.paths.tautulliDb, now: NOW_MS, timeZone: 'UTC', networkExtras: true, privateSections });
+    const api = await tautulliApi(s, { privateSections });
+    const expected = canonical(db.extras);
+    const got = canonical(api.extras);
+    // lastWatch is the one figure the API cannot take a section out of (see network-extras.ts).
+    const plays = (rows: Array<{ plays: number; watchTimeS: number }>) => rows.map((r) => ({ ...r, lastWatch: 0 }));
+    expect(got.segments).toEqual(expected.segments);
+    expect(plays(got.users)).toEqual(plays(expected.users));
+    expect(plays(got.movies)).toEqual(plays(expected.movies));
+    expect(plays(got.shows)).toEqual(plays(expected.shows));
+    expect(plays(got.platforms)).toEqual(plays(expected.platforms));
+    expect(expected.segments.length).toBeLessThan(canonical((await tautulliApi(s)).extras).segments.length);
+  });
+});
+
+describe('the identities token over the API', () => {
+  let copy: { plexDb: string; fake: FakePlex };
+  beforeAll(async () => {
+    const plexDb = path.join(dir, 'changing.db');
+    copyFileSync(servers[0]!.paths.plexDb, plexDb);
+    copy = { plexDb, fake: await startFakePlex({ plexDb, token: TOKEN }) };
+  });
+  afterAll(() => copy.fake.close());
+  const listings = () => copy.fake.requests.filter((r) => r.url.includes('includeGuids=1')).length;
+
+  it('answers unchanged without listing an item while the library is unchanged', async () => {
+    const first = identities((await plexApi({ ...servers[0]!, plex: copy.fake }, { networkExtras: true })).extras);
+    const before = listings();
+    expect(before).toBeGreaterThan(0);
+    const again = (await plexApi({ ...servers[0]!, plex: copy.fake }, { networkExtras: { knownToken: first.token } })).extras;
+    expect(again).toEqual({ token: first.token, unchanged: true });
+    expect(listings()).toBe(before);
+  });
+
+  it('reads again after an edit that changes no count (a re-match moves contentChangedAt)', async () => {
+    const first = identities((await plexApi({ ...servers[0]!, plex: copy.fake }, { networkExtras: true })).extras);
+    const db = new Database(copy.plexDb);
+    // PMS's ICU triggers make stock SQLite refuse the update (as in production); drop them in the copy.
+    for (const name of db.prepare("SELECT name FROM sqlite_master WHERE type = 'trigger'").pluck().all() as string[])
+      db.exec(`DROP TRIGGER "${name}"`);
+    const film = db
+      .prepare('SELECT id, library_section_id AS section FROM metadata_items WHERE metadata_type = 1 ORDER BY id LIMIT 1')
+      .get() as {
+      id: number;
+      section: number;
+    };
+    // What PMS writes on a re-match: the item's new guid, the section's changestamp raised.
+    db.prepare("UPDATE metadata_items SET guid = 'plex://movie/rematched0000000000000001' WHERE id = ?").run(film.id);
+    db.prepare('UPDATE library_sections SET content_changed_at = content_changed_at + 1 WHERE id = ?').run(film.section);
+    db.close();
+    const after = identities((await plexApi({ ...servers[0]!, plex: copy.fake }, { networkExtras: { knownToken: first.token } })).extras);
+    expect(after.token).not.toBe(first.token);
+    const k = after.types.movies.ids.indexOf(film.id);
+    expect(after.types.movies.keys[k]!.split('\n')).toContain('plex://movie/rematched0000000000000001');
+  });
+});
+
+describe('a network of servers read over the APIs', () => {
+  const host = (cores: number): Host => ({
+    cpu: { loadPct: 10, cores, temperatureC: null },
+    memory: { usedBytes: 1e9, totalBytes: 4e9 },
+    disks: [],
+    network: { rxBytesPerS: 0, txBytesPerS: 0 },
+    uptimeS: 1000,
+    transcoderRunning: false,
+  });
+  const thresholds = {
+    busyStreams: 5,
+    overloadedStreams: 9,
+    busyTranscodes: 3,
+    overloadedTranscodes: 6,
+    busyCpuPct: 70,
+    overloadedCpuPct: 90,
+  };
+
+  it('counts the library once per GUID and finds the peak over the union, not partial', async () => {
+    const members: NetworkServer[] = await Promise.all(
+      servers.map(async (s, n) => {
+        const { extras: plexExtras, ...plex } = await plexApi(s, { networkExtras: true });
+        const { extras: tautulliExtras, ...tautulli } = await tautulliApi(s);
+        const results: SourceResults = { plex, tautulli, host: { ok: true, data: host(4), durationMs: 1 } };
+        return {
+          id: SERVER_NAMES[n]!.toLowerCase(),
+          name: SERVER_NAMES[n]!,
+          snapshot: mergeSnapshot({ takenAt: NOW_MS, results, previous: null, thresholds }),
+          plex: plexExtras && 'types' in plexExtras ? plexExtras : null,
+          tautulli: tautulliExtras ?? null,
+        };
+      }),
+    );
+    const network = networkSnapshot(members, { takenAt: NOW_MS });
+    expect(network.network?.partial).toBe(false);
+    const files = servers.map((s) => s.paths);
+    expect(network.library?.totals).toEqual(distinctLibrary(files));
+    const peak = unionMostConcurrent(
+      files.map((f) => f.tautulliDb),
+      NOW_S,
+    );
+    expect(network.history?.mostConcurrent).toEqual({ streams: peak.streams, at: peak.at === null ? null : peak.at * 1000 });
+    // The copies are merged: fewer films than the two servers hold.
+    expect(network.library!.totals.movies).toBeLessThan(members.reduce((n, m) => n + m.snapshot!.library!.totals.movies, 0));
+  });
+});
