@@ -62,7 +62,7 @@ export interface SourcesConfig {
   busyTimeoutMs?: number;
   /**
    * Also read what the network image needs (issue 20: identities and Tautulli's rows of every key),
-   * from the databases; only with several servers, since it reads every item's GUID.
+   * from the databases or the APIs; only with several servers, since it reads every item's GUID.
    */
   networkExtras?: boolean;
 }
@@ -138,11 +138,17 @@ export function createSourceReader(c: SourcesConfig, options: { logger?: Logger 
   // Database reads go to the reader thread; HTTP reads are I/O and run here, concurrently with it.
   // The reader thread hands back the worker's whole result, extras included (structured clone).
   const readPlex = (): Promise<PlexResult> => {
+    const networkExtras = c.networkExtras ? (identities ? { knownToken: identities.token } : true) : undefined;
     if (c.plexDb) {
-      const networkExtras = c.networkExtras ? (identities ? { knownToken: identities.token } : true) : undefined;
       return thread.read<Library>({ source: 'plex', options: plexOptions(c, busyTimeoutMs, networkExtras) }) as Promise<PlexResult>;
     }
-    if (c.plexApi) return readPlexApi({ ...c.plexApi, timeoutMs: apiTimeoutMs, privateSections: c.privateSections });
+    if (c.plexApi)
+      return readPlexApi({
+        ...c.plexApi,
+        timeoutMs: apiTimeoutMs,
+        privateSections: c.privateSections,
+        ...(networkExtras ? { networkExtras } : {}),
+      });
     return Promise.resolve(unconfigured('plex.db or plex.url with plex.token'));
   };
   const readTautulli = (now: number): Promise<TautulliResult> => {
@@ -154,6 +160,7 @@ export function createSourceReader(c: SourcesConfig, options: { logger?: Logger 
         timeoutMs: apiTimeoutMs,
         privateSections: c.privateSections,
         ...(c.tautulliGroupHistory === undefined ? {} : { groupHistory: c.tautulliGroupHistory }),
+        ...(c.networkExtras ? { networkExtras: true, now } : {}),
       });
     // No Tautulli at all: Plex's own /status/sessions still tells what plays now (no history).
     if (c.plexApi)
