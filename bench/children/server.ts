@@ -12,8 +12,9 @@ import { profileHandlers } from '../lib/profiler.js';
 
 export interface MarqueeServerOptions {
   kind: 'marquee';
-  plexDb: string;
-  tautulliDb: string;
+  /** The one server's files; omitted when `yaml` lists `servers:` (issue 20), which name their own. */
+  plexDb?: string;
+  tautulliDb?: string;
   /** Extra config file content (YAML). */
   yaml?: string;
   /**
@@ -103,8 +104,8 @@ async function startMarqueeServer(o: MarqueeServerOptions): Promise<void> {
   const config = loadConfig(
     {
       MARQUEE_CONFIG: configFile,
-      MARQUEE_PLEX_DB: o.plexDb,
-      MARQUEE_TAUTULLI_DB: o.tautulliDb,
+      ...(o.plexDb === undefined ? {} : { MARQUEE_PLEX_DB: o.plexDb }),
+      ...(o.tautulliDb === undefined ? {} : { MARQUEE_TAUTULLI_DB: o.tautulliDb }),
       MARQUEE_DATA_DIR: dataDir,
       MARQUEE_HOST: '127.0.0.1',
       MARQUEE_PORT: '0',
