@@ -34,7 +34,10 @@ afterAll(async () => {
 /** A server segment: the real ids, near misses, reserved keys, traversal and junk, as typed or escaped. */
 const serverId = fc.oneof(
   { weight: 3, arbitrary: fc.constantFrom('home', '4k') },
-  { weight: 2, arbitrary: fc.constantFrom('HOME', '4K', 'home%20', '%20home', '_network', 'default', 'home-', '-4k', '4k.', 'hom', 'home4k') },
+  {
+    weight: 2,
+    arbitrary: fc.constantFrom('HOME', '4K', 'home%20', '%20home', '_network', 'default', 'home-', '-4k', '4k.', 'hom', 'home4k'),
+  },
   { weight: 2, arbitrary: fc.constantFrom('..', '.', '%2e%2e', '..%2f..%2fetc', 'a%2Fb', '%00', '%zz', '%', 'home%00', 'home%2F..') },
   { weight: 2, arbitrary: fc.stringMatching(/^[a-z0-9_-]{1,40}$/) },
   { weight: 1, arbitrary: fc.string({ unit: 'binary', maxLength: 12 }).map(encodeURIComponent) },
