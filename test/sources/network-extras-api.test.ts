@@ -9,9 +9,11 @@ import { networkSnapshot, type NetworkServer } from '../../src/snapshot/network.
 import type { Host } from '../../src/snapshot/schema.js';
 import type { PlexIdentities, PlexIdentitiesUnchanged, TautulliExtras } from '../../src/snapshot/source-results.js';
 import { readPlexApi } from '../../src/sources/plex-api/index.js';
+import { createSourceReader } from '../../src/sources/read-all.js';
 import { readPlex } from '../../src/sources/plex/plex-source.js';
 import { readTautulliApi } from '../../src/sources/tautulli-api/tautulli-api-source.js';
 import { readTautulli } from '../../src/sources/tautulli/tautulli-source.js';
+import { fakeSystemInfo } from '../drills/support/sources.js';
 import { startFakePlex, type FakePlex } from '../support/fake-plex.js';
 import { startFakeTautulli, type FakeTautulli } from '../support/fake-tautulli.js';
 import { distinctLibrary, unionMostConcurrent } from '../support/network-oracle.js';
@@ -150,6 +152,31 @@ describe.each([0, 1])('server %i read over the APIs', (n) => {
   });
 });
 
+describe('segments that began before the 30 days', () => {
+  it('are listed when they stopped inside them, as the database source lists them', async () => {
+    const tautulliDb = path.join(dir, 'long-segment.db');
+    copyFileSync(servers[0]!.paths.tautulliDb, tautulliDb);
+    const since = NOW_S - 30 * 86_400;
+    const db = new Database(tautulliDb);
+    // A stream left paused overnight: began 20 hours before the window, stopped an hour into it.
+    const row = db
+      .prepare('SELECT id FROM session_history WHERE stopped >= ? ORDER BY stopped LIMIT 1')
+      .pluck()
+      .get(since + 7200) as number;
+    db.prepare('UPDATE session_history SET started = ?, stopped = ? WHERE id = ?').run(since - 20 * 3600, since + 3600, row);
+    db.close();
+    const fake = await startFakeTautulli({ dbPath: tautulliDb, now: NOW_S, timeZone: 'UTC', apiKey: API_KEY });
+    try {
+      const fromDb = await readTautulli({ dbPath: tautulliDb, now: NOW_MS, timeZone: 'UTC', networkExtras: true });
+      const api = await readTautulliApi({ url: fake.url, apiKey: API_KEY, timeoutMs: 20_000, networkExtras: true, now: NOW_MS });
+      expect(fromDb.extras!.segments).toContainEqual([since - 20 * 3600, since + 3600]);
+      expect(canonical(api.extras).segments).toEqual(canonical(fromDb.extras).segments);
+    } finally {
+      await fake.close();
+    }
+  });
+});
+
 describe('the identities token over the API', () => {
   let copy: { plexDb: string; fake: FakePlex };
   beforeAll(async () => {
@@ -236,5 +263,68 @@ describe('a network of servers read over the APIs', () => {
     expect(network.history?.mostConcurrent).toEqual({ streams: peak.streams, at: peak.at === null ? null : peak.at * 1000 });
     // The copies are merged: fewer films than the two servers hold.
     expect(network.library!.totals.movies).toBeLessThan(members.reduce((n, m) => n + m.snapshot!.library!.totals.movies, 0));
+  });
+});
+
+describe('extras that cannot be read', () => {
+  it('leave the library as read when a Plex listing fails, and only the extras out', async () => {
+    const s = servers[0]!;
+    s.plex.setFault({ kind: 'status', status: 500 }, 'includeGuids=1');
+    try {
+      const api = await plexApi(s, { networkExtras: true });
+      const plain = await plexApi(s);
+      expect(api.ok).toBe(true);
+      expect(api.extras).toBeUndefined();
+      expect(api.ok && plain.ok && api.data).toEqual(plain.ok && plain.data);
+    } finally {
+      s.plex.setFault(null);
+    }
+  });
+
+  it('leave the Tautulli section as read when get_history fails, and only the extras out', async () => {
+    const s = servers[0]!;
+    await s.tautulli.setFault({ resultError: 'exception', cmds: ['get_history'] });
+    try {
+      const api = await tautulliApi(s);
+      const plain = await tautulliApi(s, { networkExtras: false });
+      expect(api.ok).toBe(true);
+      expect(api.extras).toBeUndefined();
+      expect(api.ok && plain.ok && api.data).toEqual(plain.ok && plain.data);
+    } finally {
+      await s.tautulli.setFault(null);
+    }
+  });
+});
+
+describe('the source reader with HTTP sources and several servers', () => {
+  it('hands the extras over, then keeps the identities while the token holds', async () => {
+    const s = servers[1]!;
+    const read = createSourceReader({
+      plexDb: '',
+      tautulliDb: '',
+      plexApi: { url: s.plex.url, token: TOKEN },
+      tautulliApi: { url: s.tautulli.url, apiKey: API_KEY },
+      privateSections: [],
+      timeZone: 'UTC',
+      hostTimeoutMs: 20_000,
+      systemInfo: fakeSystemInfo(() => 'ok'),
+      networkExtras: true,
+    });
+    try {
+      const first = await read(NOW_MS);
+      const db = await readPlex({ dbPath: s.paths.plexDb, privateSections: [], networkExtras: true });
+      expect(items(identities(first.extras?.plex))).toEqual(items(identities(db.extras)));
+      const tautulliDb = await readTautulli({ dbPath: s.paths.tautulliDb, now: NOW_MS, timeZone: 'UTC', networkExtras: true });
+      expect(canonical(first.extras?.tautulli)).toEqual(canonical(tautulliDb.extras));
+      // The extras travel apart: the sections are what a one-server read reports.
+      expect(first.plex).not.toHaveProperty('extras');
+      expect(first.tautulli).not.toHaveProperty('extras');
+      const listed = s.plex.requests.filter((r) => r.url.includes('includeGuids=1')).length;
+      const second = await read(NOW_MS);
+      expect(second.extras?.plex).toEqual(first.extras?.plex);
+      expect(s.plex.requests.filter((r) => r.url.includes('includeGuids=1')).length).toBe(listed);
+    } finally {
+      await read.close();
+    }
   });
 });

@@ -65,8 +65,11 @@ export interface FakePlexRequest {
 export interface FakePlex {
   url: string;
   requests: FakePlexRequest[];
-  /** Applies to every request until cleared (null). /identity is affected too. */
-  setFault(fault: FakePlexFault | null): void;
+  /**
+   * Applies to every request until cleared (null), /identity included; with `match`, only to requests
+   * whose path and query contain it.
+   */
+  setFault(fault: FakePlexFault | null, match?: string): void;
   close(): Promise<void>;
 }
 
@@ -100,9 +103,10 @@ export async function startFakePlex(options: FakePlexOptions): Promise<FakePlex>
   const tautulli = options.tautulliDb ? new Database(options.tautulliDb, { readonly: true, fileMustExist: true }) : null;
   const requests: FakePlexRequest[] = [];
   let fault: FakePlexFault | null = null;
+  let faultMatch: string | undefined;
   const onRequest = (req: http.IncomingMessage, res: http.ServerResponse) => {
     requests.push({ method: req.method ?? '', url: req.url ?? '', headers: req.headers });
-    const current = fault;
+    const current = fault && (faultMatch === undefined || (req.url ?? '').includes(faultMatch)) ? fault : null;
     void (async () => {
       if (current?.kind === 'slow') await new Promise((r) => setTimeout(r, current.delayMs));
       if (res.destroyed) return;
@@ -145,8 +149,9 @@ export async function startFakePlex(options: FakePlexOptions): Promise<FakePlex>
   return {
     url: `${options.tls ? 'https' : 'http'}://127.0.0.1:${port}`,
     requests,
-    setFault: (f) => {
+    setFault: (f, match) => {
       fault = f;
+      faultMatch = match;
     },
     close: async () => {
       server.closeAllConnections();
