@@ -177,6 +177,49 @@ describe('segments that began before the 30 days', () => {
   });
 });
 
+describe('the history probe', () => {
+  it('reads no page while the history is unchanged, and every page once a play is added', async () => {
+    const tautulliDb = path.join(dir, 'growing.db');
+    copyFileSync(servers[1]!.paths.tautulliDb, tautulliDb);
+    const fake = await startFakeTautulli({ dbPath: tautulliDb, now: NOW_S, timeZone: 'UTC', apiKey: API_KEY });
+    const cache = {};
+    const read = () =>
+      readTautulliApi({ url: fake.url, apiKey: API_KEY, timeoutMs: 20_000, networkExtras: true, now: NOW_MS, extrasCache: cache });
+    const historyCalls = async () => (await fake.calls()).filter((c) => c.query.cmd === 'get_history').length;
+    const fromDb = async () => (await readTautulli({ dbPath: tautulliDb, now: NOW_MS, timeZone: 'UTC', networkExtras: true })).extras;
+    try {
+      const first = await read();
+      expect(canonical(first.extras)).toEqual(canonical(await fromDb()));
+      const afterFirst = await historyCalls();
+      const second = await read();
+      expect(await historyCalls()).toBe(afterFirst + 1);
+      expect(canonical(second.extras)).toEqual(canonical(first.extras));
+      // Tautulli writes a stopped segment: a new row in each of its three history tables.
+      const db = new Database(tautulliDb);
+      const last = db.prepare('SELECT MAX(id) FROM session_history').pluck().get() as number;
+      for (const table of ['session_history', 'session_history_metadata', 'session_history_media_info']) {
+        db.exec(`CREATE TEMP TABLE copy AS SELECT * FROM ${table} WHERE id = ${last}`);
+        db.exec(`UPDATE copy SET id = ${last + 1}`);
+        db.exec(`INSERT INTO ${table} SELECT * FROM copy`);
+        db.exec('DROP TABLE copy');
+      }
+      db.prepare('UPDATE session_history SET started = ?, stopped = ?, reference_id = ? WHERE id = ?').run(
+        NOW_S - 600,
+        NOW_S - 60,
+        last + 1,
+        last + 1,
+      );
+      db.close();
+      const third = await read();
+      expect(await historyCalls()).toBeGreaterThan(afterFirst + 2);
+      expect(third.extras!.segments).toContainEqual([NOW_S - 600, NOW_S - 60]);
+      expect(canonical(third.extras)).toEqual(canonical(await fromDb()));
+    } finally {
+      await fake.close();
+    }
+  });
+});
+
 describe('the identities token over the API', () => {
   let copy: { plexDb: string; fake: FakePlex };
   beforeAll(async () => {
@@ -297,7 +340,7 @@ describe('extras that cannot be read', () => {
 });
 
 describe('the source reader with HTTP sources and several servers', () => {
-  it('hands the extras over, then keeps the identities while the token holds', async () => {
+  it('hands the extras over, then keeps the identities and the segments while nothing changed', async () => {
     const s = servers[1]!;
     const read = createSourceReader({
       plexDb: '',
@@ -320,9 +363,14 @@ describe('the source reader with HTTP sources and several servers', () => {
       expect(first.plex).not.toHaveProperty('extras');
       expect(first.tautulli).not.toHaveProperty('extras');
       const listed = s.plex.requests.filter((r) => r.url.includes('includeGuids=1')).length;
+      const history = async () => (await s.tautulli.calls()).filter((c) => c.query.cmd === 'get_history').length;
+      const paged = await history();
       const second = await read(NOW_MS);
       expect(second.extras?.plex).toEqual(first.extras?.plex);
       expect(s.plex.requests.filter((r) => r.url.includes('includeGuids=1')).length).toBe(listed);
+      // One probe of the history, no page: nothing was played in between.
+      expect(await history()).toBe(paged + 1);
+      expect(canonical(second.extras?.tautulli)).toEqual(canonical(first.extras?.tautulli));
     } finally {
       await read.close();
     }

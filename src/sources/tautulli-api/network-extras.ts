@@ -17,7 +17,8 @@ import { TautulliApiError } from './client.js';
  *   stopped inside the window and is a row Tautulli writes (the database source's wellFormed). Rows
  *   of private sections (the API has no "all but") are listed again with section_id and left out.
  *   Tautulli runs the whole filtered query for every page (datatables.ssp_query slices in Python), so
- *   pages are large and the count of the first page decides how many follow, asked at once.
+ *   pages are large and the count of the first page decides how many follow, asked at once. With a
+ *   cache (TautulliApiExtrasCache), a one-row probe comes first and an unchanged history is not read.
  * - Top rows: get_home_stats of top_users, top_movies, top_tv and top_platforms with time_range 30
  *   and a stats_count past any real server's keys (a full answer of that many rows fails the
  *   extras: the list was cut). Private sections: their rows (section_id, one call per section and
@@ -60,6 +61,7 @@ const raw = z
 /** datafactory.get_datatables_history's rows: the columns a segment needs. */
 const historySchema = z.object({
   recordsFiltered: z.unknown().transform((v) => Number(v) || 0),
+  recordsTotal: z.unknown().transform((v) => Number(v) || 0),
   data: z
     .array(
       z.object({
@@ -109,14 +111,26 @@ function parse<T>(schema: z.ZodType<T>, what: string): (data: unknown) => T {
   };
 }
 
+/**
+ * What one Tautulli's extras read keeps for the next cycle (the caller holds one per server): the
+ * segments and the state of the history they were read from. Tautulli writes a history row once
+ * and never moves its times, so while no row was added or removed the segments are the same, less
+ * those that slid out of the window. A probe (one get_history row: the newest start, with the
+ * counts) tells; a cycle with nothing new costs it instead of every page.
+ */
+export interface TautulliApiExtrasCache {
+  token?: string;
+  segments?: SegmentTimes[];
+}
+
 export async function readApiExtras(
   ask: Ask,
-  options: { now: number; grouping: Record<string, number>; hidden: Promise<ReadonlySet<number>> },
+  options: { now: number; grouping: Record<string, number>; hidden: Promise<ReadonlySet<number>>; cache?: TautulliApiExtrasCache },
 ): Promise<TautulliExtras> {
   const since = Math.floor(options.now / 1000) - 30 * DAY_S;
   const hidden = [...(await options.hidden)].sort((a, b) => a - b);
   const [segments, users, movies, shows, platforms] = await Promise.all([
-    readSegments(ask, since, hidden),
+    readSegments(ask, since, hidden, options.cache),
     topRows(ask, 'top_users', options.grouping, hidden),
     topRows(ask, 'top_movies', options.grouping, hidden),
     topRows(ask, 'top_tv', options.grouping, hidden),
@@ -172,8 +186,33 @@ async function historyRows(ask: Ask, after: string, sectionIds: readonly number[
   return [first, ...rest].flatMap((p) => p.data);
 }
 
-async function readSegments(ask: Ask, since: number, hidden: readonly number[]): Promise<SegmentTimes[]> {
+async function readSegments(
+  ask: Ask,
+  since: number,
+  hidden: readonly number[],
+  cache: TautulliApiExtrasCache | undefined,
+): Promise<SegmentTimes[]> {
   const after = new Date((since - AFTER_MARGIN_S) * 1000).toISOString().slice(0, 10);
+  let token: string | undefined;
+  if (cache) {
+    // Asked before the pages, so a row written while they are read makes the next probe differ.
+    const probe = await ask(
+      'get_history',
+      { grouping: 0, include_activity: 0, after, order_column: 'started', order_dir: 'desc', start: 0, length: 1 },
+      parse(historySchema, 'get_history'),
+    );
+    token = JSON.stringify([after, probe.recordsTotal, probe.recordsFiltered, probe.data[0]?.row_id ?? null, hidden]);
+    if (cache.token === token && cache.segments) return cache.segments.filter(([, stopped]) => stopped >= since);
+  }
+  const segments = await readAllSegments(ask, since, after, hidden);
+  if (cache) {
+    cache.token = token;
+    cache.segments = segments;
+  }
+  return segments;
+}
+
+async function readAllSegments(ask: Ask, since: number, after: string, hidden: readonly number[]): Promise<SegmentTimes[]> {
   const [rows, privateRows] = await Promise.all([
     historyRows(ask, after, null),
     hidden.length > 0 ? historyRows(ask, after, hidden) : Promise.resolve([]),

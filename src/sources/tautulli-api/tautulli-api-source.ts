@@ -15,7 +15,7 @@ import {
 } from './answers.js';
 import { createTautulliClient, TautulliApiError, type TautulliClient } from './client.js';
 import { playGraphs, titled, toActivity } from './map.js';
-import { readApiExtras } from './network-extras.js';
+import { readApiExtras, type TautulliApiExtrasCache } from './network-extras.js';
 import type { TautulliExtras } from '../../snapshot/source-results.js';
 
 /**
@@ -72,6 +72,8 @@ export interface TautulliApiSourceOptions {
   networkExtras?: boolean;
   /** Epoch ms, the end of the extras' 30-day window (the cycle's clock); needed with networkExtras. */
   now?: number;
+  /** Kept by the caller across cycles (one per server): an unchanged history is not read again. */
+  extrasCache?: TautulliApiExtrasCache;
 }
 
 const DEFAULT_CONCURRENCY = 4;
@@ -149,7 +151,7 @@ async function collect(
       ? readApiExtras(
           <T>(cmd: string, params: Record<string, string | number>, read: (data: unknown) => T) =>
             limit(async () => read(await client.call(cmd, params, signal))),
-          { now: options.now, grouping, hidden },
+          { now: options.now, grouping, hidden, ...(options.extrasCache ? { cache: options.extrasCache } : {}) },
         ).catch(() => undefined)
       : Promise.resolve(undefined);
   const [sessions, statAnswers, [hour, date, weekday], perLibrary, ids] = await Promise.all([activity, stats, graphs, windows, hidden]);
