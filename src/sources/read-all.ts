@@ -11,6 +11,7 @@ import type { PlexSourceOptions } from './plex/plex-source.js';
 import { ReaderThread } from './reader-thread.js';
 import { publicError, sourceError, type SourceResult } from './result.js';
 import { readTautulliApi } from './tautulli-api/tautulli-api-source.js';
+import type { TautulliApiExtrasCache } from './tautulli-api/network-extras.js';
 import type { TautulliData, TautulliResult, TautulliSourceOptions } from './tautulli/tautulli-source.js';
 
 /** Plex's HTTP API, used for the library where no `plex.db` is set (issue 14). */
@@ -135,6 +136,8 @@ export function createSourceReader(c: SourcesConfig, options: { logger?: Logger 
   // The identities read last: while the library's token is unchanged the thread answers `unchanged`
   // and these are reused, so a quiet library costs one token query a cycle, not every GUID.
   let identities: PlexIdentities | null = null;
+  // Over Tautulli's API the history's segments are kept likewise, and read again only when it changed.
+  const tautulliExtrasCache: TautulliApiExtrasCache = {};
   // Database reads go to the reader thread; HTTP reads are I/O and run here, concurrently with it.
   // The reader thread hands back the worker's whole result, extras included (structured clone).
   const readPlex = (): Promise<PlexResult> => {
@@ -160,7 +163,7 @@ export function createSourceReader(c: SourcesConfig, options: { logger?: Logger 
         timeoutMs: apiTimeoutMs,
         privateSections: c.privateSections,
         ...(c.tautulliGroupHistory === undefined ? {} : { groupHistory: c.tautulliGroupHistory }),
-        ...(c.networkExtras ? { networkExtras: true, now } : {}),
+        ...(c.networkExtras ? { networkExtras: true, now, extrasCache: tautulliExtrasCache } : {}),
       });
     // No Tautulli at all: Plex's own /status/sessions still tells what plays now (no history).
     if (c.plexApi)
