@@ -20,6 +20,12 @@ export interface PrometheusOptions {
   server?: string;
   /** The snapshot the images show now (null before the first cycle); read once per scrape. */
   latest?(): Snapshot | null | Promise<Snapshot | null>;
+  /**
+   * Several servers (issue 20): each server's snapshot under its id, and the network's under
+   * `_network` (its GUID-distinct library and union peak are not the sum of the servers' series).
+   * Wins over `latest`; read once per scrape.
+   */
+  snapshots?(): Promise<ReadonlyArray<{ server: string; snapshot: Snapshot | null }>>;
   /** Epoch ms, for the snapshot's age. */
   clock(): number;
   /** Outbox depth of the Sheets writer, when there is one. */
@@ -48,7 +54,7 @@ export class MarqueeMetrics {
   readonly cacheRequests: Counter<'cache' | 'result'>;
   readonly rateLimited: Counter;
   readonly sheetsWriteErrors: Counter;
-  private current: Snapshot | null = null;
+  private current: ReadonlyArray<{ server: string; snapshot: Snapshot | null }> = [];
 
   private options: PrometheusOptions;
 
@@ -61,7 +67,7 @@ export class MarqueeMetrics {
     // The collect callbacks below run with `this` bound to their metric: `self` is this object.
     // eslint-disable-next-line @typescript-eslint/no-this-alias
     const self = this;
-    const snapshot = () => self.current;
+    const snapshots = () => self.current;
 
     new Gauge({
       name: 'marquee_streams',
@@ -70,8 +76,10 @@ export class MarqueeMetrics {
       registers: r,
       collect() {
         this.reset();
-        const a = snapshot()?.activity;
-        if (a) for (const [label, key] of DECISIONS) this.set({ server, decision: label }, a[key]);
+        for (const { server, snapshot: current } of snapshots()) {
+          const a = current?.activity;
+          if (a) for (const [label, key] of DECISIONS) this.set({ server, decision: label }, a[key]);
+        }
       },
     });
     new Gauge({
@@ -81,8 +89,10 @@ export class MarqueeMetrics {
       registers: r,
       collect() {
         this.reset();
-        const a = snapshot()?.activity;
-        if (a) this.set({ server }, a.paused);
+        for (const { server, snapshot: current } of snapshots()) {
+          const a = current?.activity;
+          if (a) this.set({ server }, a.paused);
+        }
       },
     });
     new Gauge({
@@ -92,8 +102,10 @@ export class MarqueeMetrics {
       registers: r,
       collect() {
         this.reset();
-        const a = snapshot()?.activity;
-        if (a) for (const location of ['lan', 'wan'] as const) this.set({ server, location }, (a.bandwidthKbps[location] * 1000) / 8);
+        for (const { server, snapshot: current } of snapshots()) {
+          const a = current?.activity;
+          if (a) for (const location of ['lan', 'wan'] as const) this.set({ server, location }, (a.bandwidthKbps[location] * 1000) / 8);
+        }
       },
     });
     new Gauge({
@@ -103,8 +115,10 @@ export class MarqueeMetrics {
       registers: r,
       collect() {
         this.reset();
-        const h = snapshot()?.history;
-        if (h) for (const window of WINDOWS) this.set({ server, window }, h.windows[window].plays);
+        for (const { server, snapshot: current } of snapshots()) {
+          const h = current?.history;
+          if (h) for (const window of WINDOWS) this.set({ server, window }, h.windows[window].plays);
+        }
       },
     });
     new Gauge({
@@ -114,8 +128,10 @@ export class MarqueeMetrics {
       registers: r,
       collect() {
         this.reset();
-        const h = snapshot()?.history;
-        if (h) for (const window of WINDOWS) this.set({ server, window }, h.windows[window].watchTimeS);
+        for (const { server, snapshot: current } of snapshots()) {
+          const h = current?.history;
+          if (h) for (const window of WINDOWS) this.set({ server, window }, h.windows[window].watchTimeS);
+        }
       },
     });
     new Gauge({
@@ -125,8 +141,10 @@ export class MarqueeMetrics {
       registers: r,
       collect() {
         this.reset();
-        const l = snapshot()?.library;
-        if (l) for (const type of MEDIA) this.set({ server, type }, l.totals[type]);
+        for (const { server, snapshot: current } of snapshots()) {
+          const l = current?.library;
+          if (l) for (const type of MEDIA) this.set({ server, type }, l.totals[type]);
+        }
       },
     });
     new Gauge({
@@ -136,8 +154,10 @@ export class MarqueeMetrics {
       registers: r,
       collect() {
         this.reset();
-        const h = snapshot()?.host;
-        if (h) this.set({ server }, h.cpu.loadPct / 100);
+        for (const { server, snapshot: current } of snapshots()) {
+          const h = current?.host;
+          if (h) this.set({ server }, h.cpu.loadPct / 100);
+        }
       },
     });
     new Gauge({
@@ -147,8 +167,10 @@ export class MarqueeMetrics {
       registers: r,
       collect() {
         this.reset();
-        const t = snapshot()?.host?.cpu.temperatureC;
-        if (t != null) this.set({ server }, t);
+        for (const { server, snapshot: current } of snapshots()) {
+          const t = current?.host?.cpu.temperatureC;
+          if (t != null) this.set({ server }, t);
+        }
       },
     });
     new Gauge({
@@ -158,8 +180,10 @@ export class MarqueeMetrics {
       registers: r,
       collect() {
         this.reset();
-        const h = snapshot()?.host;
-        if (h) this.set({ server }, h.memory.usedBytes);
+        for (const { server, snapshot: current } of snapshots()) {
+          const h = current?.host;
+          if (h) this.set({ server }, h.memory.usedBytes);
+        }
       },
     });
     new Gauge({
@@ -169,8 +193,10 @@ export class MarqueeMetrics {
       registers: r,
       collect() {
         this.reset();
-        const h = snapshot()?.host;
-        if (h) this.set({ server }, h.memory.totalBytes);
+        for (const { server, snapshot: current } of snapshots()) {
+          const h = current?.host;
+          if (h) this.set({ server }, h.memory.totalBytes);
+        }
       },
     });
     new Gauge({
@@ -180,8 +206,10 @@ export class MarqueeMetrics {
       registers: r,
       collect() {
         this.reset();
-        const s = snapshot();
-        if (s) for (const state of serverStates) this.set({ server, state }, s.state === state ? 1 : 0);
+        for (const { server, snapshot: current } of snapshots()) {
+          const s = current;
+          if (s) for (const state of serverStates) this.set({ server, state }, s.state === state ? 1 : 0);
+        }
       },
     });
     new Gauge({
@@ -191,8 +219,10 @@ export class MarqueeMetrics {
       registers: r,
       collect() {
         this.reset();
-        const s = snapshot();
-        if (s) for (const source of sourceNames) this.set({ server, source }, s.sources[source].status === 'ok' ? 1 : 0);
+        for (const { server, snapshot: current } of snapshots()) {
+          const s = current;
+          if (s) for (const source of sourceNames) this.set({ server, source }, s.sources[source].status === 'ok' ? 1 : 0);
+        }
       },
     });
     new Gauge({
@@ -202,8 +232,10 @@ export class MarqueeMetrics {
       registers: r,
       collect() {
         this.reset();
-        const s = snapshot();
-        if (s) this.set({ server }, Math.max(0, (self.options.clock() - s.takenAt) / 1000));
+        for (const { server, snapshot: current } of snapshots()) {
+          const s = current;
+          if (s) this.set({ server }, Math.max(0, (self.options.clock() - s.takenAt) / 1000));
+        }
       },
     });
     new Gauge({
@@ -282,7 +314,9 @@ export class MarqueeMetrics {
 
   /** The exposition text, and its content type (Prometheus text format 0.0.4). */
   async scrape(): Promise<{ body: string; contentType: string }> {
-    this.current = (await this.options.latest?.()) ?? null;
+    this.current = this.options.snapshots
+      ? await this.options.snapshots()
+      : [{ server: this.options.server ?? 'default', snapshot: (await this.options.latest?.()) ?? null }];
     return { body: await this.registry.metrics(), contentType: this.registry.contentType };
   }
 }

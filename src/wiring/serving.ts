@@ -23,6 +23,7 @@ import { privacyRoutes } from '../server/routes/privacy.js';
 import type { Drawing } from '../setup.js';
 import type { Snapshot } from '../snapshot/schema.js';
 import type { Stores } from '../stores/create.js';
+import { NETWORK_KEY } from '../snapshot/server-key.js';
 import type { Snapshots } from '../stores/providers.js';
 import { SqlitePinStore } from '../stores/sqlite/pin-store.js';
 import { VERSION } from '../version.js';
@@ -154,8 +155,17 @@ export function createServing(deps: {
   deps.prometheus?.observe({
     refusedRenders: () => renderBudget.refused,
     replayCounts: () => microCache.counts,
-    // The gauges describe what /i/<name>.png shows: the network with several servers.
-    latest: async () => (await main.current()).snapshot,
+    // One server: its numbers, as before. Several: each server's under its id and the network's under
+    // _network (its library counts each film once and its peak is the union's: not sums of series).
+    ...(snapshots.network
+      ? {
+          snapshots: () =>
+            Promise.all([
+              ...snapshots.servers.map(async ({ id }) => ({ server: id, snapshot: (await snapshots.get(id)!.current()).snapshot })),
+              main.current().then(({ snapshot }) => ({ server: NETWORK_KEY, snapshot })),
+            ]),
+        }
+      : { latest: async () => (await main.current()).snapshot }),
     ...(stores.sheets ? { sheetsOutboxDepth: () => stores.sheets!.pending(), sheetsWriteErrors: () => stores.sheets!.writeErrors() } : {}),
   });
   const appDeps: AppDeps = {

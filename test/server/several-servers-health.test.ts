@@ -135,15 +135,19 @@ describe('several servers', () => {
     expect([...rig.providers.values()].map((p) => p.reads)).toEqual(reads);
   });
 
-  it("/metrics describes what /i/<name>.png shows: the network's numbers", async () => {
+  it("/metrics gives each server's numbers under its id and the network's under _network", async () => {
     const text = await (await fetch(`${rig.url}/metrics`)).text();
-    const value = (decision: string) =>
-      Number(new RegExp(`^marquee_streams\\{[^}]*decision="${decision}"[^}]*\\} (\\S+)$`, 'm').exec(text)?.[1]);
+    const value = (server: string, decision: string) =>
+      Number(new RegExp(`^marquee_streams\\{server="${server}",decision="${decision}"\\} (\\S+)$`, 'm').exec(text)?.[1]);
+    for (const s of servers) {
+      expect(value(s.id, 'transcode'), s.id).toBe(s.snapshot.activity?.transcode ?? 0);
+      expect(value(s.id, 'direct play'), s.id).toBe(s.snapshot.activity?.directPlay ?? 0);
+    }
     // The network's live numbers are the servers' sums (src/snapshot/network.ts; its own test holds
     // the oracle): written here from the servers' snapshots.
     const sum = (key: 'transcode' | 'directPlay') => servers.reduce((n, s) => n + (s.snapshot.activity?.[key] ?? 0), 0);
-    expect(value('transcode')).toBe(sum('transcode'));
-    expect(value('direct play')).toBe(sum('directPlay'));
+    expect(value('_network', 'transcode')).toBe(sum('transcode'));
+    expect(value('_network', 'direct play')).toBe(sum('directPlay'));
     expect(network.activity?.transcode).toBe(sum('transcode'));
   });
 });
