@@ -35,7 +35,8 @@ export function thumbsOf(value: unknown, into = new Set<string>()): Set<string> 
   if (Array.isArray(value)) for (const v of value) thumbsOf(v, into);
   else if (value && typeof value === 'object') {
     for (const [k, v] of Object.entries(value)) {
-      if (k === 'thumb' && typeof v === 'string') into.add(v);
+      // `thumb` beside a title; `poster` alone, where the policy hid the title (watching: type-only).
+      if ((k === 'thumb' || k === 'poster') && typeof v === 'string') into.add(v);
       else if (v && typeof v === 'object') thumbsOf(v, into);
     }
   }

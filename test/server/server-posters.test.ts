@@ -56,6 +56,15 @@ describe('thumbsOf', () => {
     expect([...thumbsOf(sampleSnapshot())].sort()).toEqual(['/library/metadata/9/thumb/1', '/t/1']);
     expect(thumbsOf(null).size).toBe(0);
   });
+
+  it('finds the poster a stream keeps alone when the policy hid its title (watching: type-only)', () => {
+    const s = sampleSnapshot();
+    s.activity!.streams = [{ ...s.activity!.streams[0]!, watching: null, poster: '/library/metadata/77/thumb/2' }];
+    s.library!.recentlyAdded = [];
+    s.history!.topMovies = [];
+    s.history!.topShows = [];
+    expect([...thumbsOf(s)]).toEqual(['/library/metadata/77/thumb/2']);
+  });
 });
 
 describe('serverPosters', () => {
