@@ -48,7 +48,8 @@ afterAll(async () => {
   await marquee?.stop();
 });
 
-const isImageRoute = (p: string) => /^\/(i|v\/[^/?]+)\/[^/?]*\.png(\?|$)/.test(p);
+// /i/<file>, /i/<server>/<file>, /v/<etag>/<file>, /v/<etag>/<server>/<file> (issue 20).
+const isImageRoute = (p: string) => /^\/(i|v\/[^/?]+)\/(?:[^/?]+\/)?[^/?]*\.png(\?|$)/.test(p);
 const LEAKS = [
   /\n\s+at .+[(:]/,
   /\/work\//,
@@ -85,7 +86,7 @@ function violation(req: HostileRequest, res: RawResponse): string | null {
   // /i/<name>.svg (issue 17): a well-formed SVG that a proxy may pass, on an .svg image route only
   // (the favicon is one of public/'s files, checked below).
   if (type.startsWith('image/svg+xml') && !(res.status === 200 && publicFiles.has(sha256(res.body)))) {
-    if (!/^\/i\/[^/?]*\.svg(\?|$)/.test(req.path)) return `SVG ${res.status} outside an .svg image route`;
+    if (!/^\/i\/(?:[^/?]*\/)?[^/?]*\.svg(\?|$)/.test(req.path)) return `SVG ${res.status} outside an .svg image route`;
     if (XMLValidator.validate(text) !== true) return 'malformed SVG';
     return /<script|<foreignObject|\son[a-z]+=/i.test(text) ? 'active content in an SVG' : null;
   }

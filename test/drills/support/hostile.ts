@@ -149,6 +149,19 @@ const query = fc.oneof(
 const path = fc.oneof(
   { weight: 8, arbitrary: imageFile.map((f) => `/i/${f}`) },
   { weight: 2, arbitrary: fc.tuple(part(atom), imageFile).map(([etag, f]) => `/v/${etag}/${f}`) },
+  // Several servers (issue 20): a server segment, a real id ('default') among hostile ones.
+  { weight: 2, arbitrary: fc.tuple(fc.oneof(fc.constant('default'), part(atom)), imageFile).map(([server, f]) => `/i/${server}/${f}`) },
+  {
+    weight: 1,
+    arbitrary: fc
+      .tuple(part(atom), fc.oneof(fc.constant('default'), part(atom)), imageFile)
+      .map(([etag, server, f]) => `/v/${etag}/${server}/${f}`),
+  },
+  {
+    weight: 1,
+    arbitrary: fc.tuple(fc.oneof(fc.constant('default'), part(atom)), part(atom)).map(([server, n]) => `/embed/${server}/${n}`),
+  },
+  { weight: 1, arbitrary: fc.oneof(fc.constant('default'), part(atom)).map((server) => `/health/${server}`) },
   { weight: 3, arbitrary: fc.array(part(atom), { minLength: 1, maxLength: 5 }).map((segs) => `/assets/${segs.join('/')}`) },
   {
     weight: 1,
