@@ -19,15 +19,15 @@ const COUNT_KEYS = [
   'photos',
 ] as const satisfies readonly (keyof MediaCounts)[];
 
-/** Union-find over dense node numbers, with path halving and union by size. */
+/** Union-find over the items 0..n-1, with path halving and union by size. */
 class Partition {
-  private readonly parent: number[] = [];
-  private readonly size: number[] = [];
+  private readonly parent: Int32Array;
+  private readonly size: Int32Array;
 
-  add(): number {
-    this.parent.push(this.parent.length);
-    this.size.push(1);
-    return this.parent.length - 1;
+  constructor(n: number) {
+    this.parent = new Int32Array(n);
+    for (let i = 0; i < n; i++) this.parent[i] = i;
+    this.size = new Int32Array(n).fill(1);
   }
 
   find(node: number): number {
@@ -48,47 +48,125 @@ class Partition {
     this.parent[rb] = ra;
     this.size[ra]! += this.size[rb]!;
   }
+
+  /** Sets of the partition: nodes that are their own root. */
+  count(): number {
+    let n = 0;
+    for (let i = 0; i < this.parent.length; i++) if (this.parent[i] === i) n++;
+    return n;
+  }
 }
 
-/** Item nodes of one type, per server: metadata item id -> node, so children can name their parent. */
-type Placed = { partition: Partition; nodes: Array<Map<number, number>> };
+/**
+ * A key of `s[start, end)` as a number: cyrb53 (bryc's public-domain 53-bit string hash), read in
+ * place so no substring is made. Two different keys with one hash would join two items: with n
+ * distinct keys of a type the chance is about n^2 / 2^54, 1 in 18,000 for the 10^6 episode keys of
+ * three large servers, against the ~2 million strings (about 300 MB) an exact Map of keys held.
+ */
+function keyHash(s: string, start: number, end: number): number {
+  let h1 = 0xdeadbeef;
+  let h2 = 0x41c6ce57;
+  for (let i = start; i < end; i++) {
+    const c = s.charCodeAt(i);
+    h1 = Math.imul(h1 ^ c, 2654435761);
+    h2 = Math.imul(h2 ^ c, 1597334677);
+  }
+  h1 = Math.imul(h1 ^ (h1 >>> 16), 2246822507);
+  h1 ^= Math.imul(h2 ^ (h2 >>> 13), 3266489909);
+  h2 = Math.imul(h2 ^ (h2 >>> 16), 2246822507);
+  h2 ^= Math.imul(h1 ^ (h1 >>> 13), 3266489909);
+  return 4294967296 * (2097151 & h2) + (h1 >>> 0);
+}
+
+/** Item nodes of one type: each server's first node, and (for parents) metadata item id -> node. */
+type Placed = { partition: Partition; nodes: Array<Map<number, number> | null> };
+
+/** Below this many parents and seasons/episodes numbers a (parent, number) pair is one exact number. */
+const PLACE_ROOTS = 2 ** 21;
+const PLACE_INDEXES = 2 ** 32;
 
 /**
  * Items of one type across servers, merged wherever they share a key (identities.ts says what a key
- * is). Seasons and episodes also get the key "number N under the parent's merged identity".
+ * is). Seasons and episodes also share the key "number N under the parent's merged identity". Only
+ * items are nodes: a key points at the first item that had it, and later items join that one.
  */
-function mergeType(servers: ReadonlyArray<TypeIdentities | null>, parent: Placed | null): { count: number; placed: Placed } {
-  const partition = new Partition();
-  const keyNodes = new Map<string, number>();
-  const nodes: Array<Map<number, number>> = [];
-  const items: number[] = [];
-  const keyNode = (key: string) => {
-    let node = keyNodes.get(key);
-    if (node === undefined) keyNodes.set(key, (node = partition.add()));
-    return node;
+function mergeType(
+  servers: ReadonlyArray<TypeIdentities | null>,
+  parent: Placed | null,
+  keepNodes: boolean,
+): { count: number; placed: Placed } {
+  const total = servers.reduce((n, list) => n + (list?.ids.length ?? 0), 0);
+  const partition = new Partition(total);
+  const byKey = new Map<number, number>();
+  const byPlace = new Map<number, number>();
+  // Pairs the exact number cannot hold, and parents the totals do not count (none should exist).
+  const byOddPlace = new Map<string, number>();
+  const join = <K>(map: Map<K, number>, key: K, node: number) => {
+    const first = map.get(key);
+    if (first === undefined) map.set(key, node);
+    else partition.union(node, first);
   };
+  const nodes: Placed['nodes'] = [];
+  let node = 0;
   servers.forEach((list, server) => {
-    const byId = new Map<number, number>();
+    const byId = keepNodes && list ? new Map<number, number>() : null;
     nodes.push(byId);
     if (!list) return;
-    for (let i = 0; i < list.ids.length; i++) {
-      const node = partition.add();
-      byId.set(list.ids[i]!, node);
-      items.push(node);
+    for (let i = 0; i < list.ids.length; i++, node++) {
+      byId?.set(list.ids[i]!, node);
       const keys = list.keys[i]!;
-      if (keys) for (const key of keys.split('\n')) partition.union(node, keyNode(key));
+      for (let from = 0; from < keys.length;) {
+        const to = keys.indexOf('\n', from);
+        const end = to === -1 ? keys.length : to;
+        if (end > from) join(byKey, keyHash(keys, from, end), node);
+        from = end + 1;
+      }
       const parentId = list.parents[i];
       const index = list.indexes[i];
       if (parent && parentId != null && index != null) {
         const parentNode = parent.nodes[server]?.get(parentId);
-        // A parent the totals do not count (none should exist) is this server's alone.
-        const under = parentNode === undefined ? `${server}:${parentId}` : String(parent.partition.find(parentNode));
-        partition.union(node, keyNode(`\u0000${under}/${index}`));
+        const root = parentNode === undefined ? -1 : parent.partition.find(parentNode);
+        if (root >= 0 && root < PLACE_ROOTS && Number.isInteger(index) && index >= 0 && index < PLACE_INDEXES)
+          join(byPlace, root * PLACE_INDEXES + index, node);
+        else join(byOddPlace, `${root < 0 ? `${server}:${parentId}` : root}/${index}`, node);
       }
     }
   });
-  const roots = new Set(items.map((node) => partition.find(node)));
-  return { count: roots.size, placed: { partition, nodes } };
+  return { count: partition.count(), placed: { partition, nodes } };
+}
+
+/**
+ * What a network collection keeps between cycles: the totals of the last identities merged. A
+ * server's identities stay the same object while its library's token holds (read-all.ts), so most
+ * cycles merge nothing.
+ */
+export class NetworkLibraryMemo {
+  last: { identities: ReadonlyArray<PlexIdentities | null>; totals: MediaCounts } | null = null;
+}
+
+const TYPES = ['movies', 'shows', 'seasons', 'episodes', 'artists', 'albums', 'tracks', 'photos'] as const;
+
+function mergedTotals(identities: ReadonlyArray<PlexIdentities | null>, memo: NetworkLibraryMemo | undefined): MediaCounts {
+  const last = memo?.last;
+  if (last && last.identities.length === identities.length && last.identities.every((x, i) => x === identities[i])) {
+    return { ...last.totals };
+  }
+  const totals = Object.fromEntries(COUNT_KEYS.map((k) => [k, 0])) as MediaCounts;
+  const parents: Partial<Record<keyof MediaCounts, Placed>> = {};
+  for (const type of TYPES) {
+    const parent = type === 'seasons' ? parents.shows : type === 'episodes' ? parents.seasons : undefined;
+    const merged = mergeType(
+      identities.map((i) => i?.types[type] ?? null),
+      parent ?? null,
+      type === 'shows' || type === 'seasons',
+    );
+    // Seasons need the shows only until they are merged: drop them so the episodes' pass has room.
+    if (type === 'seasons') delete parents.shows;
+    parents[type] = merged.placed;
+    totals[type] = merged.count;
+  }
+  if (memo) memo.last = { identities: [...identities], totals: { ...totals } };
+  return totals;
 }
 
 /**
@@ -98,21 +176,11 @@ function mergeType(servers: ReadonlyArray<TypeIdentities | null>, parent: Placed
  * server with a library but no identities adds its own totals (its items may then count twice):
  * `complete` says whether that happened.
  */
-export function networkLibrary(inputs: readonly LibraryInput[]): { library: Library | null; complete: boolean } {
+export function networkLibrary(inputs: readonly LibraryInput[], memo?: NetworkLibraryMemo): { library: Library | null; complete: boolean } {
   const present = inputs.filter((i) => i.library !== null);
   if (present.length === 0) return { library: null, complete: true };
   const identities = inputs.map((i) => (i.library ? i.identities : null));
-  const totals = Object.fromEntries(COUNT_KEYS.map((k) => [k, 0])) as MediaCounts;
-  const parents: Partial<Record<keyof MediaCounts, Placed>> = {};
-  for (const type of ['movies', 'shows', 'seasons', 'episodes', 'artists', 'albums', 'tracks', 'photos'] as const) {
-    const parent = type === 'seasons' ? parents.shows : type === 'episodes' ? parents.seasons : undefined;
-    const merged = mergeType(
-      identities.map((i) => i?.types[type] ?? null),
-      parent ?? null,
-    );
-    parents[type] = merged.placed;
-    totals[type] = merged.count;
-  }
+  const totals = mergedTotals(identities, memo);
   let complete = true;
   inputs.forEach((input, server) => {
     if (!input.library || identities[server]) return;

@@ -1,7 +1,7 @@
 import type { PlexIdentities, TautulliExtras } from './source-results.js';
 import { activityOf } from './activity.js';
 import { networkHistory } from './network-history.js';
-import { networkLibrary } from './network-library.js';
+import { networkLibrary, type NetworkLibraryMemo } from './network-library.js';
 import { sanitiseData } from './sanitise.js';
 import {
   SNAPSHOT_VERSION,
@@ -36,6 +36,8 @@ export interface NetworkOptions {
   takenAt?: number;
   /** Rows per top list; default 5, as the Tautulli source. */
   topLimit?: number;
+  /** The caller's memo of the library totals (one per network collection), so unchanged identities are merged once. */
+  memo?: NetworkLibraryMemo;
 }
 
 const severity = (state: ServerState) => serverStates.indexOf(state);
@@ -58,7 +60,10 @@ const severity = (state: ServerState) => serverStates.indexOf(state);
 export function networkSnapshot(servers: readonly NetworkServer[], options: NetworkOptions = {}): Snapshot {
   const known = servers.filter((s): s is NetworkServer & { snapshot: Snapshot } => s.snapshot !== null);
   const fresh = (s: Snapshot, source: SourceName) => s.sources[source].status === 'ok';
-  const library = networkLibrary(servers.map((s) => ({ name: s.name, library: s.snapshot?.library ?? null, identities: s.plex })));
+  const library = networkLibrary(
+    servers.map((s) => ({ name: s.name, library: s.snapshot?.library ?? null, identities: s.plex })),
+    options.memo,
+  );
   const history = networkHistory(
     servers.map((s) => ({ history: s.snapshot?.history ?? null, extras: s.snapshot?.history ? s.tautulli : null })),
     options.topLimit ?? 5,
