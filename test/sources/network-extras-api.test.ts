@@ -309,6 +309,55 @@ describe('a network of servers read over the APIs', () => {
   });
 });
 
+describe('a library listed over several reads', () => {
+  let copy: { plexDb: string; fake: FakePlex };
+  beforeAll(async () => {
+    const plexDb = path.join(dir, 'slow.db');
+    copyFileSync(servers[0]!.paths.plexDb, plexDb);
+    copy = { plexDb, fake: await startFakePlex({ plexDb, token: TOKEN }) };
+  });
+  afterAll(() => copy.fake.close());
+  const pages = () => copy.fake.requests.filter((r) => r.url.includes('includeGuids=1')).map((r) => r.url);
+
+  it('keeps the pages each read got within its budget and asks none of them twice', async () => {
+    // Every listing page takes 600 ms; a read may ask pages for half its 2 s, so it gets about eight (of ~16).
+    copy.fake.setFault({ kind: 'slow', delayMs: 600 }, 'includeGuids=1');
+    const cache = {};
+    const expected = items(identities((await readPlex({ dbPath: copy.plexDb, privateSections: [], networkExtras: true })).extras));
+    try {
+      const first = await plexApi({ ...servers[0]!, plex: copy.fake }, { networkExtras: true, identitiesCache: cache, timeoutMs: 2_000 });
+      expect(first.ok).toBe(true);
+      expect(first.extras).toBeUndefined();
+      let extras = first.extras;
+      for (let n = 0; n < 8 && !extras; n++) {
+        extras = (await plexApi({ ...servers[0]!, plex: copy.fake }, { networkExtras: true, identitiesCache: cache, timeoutMs: 2_000 }))
+          .extras;
+      }
+      expect(items(identities(extras))).toEqual(expected);
+      expect(new Set(pages()).size).toBe(pages().length);
+    } finally {
+      copy.fake.setFault(null);
+    }
+  });
+
+  it('lists again only the section whose changestamp moved', async () => {
+    const cache = {};
+    const first = identities((await plexApi({ ...servers[0]!, plex: copy.fake }, { networkExtras: true, identitiesCache: cache })).extras);
+    const db = new Database(copy.plexDb);
+    db.prepare('UPDATE library_sections SET content_changed_at = content_changed_at + 1 WHERE id = 1').run();
+    db.close();
+    const before = pages().length;
+    const again = identities(
+      (await plexApi({ ...servers[0]!, plex: copy.fake }, { networkExtras: { knownToken: first.token }, identitiesCache: cache })).extras,
+    );
+    expect(again.token).not.toBe(first.token);
+    expect(items(again)).toEqual(items(first));
+    const asked = pages().slice(before);
+    expect(asked.length).toBeGreaterThan(0);
+    expect(asked.every((url) => url.startsWith('/library/sections/1/all?'))).toBe(true);
+  });
+});
+
 describe('extras that cannot be read', () => {
   it('leave the library as read when a Plex listing fails, and only the extras out', async () => {
     const s = servers[0]!;

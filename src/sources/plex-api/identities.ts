@@ -56,12 +56,41 @@ export function identitiesToken(
   return { token: JSON.stringify(['plex-api', stamped]), trusted };
 }
 
+/**
+ * Kept by the caller across cycles (one per server). Each listing (section, type, trash or not)
+ * keeps its pages while its stamp (the section's change stamps and the type's counts) holds, so a
+ * library too large to list within one read's budget is listed over several cycles, and a change in
+ * one section lists that section again, not the whole library.
+ */
+export interface PlexApiIdentitiesCache {
+  listings?: Map<string, Progress>;
+}
+
+interface Page {
+  items: Listed[];
+  totalSize: number | undefined;
+  size: number;
+}
+
+interface Progress {
+  stamp: string;
+  pages: Map<number, Page>;
+  complete: Listed[] | null;
+}
+
+export interface IdentitiesReadOptions {
+  cache?: PlexApiIdentitiesCache;
+  /** performance.now() past which no page is asked (those in flight still land): the rest waits for the next read. */
+  stopAt?: number;
+}
+
 export async function readApiIdentities(
   client: PlexClient,
   limit: ReturnType<typeof pLimit>,
   sections: readonly SectionState[],
   typesOf: (kind: SectionKind) => ReadonlyArray<readonly [number, keyof MediaCounts]>,
   request: IdentitiesRequest,
+  options: IdentitiesReadOptions = {},
 ): Promise<PlexIdentities | PlexIdentitiesUnchanged> {
   const { token, trusted } = identitiesToken(sections, typesOf);
   if (trusted && typeof request === 'object' && request.knownToken === token) return { token, unchanged: true };
@@ -70,19 +99,45 @@ export async function readApiIdentities(
   if (listed > MAX_IDENTITY_ITEMS) {
     throw new PlexApiError('EPLEX_TOO_LARGE', `the library lists ${listed} items, over the ${MAX_IDENTITY_ITEMS} the network extras read`);
   }
+  // Without a changestamp a page's content cannot be vouched for past this read: nothing is kept.
+  const kept = trusted ? options.cache?.listings : undefined;
+  const next = new Map<string, Progress>();
+  const progressOf = (section: SectionState, type: number, trash: boolean): Progress => {
+    const id = `${section.id}:${type}:${trash ? 'trash' : 'all'}`;
+    const stamp = JSON.stringify([section.stamps, section.counts, [...section.trashed]]);
+    const before = kept?.get(id);
+    const progress = before && before.stamp === stamp ? before : { stamp, pages: new Map<number, Page>(), complete: null };
+    next.set(id, progress);
+    return progress;
+  };
+  const stopAt = options.stopAt ?? Number.POSITIVE_INFINITY;
   const read = await Promise.all(
     listings.map(async ({ section, type, key }) => {
       const trashed = section.trashed.get(type) ?? 0;
       const [items, trash] = await Promise.all([
-        listAll(client, limit, section.id, type, section.counts[key] + trashed, false),
-        trashed > 0 ? listAll(client, limit, section.id, type, trashed, true) : Promise.resolve([]),
+        listAll(
+          client,
+          limit,
+          { sectionId: section.id, type, expected: section.counts[key] + trashed, trash: false, stopAt },
+          progressOf(section, type, false),
+        ),
+        trashed > 0
+          ? listAll(client, limit, { sectionId: section.id, type, expected: trashed, trash: true, stopAt }, progressOf(section, type, true))
+          : Promise.resolve([]),
       ]);
+      if (items === null || trash === null) return null;
       const inTrash = new Set(trash.map((i) => i.ratingKey));
       return { key, items: items.filter((i) => !inTrash.has(i.ratingKey)) };
     }),
-  );
+  ).finally(() => {
+    if (trusted && options.cache) options.cache.listings = next;
+  });
+  const done = read.filter((r): r is NonNullable<typeof r> => r !== null);
+  if (done.length < read.length) {
+    throw new PlexApiError('EPLEX_PARTIAL', `${done.length} of ${read.length} listings read within the budget; the rest on the next read`);
+  }
   const types = Object.fromEntries(ALL_COUNTED.map((k) => [k, [] as Listed[]])) as Record<keyof MediaCounts, Listed[]>;
-  for (const { key, items } of read) types[key].push(...items);
+  for (const { key, items } of done) types[key].push(...items);
   return {
     token,
     types: Object.fromEntries(
@@ -99,59 +154,80 @@ interface Listed {
   externalIds: string[];
 }
 
+interface Listing {
+  sectionId: number;
+  type: number;
+  /** Items the count announced: how many pages to ask at once. */
+  expected: number;
+  trash: boolean;
+  stopAt: number;
+}
+
 /**
- * Every item of one listing: the pages the count announces, at most `concurrency` at once, then on
- * from the last while PMS's totalSize says more came meanwhile. An item seen twice (the listing
- * moved under the pages) counts once.
+ * Every item of one listing: the pages the count announces and `progress` lacks, at most
+ * `concurrency` at once, then on from the last while PMS's totalSize says more came meanwhile; null
+ * when the budget ran out first (the pages read stay in `progress`). An item seen twice (the
+ * listing moved under the pages) counts once.
  */
-async function listAll(
-  client: PlexClient,
-  limit: ReturnType<typeof pLimit>,
-  sectionId: number,
-  type: number,
-  expected: number,
-  trash: boolean,
-): Promise<Listed[]> {
-  const path = `/library/sections/${sectionId}/all`;
+async function listAll(client: PlexClient, limit: ReturnType<typeof pLimit>, l: Listing, progress: Progress): Promise<Listed[] | null> {
+  if (progress.complete) return progress.complete;
+  const path = `/library/sections/${l.sectionId}/all`;
   const page = (start: number) =>
-    limit(async () => {
+    limit(async (): Promise<Page | null> => {
+      if (progress.pages.has(start)) return progress.pages.get(start)!;
+      if (performance.now() > l.stopAt) return null;
       const query: Record<string, string | number> = {
-        type,
+        type: l.type,
         includeGuids: 1,
         includeCollections: 0,
         'X-Plex-Container-Start': start,
         'X-Plex-Container-Size': IDENTITY_PAGE,
       };
-      if (type === 13) query.clusterZoomLevel = 1;
-      if (trash) query.trash = 1;
-      return parseShape(identityItemsSchema, await client.get(path, query), path).MediaContainer;
+      if (l.type === 13) query.clusterZoomLevel = 1;
+      if (l.trash) query.trash = 1;
+      const answer = parseShape(identityItemsSchema, await client.get(path, query), path).MediaContainer;
+      const read: Page = { items: answer.Metadata.flatMap(listed), totalSize: answer.totalSize, size: answer.Metadata.length };
+      progress.pages.set(start, read);
+      return read;
     });
-  const first = Math.max(1, Math.ceil(expected / IDENTITY_PAGE));
+  const first = Math.max(1, Math.ceil(l.expected / IDENTITY_PAGE));
   const answers = await Promise.all(Array.from({ length: first }, (_, i) => page(i * IDENTITY_PAGE)));
   let start = first * IDENTITY_PAGE;
-  let last = answers[answers.length - 1]!;
-  while ((last.totalSize ?? 0) > start && last.Metadata.length === IDENTITY_PAGE) {
+  let last = answers[answers.length - 1];
+  while (last && (last.totalSize ?? 0) > start && last.size === IDENTITY_PAGE) {
     if (start >= MAX_IDENTITY_ITEMS) throw new PlexApiError('EPLEX_TOO_LARGE', `${path}: more than ${MAX_IDENTITY_ITEMS} items`);
     last = await page(start);
     answers.push(last);
     start += IDENTITY_PAGE;
   }
+  if (answers.some((a) => a === null)) return null;
   const seen = new Set<number>();
   const out: Listed[] = [];
-  for (const answer of answers) {
-    for (const item of answer.Metadata) {
-      if (item.ratingKey === undefined || seen.has(item.ratingKey)) continue;
+  for (const answer of answers as Page[]) {
+    for (const item of answer.items) {
+      if (seen.has(item.ratingKey)) continue;
       seen.add(item.ratingKey);
-      out.push({
-        ratingKey: item.ratingKey,
-        guid: item.guid,
-        parentRatingKey: item.parentRatingKey,
-        index: item.index,
-        externalIds: item.Guid.flatMap((g) => (g.id === undefined ? [] : [g.id])),
-      });
+      out.push(item);
     }
   }
+  progress.complete = out;
+  progress.pages.clear();
   return out;
+}
+
+type ListedItem = ReturnType<typeof identityItemsSchema.parse>['MediaContainer']['Metadata'][number];
+
+function listed(item: ListedItem): Listed[] {
+  if (item.ratingKey === undefined) return [];
+  return [
+    {
+      ratingKey: item.ratingKey,
+      guid: item.guid,
+      parentRatingKey: item.parentRatingKey,
+      index: item.index,
+      externalIds: item.Guid.flatMap((g) => (g.id === undefined ? [] : [g.id])),
+    },
+  ];
 }
 
 /** The database reader's TypeIdentities for the same items: its keys (agentKey, externalKey), in id order. */

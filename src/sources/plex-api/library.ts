@@ -16,7 +16,7 @@ import type { Library, MediaCounts } from '../../snapshot/schema.js';
 import type { PlexIdentities, PlexIdentitiesUnchanged } from '../../snapshot/source-results.js';
 import { runSource, type SourceResult } from '../result.js';
 import { createPlexClient, PlexApiError, type PlexClient, type PlexConnectionOptions, DEFAULT_CONCURRENCY } from './client.js';
-import { readApiIdentities, type IdentitiesRequest } from './identities.js';
+import { readApiIdentities, type IdentitiesRequest, type PlexApiIdentitiesCache } from './identities.js';
 import { recentOf } from './recent.js';
 import { countSchema, parseShape, providersSchema, sectionsSchema } from './shapes.js';
 
@@ -29,7 +29,18 @@ export interface PlexApiLibraryOptions extends PlexConnectionOptions {
    * token of the identities the caller keeps, answers `unchanged` while the library is.
    */
   networkExtras?: IdentitiesRequest;
+  /**
+   * Kept by the caller across reads (one per server): the listings read so far. With it a library
+   * too large to list in one read is listed over several, and an edit lists its section again only.
+   */
+  identitiesCache?: PlexApiIdentitiesCache;
 }
+
+/**
+ * Share of timeoutMs after which the extras ask no more pages: those in flight still have the rest
+ * to land, and the read ends well before its deadline instead of at it.
+ */
+const EXTRAS_BUDGET_SHARE = 0.5;
 
 /**
  * A read over the API; `extras` with options.networkExtras, on success, kept apart from the library
@@ -80,14 +91,17 @@ const kindOf = (type: string | undefined): SectionKind =>
  */
 export async function readPlexApi(options: PlexApiLibraryOptions): Promise<PlexApiResult> {
   let extras: PlexIdentities | PlexIdentitiesUnchanged | undefined;
+  const stopAt = performance.now() + options.timeoutMs * EXTRAS_BUDGET_SHARE;
   const result = await runSource(async () => {
     const client = createPlexClient(options);
     try {
       const { library, sections, limit } = await readLibrary(client, options);
       if (options.networkExtras) {
-        extras = await readApiIdentities(client, limit, sections, (kind) => TYPES_BY_KIND[kind], options.networkExtras).catch(
-          () => undefined,
-        );
+        // A failed or unfinished extras read leaves them out of this read only (the pages read are kept).
+        extras = await readApiIdentities(client, limit, sections, (kind) => TYPES_BY_KIND[kind], options.networkExtras, {
+          stopAt,
+          ...(options.identitiesCache ? { cache: options.identitiesCache } : {}),
+        }).catch(() => undefined);
       }
       return library;
     } finally {
