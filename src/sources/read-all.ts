@@ -12,6 +12,7 @@ import { ReaderThread } from './reader-thread.js';
 import { publicError, sourceError, type SourceResult } from './result.js';
 import { readTautulliApi } from './tautulli-api/tautulli-api-source.js';
 import type { TautulliApiExtrasCache } from './tautulli-api/network-extras.js';
+import type { PlexApiIdentitiesCache } from './plex-api/identities.js';
 import type { TautulliData, TautulliResult, TautulliSourceOptions } from './tautulli/tautulli-source.js';
 
 /** Plex's HTTP API, used for the library where no `plex.db` is set (issue 14). */
@@ -138,6 +139,7 @@ export function createSourceReader(c: SourcesConfig, options: { logger?: Logger 
   let identities: PlexIdentities | null = null;
   // Over Tautulli's API the history's segments are kept likewise, and read again only when it changed.
   const tautulliExtrasCache: TautulliApiExtrasCache = {};
+  const plexIdentitiesCache: PlexApiIdentitiesCache = {};
   // Database reads go to the reader thread; HTTP reads are I/O and run here, concurrently with it.
   // The reader thread hands back the worker's whole result, extras included (structured clone).
   const readPlex = (): Promise<PlexResult> => {
@@ -150,7 +152,7 @@ export function createSourceReader(c: SourcesConfig, options: { logger?: Logger 
         ...c.plexApi,
         timeoutMs: apiTimeoutMs,
         privateSections: c.privateSections,
-        ...(networkExtras ? { networkExtras } : {}),
+        ...(networkExtras ? { networkExtras, identitiesCache: plexIdentitiesCache } : {}),
       });
     return Promise.resolve(unconfigured('plex.db or plex.url with plex.token'));
   };
