@@ -13,14 +13,17 @@ import { layoutError } from './layout/error.js';
 import { layout as layoutPure } from './layout/index.js';
 import { posterRef } from './layout/poster.js';
 import { encodePng } from './paint/encode.js';
-import { buildIconPaths, decodeImages, paint, paintSvg, takePixels, type ImageMemo } from './paint/paint.js';
+import { buildIconPaths, decodeImages, paint, takePixels, type ImageMemo } from './paint/paint.js';
+import { PixelPool } from './paint/pool.js';
 import { PixelReclaimer } from './paint/reclaim.js';
 import { loadTemplates, type Template } from './template/load.js';
+import { renderSvg } from './svg.js';
 import { loadThemes } from './theme/load.js';
 import { applyOverrides, type ColourOverrides } from './theme/overrides.js';
 import type { Theme } from './theme/schema.js';
 
 export type { DrawList, DrawOp } from './drawlist.js';
+export type { Formatter } from './format.js';
 export type { Template } from './template/load.js';
 export type { Theme } from './theme/schema.js';
 export { TemplateError } from './template/load.js';
@@ -38,7 +41,7 @@ export interface RenderParams {
   overrides?: ColourOverrides;
   /** Replaces the template's {title} (github-readme-stats custom_title). */
   title?: string;
-  /** 'svg': the same draw list as vectors (paintSvg); absent: PNG. Part of the ETag, as every param. */
+  /** 'svg': the same draw list as vectors (svg.ts); absent: PNG. Part of the ETag, as every param. */
   format?: 'svg';
 }
 
@@ -101,6 +104,8 @@ export interface Renderer {
    * /health costs a lookup, not a layout.
    */
   fontCoverage(locales: readonly string[], snapshot: Snapshot | null): FontCoverage;
+  /** The words and numbers an image in this locale and zone draws (for what is said beside it: shields badges). */
+  formatter(locale?: string, timeZone?: string): Formatter;
 }
 
 export interface RendererOptions {
@@ -125,7 +130,13 @@ export class RenderInputError extends Error {
 
 const DEFAULT_THEME = 'dark';
 
-/** Dead pixel bytes between requested collections: two og renders at 2x, or ~16 signatures at 2x. */
+/**
+ * Idle pixel buffers kept for reuse, up to 2 MB each (the signature at 2x; not og, nor stats and
+ * nowplaying at 2x). Held for good, so they count in idle RSS (`npm run bench`, phase 5).
+ */
+const PIXEL_POOL_BYTES = 4 * 1024 * 1024;
+const PIXEL_POOL_BUFFER_BYTES = 2 * 1024 * 1024;
+/** Pixel bytes the pool let die between requested collections: two og renders at 2x. */
 const PIXEL_GARBAGE_BYTES = 24 * 1024 * 1024;
 
 /** Loads and validates templates, themes and fonts once; throws TemplateError on a bad file. */
@@ -142,6 +153,7 @@ export function createRenderer(opts: RendererOptions): Renderer {
   if (themes.size === 0) throw new RenderInputError('unknown-theme', `no themes found in ${opts.themeDirs.join(', ')}`);
   registerFonts(opts.fontsDir);
   const measure = createMeasurer();
+  const pixelPool = new PixelPool(PIXEL_POOL_BYTES, PIXEL_POOL_BUFFER_BYTES);
   const reclaimer = new PixelReclaimer(PIXEL_GARBAGE_BYTES);
   const iconPaths = buildIconPaths();
   const formatters = new Map<string, Formatter>();
@@ -181,11 +193,12 @@ export function createRenderer(opts: RendererOptions): Renderer {
   };
 
   const draw = async (list: DrawList, posters?: ReadonlyMap<string, Buffer>): Promise<RenderedImage> => {
-    const pixels = takePixels(paint(list, iconPaths, await decodeImages(list, posters, decoded)));
+    const pixels = takePixels(paint(list, iconPaths, await decodeImages(list, posters, decoded)), pixelPool);
     try {
       return { png: await encodePng(pixels, list.encode, list.maxBytes), width: pixels.width, height: pixels.height };
     } finally {
-      reclaimer.released(pixels.data.length);
+      // Only now: sharp reads the buffer until the encode settles.
+      reclaimer.released(pixelPool.release(pixels.data));
     }
   };
 
@@ -259,12 +272,13 @@ export function createRenderer(opts: RendererOptions): Renderer {
     render: async (input) => {
       const list = layout(input);
       if (input.params.format !== 'svg') return draw(list, input.posters);
-      const svg = paintSvg(list, iconPaths, await decodeImages(list, input.posters, decoded));
+      const svg = renderSvg(list, iconPaths, await decodeImages(list, input.posters, decoded));
       return { png: svg, width: Math.round(list.width * list.scale), height: Math.round(list.height * list.scale) };
     },
     renderError,
     postersFor,
     fontCoverage,
+    formatter,
   };
 }
 

@@ -9,26 +9,6 @@ import type { Pixels } from './paint.js';
  * always give the same bytes.
  */
 
-/**
- * Skia keeps premultiplied RGBA; PNG wants straight alpha. Converts in place: the buffer is the
- * copy `canvas.data()` made for us (see takePixels), no one else reads it, and a second copy would
- * cost several ms.
- */
-function unpremultiplyInPlace(px: Uint8Array): boolean {
-  let opaque = true;
-  for (let i = 3; i < px.length; i += 4) {
-    const a = px[i] as number;
-    if (a === 255) continue;
-    opaque = false;
-    if (a === 0) {
-      px[i - 3] = px[i - 2] = px[i - 1] = 0;
-      continue;
-    }
-    for (let c = i - 3; c < i; c++) px[c] = Math.min(255, Math.round(((px[c] as number) * 255) / a));
-  }
-  return opaque;
-}
-
 /** Chunks an image needs; anything else (pHYs, sRGB, text, time) is dropped. */
 const keep = new Set(['IHDR', 'PLTE', 'tRNS', 'IDAT', 'IEND']);
 
@@ -63,10 +43,12 @@ function toPng(img: Sharp, opts: EncodeOptions, palette: boolean): Promise<Buffe
  * Truecolour first (3 ms for 600x200); only when that misses the template's byte budget, as a
  * gradient background or a big poster can make it, pay for palette quantisation (10-20 ms) which
  * is 2-4x smaller. Templates for tiny forum images ask for the palette up front.
+ *
+ * sharp reads `pixels.data` on its own threads until the returned promise settles: the buffer must
+ * not be changed or reused before then.
  */
 export async function encodePng(pixels: Pixels, opts: EncodeOptions, maxBytes?: number): Promise<Buffer> {
-  const { data, width, height } = pixels;
-  const opaque = unpremultiplyInPlace(data);
+  const { data, width, height, opaque } = pixels;
   const img = (): Sharp => {
     const s = sharp(data, { raw: { width, height, channels: 4 } });
     // An opaque image needs no alpha channel: a quarter less to filter and compress.

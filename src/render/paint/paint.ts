@@ -5,6 +5,7 @@ import { fillBands, linearGradient } from './bands.js';
 import type { DrawList, DrawOp, ImageOp, PolyOp, RectOp } from '../drawlist.js';
 import { fontString } from '../fonts.js';
 import { icons, type IconName } from '../icons.js';
+import type { PixelPool } from './pool.js';
 
 /**
  * paint(draw list) -> canvas. The only stage that touches Skia. It reads nothing but the draw
@@ -210,24 +211,50 @@ export function paintSvg(list: DrawList, icons: IconPaths, images: ReadonlyMap<s
   return canvas.getContent();
 }
 
-/** Device pixels read out of a painted canvas: RGBA, premultiplied as Skia keeps them. */
+/** Device pixels read out of a painted canvas: RGBA with straight alpha, in a buffer leased from a PixelPool. */
 export interface Pixels {
   data: Buffer;
   width: number;
   height: number;
+  /** Every pixel has alpha 255: the encoder can drop the alpha channel. */
+  opaque: boolean;
 }
 
 /**
- * Reads the pixels out of a painted canvas and frees its raster at once. `data()` returns a copy,
- * and the Skia surface behind the canvas (W x H x 4: 12 MB for og at 2x) is native memory that V8
- * does not count, so left alone it lives until a full GC happens to collect the wrapper: under
- * load, dozens of dead surfaces piled up and RSS rose by 100+ MB. Resizing to 0x0 drops the
- * surface now. The canvas is unusable afterwards; it is painted once and thrown away anyway.
+ * Reads the pixels out of a painted canvas into a buffer leased from `pool` (the caller releases it)
+ * and frees the canvas's raster at once.
+ *
+ * `data()` returns a fresh copy. For a size the pool keeps, it is copied on into a pooled buffer
+ * and dropped in the same tick, so it dies young and the next scavenge frees it, instead of being
+ * held through the encode and outliving the young generation (see PixelPool). The Skia surface behind the canvas (12 MB
+ * for og at 2x) is native memory V8 does not count: left alone it lived until a full GC collected
+ * the wrapper, and under load dead surfaces raised RSS by 100+ MB. Resizing to 0x0 drops it now;
+ * the canvas is unusable afterwards, and it is painted once and thrown away anyway.
  */
-export function takePixels(canvas: Canvas): Pixels {
+export function takePixels(canvas: Canvas, pool: PixelPool): Pixels {
   const { width, height } = canvas;
-  const data = canvas.data();
+  const copy = canvas.data();
   canvas.width = 0;
   canvas.height = 0;
-  return { data, width, height };
+  const data = pool.leaseCopy(copy);
+  return { data, width, height, opaque: unpremultiplyInPlace(data) };
+}
+
+/**
+ * Skia keeps premultiplied RGBA; PNG wants straight alpha. In place, on the leased buffer no one
+ * else reads. Returns whether every pixel is opaque.
+ */
+function unpremultiplyInPlace(px: Uint8Array): boolean {
+  let opaque = true;
+  for (let i = 3; i < px.length; i += 4) {
+    const a = px[i] as number;
+    if (a === 255) continue;
+    opaque = false;
+    if (a === 0) {
+      px[i - 3] = px[i - 2] = px[i - 1] = 0;
+      continue;
+    }
+    for (let c = i - 3; c < i; c++) px[c] = Math.min(255, Math.round(((px[c] as number) * 255) / a));
+  }
+  return opaque;
 }
