@@ -17,6 +17,12 @@
  * answer is `unchanged` and no item is listed: a quiet library costs the counts the library read
  * makes anyway. A server that sends no contentChangedAt for some public section cannot tell an edit
  * (a re-match changes a guid, not a count): its identities are read in full every cycle.
+ *
+ * Cost: one listing page per IDENTITY_PAGE items, `concurrency` at once, asked only until the
+ * read's budget (library.ts: half its timeout); with the caller's PlexApiIdentitiesCache the pages
+ * read are kept per section while its stamp holds, so a library too large for one read is listed
+ * over several (no extras until it is whole) and an edit lists its own section again. What is kept
+ * is parallel arrays, about as large as the identities the caller keeps anyway.
  */
 import type pLimit from 'p-limit';
 import type { MediaCounts } from '../../snapshot/schema.js';
@@ -67,7 +73,7 @@ export interface PlexApiIdentitiesCache {
 }
 
 interface Page {
-  items: Listed[];
+  items: TypeIdentities;
   totalSize: number | undefined;
   size: number;
 }
@@ -75,7 +81,8 @@ interface Page {
 interface Progress {
   stamp: string;
   pages: Map<number, Page>;
-  complete: Listed[] | null;
+  /** The whole listing, as parallel arrays (a large library keeps ~10^5 items here between reads). */
+  complete: TypeIdentities | null;
 }
 
 export interface IdentitiesReadOptions {
@@ -123,11 +130,10 @@ export async function readApiIdentities(
         ),
         trashed > 0
           ? listAll(client, limit, { sectionId: section.id, type, expected: trashed, trash: true, stopAt }, progressOf(section, type, true))
-          : Promise.resolve([]),
+          : Promise.resolve(emptyType()),
       ]);
       if (items === null || trash === null) return null;
-      const inTrash = new Set(trash.map((i) => i.ratingKey));
-      return { key, items: items.filter((i) => !inTrash.has(i.ratingKey)) };
+      return { key, items, trash: new Set(trash.ids) };
     }),
   ).finally(() => {
     if (trusted && options.cache) options.cache.listings = next;
@@ -136,23 +142,21 @@ export async function readApiIdentities(
   if (done.length < read.length) {
     throw new PlexApiError('EPLEX_PARTIAL', `${done.length} of ${read.length} listings read within the budget; the rest on the next read`);
   }
-  const types = Object.fromEntries(ALL_COUNTED.map((k) => [k, [] as Listed[]])) as Record<keyof MediaCounts, Listed[]>;
-  for (const { key, items } of done) types[key].push(...items);
   return {
     token,
     types: Object.fromEntries(
-      ALL_COUNTED.map((k) => [k, toType(types[k], k === 'seasons' || k === 'episodes')]),
+      ALL_COUNTED.map((k) => [
+        k,
+        merged(
+          done.filter((d) => d.key === k),
+          k === 'seasons' || k === 'episodes',
+        ),
+      ]),
     ) as PlexIdentities['types'],
   };
 }
 
-interface Listed {
-  ratingKey: number;
-  guid: string | undefined;
-  parentRatingKey: number | undefined;
-  index: number | undefined;
-  externalIds: string[];
-}
+const emptyType = (): TypeIdentities => ({ ids: [], keys: [], parents: [], indexes: [] });
 
 interface Listing {
   sectionId: number;
@@ -169,7 +173,12 @@ interface Listing {
  * when the budget ran out first (the pages read stay in `progress`). An item seen twice (the
  * listing moved under the pages) counts once.
  */
-async function listAll(client: PlexClient, limit: ReturnType<typeof pLimit>, l: Listing, progress: Progress): Promise<Listed[] | null> {
+async function listAll(
+  client: PlexClient,
+  limit: ReturnType<typeof pLimit>,
+  l: Listing,
+  progress: Progress,
+): Promise<TypeIdentities | null> {
   if (progress.complete) return progress.complete;
   const path = `/library/sections/${l.sectionId}/all`;
   const page = (start: number) =>
@@ -186,7 +195,7 @@ async function listAll(client: PlexClient, limit: ReturnType<typeof pLimit>, l: 
       if (l.type === 13) query.clusterZoomLevel = 1;
       if (l.trash) query.trash = 1;
       const answer = parseShape(identityItemsSchema, await client.get(path, query), path).MediaContainer;
-      const read: Page = { items: answer.Metadata.flatMap(listed), totalSize: answer.totalSize, size: answer.Metadata.length };
+      const read: Page = { items: identitiesOf(answer.Metadata), totalSize: answer.totalSize, size: answer.Metadata.length };
       progress.pages.set(start, read);
       return read;
     });
@@ -202,13 +211,16 @@ async function listAll(client: PlexClient, limit: ReturnType<typeof pLimit>, l: 
   }
   if (answers.some((a) => a === null)) return null;
   const seen = new Set<number>();
-  const out: Listed[] = [];
-  for (const answer of answers as Page[]) {
-    for (const item of answer.items) {
-      if (seen.has(item.ratingKey)) continue;
-      seen.add(item.ratingKey);
-      out.push(item);
-    }
+  const out = emptyType();
+  for (const { items } of answers as Page[]) {
+    items.ids.forEach((id, k) => {
+      if (seen.has(id)) return;
+      seen.add(id);
+      out.ids.push(id);
+      out.keys.push(items.keys[k]!);
+      out.parents.push(items.parents[k] ?? null);
+      out.indexes.push(items.indexes[k] ?? null);
+    });
   }
   progress.complete = out;
   progress.pages.clear();
@@ -217,29 +229,37 @@ async function listAll(client: PlexClient, limit: ReturnType<typeof pLimit>, l: 
 
 type ListedItem = ReturnType<typeof identityItemsSchema.parse>['MediaContainer']['Metadata'][number];
 
-function listed(item: ListedItem): Listed[] {
-  if (item.ratingKey === undefined) return [];
-  return [
-    {
-      ratingKey: item.ratingKey,
-      guid: item.guid,
-      parentRatingKey: item.parentRatingKey,
-      index: item.index,
-      externalIds: item.Guid.flatMap((g) => (g.id === undefined ? [] : [g.id])),
-    },
-  ];
-}
-
-/** The database reader's TypeIdentities for the same items: its keys (agentKey, externalKey), in id order. */
-function toType(items: Listed[], placed: boolean): TypeIdentities {
-  const out: TypeIdentities = { ids: [], keys: [], parents: [], indexes: [] };
-  for (const item of [...items].sort((a, b) => a.ratingKey - b.ratingKey)) {
+/** One page's items with the database reader's keys (agentKey of the guid, externalKey of each Guid). */
+function identitiesOf(items: readonly ListedItem[]): TypeIdentities {
+  const out = emptyType();
+  for (const item of items) {
+    if (item.ratingKey === undefined) continue;
     const own = agentKey(item.guid ?? null);
-    const external = item.externalIds.map((id) => externalKey(id)).filter((k): k is string => k !== null);
+    const external = item.Guid.map((g) => externalKey(g.id ?? null)).filter((k): k is string => k !== null);
     out.ids.push(item.ratingKey);
     out.keys.push((own === null ? external : [own, ...external]).join('\n'));
-    out.parents.push(placed ? (item.parentRatingKey ?? null) : null);
-    out.indexes.push(placed ? (item.index ?? null) : null);
+    out.parents.push(item.parentRatingKey ?? null);
+    out.indexes.push(item.index ?? null);
+  }
+  return out;
+}
+
+/** One type's listings, less their trash, in id order; parent and number only where they place an item. */
+function merged(parts: ReadonlyArray<{ items: TypeIdentities; trash: ReadonlySet<number> }>, placed: boolean): TypeIdentities {
+  const order: Array<[id: number, part: number, at: number]> = [];
+  parts.forEach(({ items, trash }, part) =>
+    items.ids.forEach((id, at) => {
+      if (!trash.has(id)) order.push([id, part, at]);
+    }),
+  );
+  order.sort((a, b) => a[0] - b[0]);
+  const out = emptyType();
+  for (const [id, part, at] of order) {
+    const items = parts[part]!.items;
+    out.ids.push(id);
+    out.keys.push(items.keys[at]!);
+    out.parents.push(placed ? (items.parents[at] ?? null) : null);
+    out.indexes.push(placed ? (items.indexes[at] ?? null) : null);
   }
   return out;
 }
