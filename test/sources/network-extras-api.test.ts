@@ -239,6 +239,17 @@ describe('the identities token over the API', () => {
     expect(listings()).toBe(before);
   });
 
+  it('stays unchanged across a scan that found nothing (scannedAt moves, nothing else)', async () => {
+    const first = identities((await plexApi({ ...servers[0]!, plex: copy.fake }, { networkExtras: true })).extras);
+    const db = new Database(copy.plexDb);
+    db.prepare('UPDATE library_sections SET scanned_at = scanned_at + 3600').run();
+    db.close();
+    const before = listings();
+    const again = (await plexApi({ ...servers[0]!, plex: copy.fake }, { networkExtras: { knownToken: first.token } })).extras;
+    expect(again).toEqual({ token: first.token, unchanged: true });
+    expect(listings()).toBe(before);
+  });
+
   it('reads again after an edit that changes no count (a re-match moves contentChangedAt)', async () => {
     const first = identities((await plexApi({ ...servers[0]!, plex: copy.fake }, { networkExtras: true })).extras);
     const db = new Database(copy.plexDb);

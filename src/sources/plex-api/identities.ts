@@ -12,8 +12,9 @@
  * (clusterZoomLevel=1), as for the counts.
  *
  * The token: what /library/sections and the counts already say (each section's contentChangedAt,
- * the changestamp PMS raises when an item in it is added, edited or removed, its updatedAt and
- * scannedAt, and every count with its trash), and the private sections. While it is unchanged the
+ * the changestamp PMS raises when an item in it is added, edited or removed, its updatedAt, which
+ * its settings move, and every count with its trash), and the private sections. Not scannedAt: a
+ * scan that finds nothing new moves it and nothing else. While it is unchanged the
  * answer is `unchanged` and no item is listed: a quiet library costs the counts the library read
  * makes anyway. A server that sends no contentChangedAt for some public section cannot tell an edit
  * (a re-match changes a guid, not a count): its identities are read in full every cycle.
@@ -55,7 +56,6 @@ export function identitiesToken(
     s.private,
     s.stamps.contentChangedAt ?? null,
     s.stamps.updatedAt ?? null,
-    s.stamps.scannedAt ?? null,
     typesOf(s.kind).map(([type, key]) => [type, s.counts[key], s.trashed.get(type) ?? 0]),
   ]);
   const trusted = sections.every((s) => s.private || typesOf(s.kind).length === 0 || s.stamps.contentChangedAt !== undefined);

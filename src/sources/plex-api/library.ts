@@ -121,7 +121,7 @@ export interface SectionState {
   /** Trashed items per Plex type, for the recently-added lookahead. */
   trashed: Map<number, number>;
   /** What /library/sections says of the section's changes (the network extras' token). */
-  stamps: { contentChangedAt?: number | undefined; updatedAt?: number | undefined; scannedAt?: number | undefined };
+  stamps: { contentChangedAt?: number | undefined; updatedAt?: number | undefined };
 }
 
 async function readLibrary(
@@ -141,7 +141,7 @@ async function readLibrary(
       counts: emptyCounts(),
       private: isPrivate(d.key, d.title ?? ''),
       trashed: new Map(),
-      stamps: { contentChangedAt: d.contentChangedAt, updatedAt: d.updatedAt, scannedAt: d.scannedAt },
+      stamps: { contentChangedAt: d.contentChangedAt, updatedAt: d.updatedAt },
     }))
     .sort((a, b) => a.id - b.id);
 

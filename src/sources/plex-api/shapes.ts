@@ -36,10 +36,9 @@ export const sectionsSchema = container({
         title: str,
         type: str,
         // The section's change stamps (network extras' token, identities.ts): contentChangedAt is
-        // library_sections.content_changed_at, updatedAt/scannedAt its updated_at/scanned_at.
+        // library_sections.content_changed_at, updatedAt its updated_at (the section's own settings).
         contentChangedAt: int,
         updatedAt: int,
-        scannedAt: int,
       }),
     )
     .default([]),
