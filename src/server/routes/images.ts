@@ -205,7 +205,16 @@ function sendData(
   const theme = deps.renderer.themes.get(r.theme)!;
   const data =
     r.format === 'shields.json'
-      ? toShieldsBadge(snapshot, { template: r.template, theme })
+      ? toShieldsBadge(
+          snapshot,
+          { template: r.template, theme },
+          // The words, clock and staleness the image itself is drawn with.
+          {
+            fmt: deps.renderer.formatter(r.params.locale, r.params.timeZone),
+            now: deps.renders.renderNow(deps.clock()),
+            staleAfterMs: deps.renders.staleAfterMs,
+          },
+        )
       : { image: r.name, template: r.template, theme: r.theme, snapshot };
   const body = Buffer.from(JSON.stringify(data));
   const etag = `"${createHash('sha256').update(body).digest('base64url').slice(0, 27)}"`;
