@@ -137,6 +137,7 @@ export function createSourceReader(c: SourcesConfig, options: { logger?: Logger 
   // The identities read last: while the library's token is unchanged the thread answers `unchanged`
   // and these are reused, so a quiet library costs one token query a cycle, not every GUID.
   let identities: PlexIdentities | null = null;
+  let lastMissing = '';
   // Over Tautulli's API the history's segments are kept likewise, and read again only when it changed.
   const tautulliExtrasCache: TautulliApiExtrasCache = {};
   const plexIdentitiesCache: PlexApiIdentitiesCache = {};
@@ -194,6 +195,16 @@ export function createSourceReader(c: SourcesConfig, options: { logger?: Logger 
     if (plexExtras && 'types' in plexExtras) identities = plexExtras;
     else if (!plexExtras || plexExtras.token !== identities?.token) identities = null;
     const tautulliExtras = tautulliResult.ok ? tautulliResult.extras : undefined;
+    // A source that answered without what the network needs leaves the network partial: say so
+    // when that starts and when it ends, not every cycle.
+    const missing = [plexResult.ok && !identities ? 'plex' : '', tautulliResult.ok && !tautulliExtras ? 'tautulli' : '']
+      .filter(Boolean)
+      .join(',');
+    if (missing !== lastMissing) {
+      if (missing) options.logger?.warn({ sources: missing }, 'network extras not read: the network image is partial until they are');
+      else if (lastMissing) options.logger?.info({ sources: lastMissing }, 'network extras read again');
+      lastMissing = missing;
+    }
     return {
       ...(plexResult.ok && identities ? { plex: identities } : {}),
       ...(tautulliExtras ? { tautulli: tautulliExtras } : {}),

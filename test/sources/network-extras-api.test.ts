@@ -1,3 +1,4 @@
+import type { Logger } from 'pino';
 import Database from 'better-sqlite3';
 import { copyFileSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -432,6 +433,43 @@ describe('the source reader with HTTP sources and several servers', () => {
       expect(await history()).toBe(paged + 1);
       expect(canonical(second.extras?.tautulli)).toEqual(canonical(first.extras?.tautulli));
     } finally {
+      await read.close();
+    }
+  });
+  it('says once when the network extras stop being read, and once when they come back', async () => {
+    const s = servers[1]!;
+    const lines: Array<{ level: string; msg: string; sources?: string }> = [];
+    const logger = {
+      warn: (o: { sources?: string }, msg: string) => void lines.push({ level: 'warn', msg, ...o }),
+      info: (o: { sources?: string }, msg: string) => void lines.push({ level: 'info', msg, ...o }),
+    } as unknown as Logger;
+    const read = createSourceReader(
+      {
+        plexDb: '',
+        tautulliDb: '',
+        plexApi: { url: s.plex.url, token: TOKEN },
+        tautulliApi: { url: s.tautulli.url, apiKey: API_KEY },
+        privateSections: [],
+        timeZone: 'UTC',
+        hostTimeoutMs: 20_000,
+        systemInfo: fakeSystemInfo(() => 'ok'),
+        networkExtras: true,
+      },
+      { logger },
+    );
+    try {
+      s.plex.setFault({ kind: 'status', status: 500 }, 'includeGuids=1');
+      await read(NOW_MS);
+      await read(NOW_MS);
+      s.plex.setFault(null);
+      await read(NOW_MS);
+      const about = lines.filter((l) => l.msg.startsWith('network extras'));
+      expect(about).toEqual([
+        { level: 'warn', msg: 'network extras not read: the network image is partial until they are', sources: 'plex' },
+        { level: 'info', msg: 'network extras read again', sources: 'plex' },
+      ]);
+    } finally {
+      s.plex.setFault(null);
       await read.close();
     }
   });
