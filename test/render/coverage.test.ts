@@ -11,7 +11,7 @@ import { sampleSnapshot, stream } from './sample.js';
  * Characters no configured font draws are found before an image draws them as tofu (/health,
  * check-config). The expected answers are known by construction: private-use code points of
  * planes 15 and 16 have no glyph in any font; Latin, Cyrillic and Greek are in the bundled Inter
- * and DejaVu; Japanese in the CJK font the locale tests require (scripts/install-test-deps.sh).
+ * and DejaVu; Japanese in the repository's Noto Sans JP subset (fonts/, scripts/subset-cjk-font.ts).
  */
 const NO_GLYPH = ['\u{10FFFC}', '\u{10FFF0}', '\u{F0042}'];
 

@@ -159,7 +159,7 @@ describe('font coverage of every shipped locale', () => {
     repoRenderer();
     const tofu = raster('\u{10FFFD}');
     const missing = charsOf(locale).filter((ch) => raster(ch) === tofu);
-    // Japanese needs a CJK font beside the bundled Inter: fonts-noto-cjk (scripts/install-test-deps.sh, the Dockerfile).
+    // Japanese draws with the repository's Noto Sans JP subset (fonts/); a new word needs the subset remade.
     expect(missing, `${locale}: no font draws ${missing.join(' ')}`).toEqual([]);
   });
 
