@@ -8,30 +8,49 @@ export interface HistoryInput {
   extras: TautulliExtras | null;
 }
 
-type Row = { key: string; plays: number; watchTimeS: number; lastWatch: number; server: number };
+type Totals = { plays: number; watchTimeS: number; lastWatch: number };
+
+/** Tautulli's order: plays, then the most recent play. */
+const order = (a: Totals, b: Totals) => b.plays - a.plays || b.lastWatch - a.lastWatch;
 
 /**
- * Sums rows by key over servers. What a merged row shows (a display name, a thumb) is taken from
- * `pick`'s choice among the servers' rows for that key.
+ * Rows summed by key over servers. What a merged row shows (a display name, a thumb) is `pick`'s
+ * choice among the servers' rows for that key. Rows are added as they are (each server's whole
+ * list: ~10^4 films on a large server), never copied.
  */
-function mergeRows<T extends Row>(rows: readonly T[], pick: (a: T, b: T) => T) {
-  const merged = new Map<string, { plays: number; watchTimeS: number; lastWatch: number; shown: T }>();
-  for (const row of rows) {
-    const into = merged.get(row.key);
-    if (!into) merged.set(row.key, { plays: row.plays, watchTimeS: row.watchTimeS, lastWatch: row.lastWatch, shown: row });
+class Tally<T extends Totals> {
+  private readonly merged = new Map<string, Totals & { shown: T }>();
+
+  constructor(private readonly pick: (a: T, b: T) => T) {}
+
+  add(key: string, row: T): void {
+    const into = this.merged.get(key);
+    if (!into) this.merged.set(key, { plays: row.plays, watchTimeS: row.watchTimeS, lastWatch: row.lastWatch, shown: row });
     else {
       into.plays += row.plays;
       into.watchTimeS += row.watchTimeS;
       into.lastWatch = Math.max(into.lastWatch, row.lastWatch);
-      into.shown = pick(into.shown, row);
+      into.shown = this.pick(into.shown, row);
     }
   }
-  // Tautulli's order: plays, then the most recent play.
-  return [...merged.values()].sort((a, b) => b.plays - a.plays || b.lastWatch - a.lastWatch);
+
+  /** The first `limit` in Tautulli's order, ties in the order first met (as a stable sort would). */
+  top(limit: number): Array<Totals & { shown: T }> {
+    const top: Array<Totals & { shown: T }> = [];
+    if (limit <= 0) return top;
+    for (const m of this.merged.values()) {
+      if (top.length === limit && order(m, top[limit - 1]!) >= 0) continue;
+      let at = top.length;
+      while (at > 0 && order(m, top[at - 1]!) < 0) at--;
+      top.splice(at, 0, m);
+      if (top.length > limit) top.pop();
+    }
+    return top;
+  }
 }
 
-const morePlays = <T extends Row>(a: T, b: T) => (b.plays > a.plays ? b : a);
-const moreRecent = <T extends Row>(a: T, b: T) => (b.lastWatch > a.lastWatch ? b : a);
+const morePlays = <T extends Totals>(a: T, b: T) => (b.plays > a.plays ? b : a);
+const moreRecent = <T extends Totals>(a: T, b: T) => (b.lastWatch > a.lastWatch ? b : a);
 
 /**
  * The network's history: windows and graphs summed; top lists merged from every server's full
@@ -53,26 +72,26 @@ export function networkHistory(inputs: readonly HistoryInput[], topLimit: number
   const days = new Map<string, number>();
   for (const i of present) for (const d of i.history!.playsByDay) days.set(d.date, (days.get(d.date) ?? 0) + d.plays);
 
-  const users: Array<Row & { name: string }> = [];
-  const movies: Array<Row & TitledRow> = [];
-  const shows: Array<Row & TitledRow> = [];
-  const platforms: Array<Row & { platform: string }> = [];
+  const users = new Tally<Totals & { name: string }>(morePlays);
+  const movies = new Tally<TitledRow>(morePlays);
+  // Tautulli shows a show with the year and thumb of its most recent play.
+  const shows = new Tally<TitledRow>(moreRecent);
+  const platforms = new Tally<Totals & { platform: string }>(morePlays);
   const segments: SegmentTimes[] = [];
   let floor = { streams: 0, at: null as number | null };
-  present.forEach((input, server) => {
+  for (const input of present) {
     const x = input.extras;
     if (x) {
-      for (const u of x.users) users.push({ ...u, key: u.userId === null ? `name:${u.name}` : `id:${u.userId}`, server });
-      for (const m of x.movies) movies.push({ ...m, key: `${m.title}\u0000${m.year ?? ''}`, server });
-      for (const s of x.shows) shows.push({ ...s, key: s.title, server });
-      for (const p of x.platforms) platforms.push({ ...p, key: p.platform, server });
+      for (const u of x.users) users.add(u.userId === null ? `name:${u.name}` : `id:${u.userId}`, u);
+      for (const m of x.movies) movies.add(`${m.title}\u0000${m.year ?? ''}`, m);
+      for (const m of x.shows) shows.add(m.title, m);
+      for (const p of x.platforms) platforms.add(p.platform, p);
       for (const segment of x.segments) segments.push(segment);
-      return;
+      continue;
     }
     const h = input.history!;
     if (h.mostConcurrent.streams > floor.streams) floor = h.mostConcurrent;
-    const none = { lastWatch: 0, server };
-    for (const u of h.topUsers) users.push({ ...u, ...none, name: u.viewer?.name ?? 'unknown', key: `name:${u.viewer?.name ?? ''}` });
+    for (const u of h.topUsers) users.add(`name:${u.viewer?.name ?? ''}`, { ...u, lastWatch: 0, name: u.viewer?.name ?? 'unknown' });
     for (const [list, into] of [
       [h.topMovies, movies],
       [h.topShows, shows],
@@ -80,36 +99,29 @@ export function networkHistory(inputs: readonly HistoryInput[], topLimit: number
       for (const m of list) {
         const title = m.watching?.title ?? '';
         const year = m.watching?.year ?? null;
-        into.push({
-          ...m,
-          ...none,
+        into.add(into === shows ? title : `${title}\u0000${year ?? ''}`, {
+          plays: m.plays,
+          watchTimeS: m.watchTimeS,
+          lastWatch: 0,
           title,
           year,
           thumb: m.watching?.thumb ?? null,
-          key: into === shows ? title : `${title}\u0000${year ?? ''}`,
         });
       }
-    for (const p of h.topPlatforms) platforms.push({ ...p, ...none, key: p.platform });
-  });
+    for (const p of h.topPlatforms) platforms.add(p.platform, { ...p, lastWatch: 0 });
+  }
   const peak = mostConcurrent(segments);
   const union = { streams: peak.count, at: peak.at === null ? null : peak.at * 1000 };
-  const top = <T extends Row, U>(
-    rows: T[],
-    pick: (a: T, b: T) => T,
-    shape: (shown: T, totals: { plays: number; watchTimeS: number }) => U,
-  ) =>
-    mergeRows(rows, pick)
-      .slice(0, topLimit)
-      .map((m) => shape(m.shown, { plays: m.plays, watchTimeS: m.watchTimeS }));
+  const top = <T extends Totals, U>(tally: Tally<T>, shape: (shown: T, totals: { plays: number; watchTimeS: number }) => U) =>
+    tally.top(topLimit).map((m) => shape(m.shown, { plays: m.plays, watchTimeS: m.watchTimeS }));
   const watching = (r: TitledRow) => ({ title: r.title, grandparentTitle: null, year: r.year, thumb: r.thumb });
   return {
     history: {
       windows: { '24h': sum((h) => h.windows['24h']), '7d': sum((h) => h.windows['7d']), '30d': sum((h) => h.windows['30d']) },
-      topUsers: top(users, morePlays, (u, t) => ({ viewer: { name: u.name }, ...t })),
-      topMovies: top(movies, morePlays, (m, t) => ({ watching: watching(m), ...t })),
-      // Tautulli shows a show with the year and thumb of its most recent play.
-      topShows: top(shows, moreRecent, (s, t) => ({ watching: watching(s), ...t })),
-      topPlatforms: top(platforms, morePlays, (p, t) => ({ platform: p.platform, ...t })),
+      topUsers: top(users, (u, t) => ({ viewer: { name: u.name }, ...t })),
+      topMovies: top(movies, (m, t) => ({ watching: watching(m), ...t })),
+      topShows: top(shows, (s, t) => ({ watching: watching(s), ...t })),
+      topPlatforms: top(platforms, (p, t) => ({ platform: p.platform, ...t })),
       playsByHour: add((h) => h.playsByHour, 24),
       playsByDay: [...days].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)).map(([date, plays]) => ({ date, plays })),
       playsByWeekday: add((h) => h.playsByWeekday, 7),
