@@ -3,6 +3,7 @@ import type { Logger } from 'pino';
 import { applyPrivacy, minimise, type PrivacyPolicy } from '../privacy/policy.js';
 import { historyPointOf } from '../snapshot/merge.js';
 import { networkSnapshot } from '../snapshot/network.js';
+import { NetworkLibraryMemo } from '../snapshot/network-library.js';
 import { serverStates, type HistoryPoint, type ServerState, type Snapshot } from '../snapshot/schema.js';
 import type { SnapshotStore } from '../stores/store.js';
 import type { Collector } from './collector.js';
@@ -47,6 +48,8 @@ export class NetworkCollection {
   private current: Snapshot | null = null;
   private running: Promise<Snapshot> | null = null;
   private task: ScheduledTask | null = null;
+  /** The library totals over the servers' identities, merged again only when one of them changes. */
+  private readonly memo = new NetworkLibraryMemo();
 
   constructor(private readonly deps: NetworkCollectionDeps) {}
 
@@ -116,7 +119,7 @@ export class NetworkCollection {
           tautulli: reading?.extras.tautulli ?? null,
         };
       }),
-      { takenAt },
+      { takenAt, memo: this.memo },
     );
     const masked = minimise(applyPrivacy(raw, deps.privacy, deps.pseudonymSecret), deps.unneededFields);
     const snapshot: Snapshot = {

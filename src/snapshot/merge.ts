@@ -40,7 +40,10 @@ export function mergeSnapshot(input: {
   metrics?: Snapshot['metrics'];
 }): Snapshot {
   const { previous, takenAt } = input;
-  const results = sanitiseData(input.results);
+  // The network extras (every item's GUIDs, every top row) are never part of a snapshot: cleaning
+  // them here would copy hundreds of thousands of strings a cycle only to throw them away.
+  const { extras: _extras, ...sourceResults } = input.results;
+  const results = sanitiseData(sourceResults);
   const plex = section(results.plex, takenAt, previous?.sources.plex, previous?.library ?? null);
   const tautulli = section(results.tautulli, takenAt, previous?.sources.tautulli, previousTautulli(previous));
   const host = section(results.host, takenAt, previous?.sources.host, previous?.host ?? null);
