@@ -1,4 +1,4 @@
-import type { Fill, Rgba } from '../colour.js';
+import { withAlpha, type Fill, type Rgba } from '../colour.js';
 import type { IconName } from '../icons.js';
 import type { RectOp } from '../drawlist.js';
 import type { LayoutCtx } from './context.js';
@@ -52,4 +52,32 @@ export function progress(ctx: LayoutCtx, x: number, y: number, w: number, h: num
   // A rounded rect narrower than its height looks like a blob; let it grow from a dot instead.
   const fw = f === 0 ? 0 : Math.max(w * f, Math.min(h, w));
   rect(ctx, x, y, fw, h, fraction === null ? null : fg, { radius: r, tag, value: fraction === null ? undefined : f });
+}
+
+/**
+ * A series' line over flattened [x, y, ...] points, and with `area` the tinted area under it down
+ * to `bottom`: the one way every sparkline (this widget's, the network rows') is drawn.
+ */
+export function pushSparkline(
+  ctx: LayoutCtx,
+  xy: readonly number[],
+  edges: { bottom: number; left: number; right: number },
+  colour: Rgba,
+  tag: string,
+  area: boolean,
+): void {
+  if (area) {
+    const first = xy[0] ?? edges.left;
+    const last = xy[xy.length - 2] ?? edges.right;
+    ctx.ops.push({
+      op: 'poly',
+      points: [first, edges.bottom, ...xy, last, edges.bottom],
+      closed: true,
+      fill: withAlpha(colour, 0.22),
+      stroke: null,
+      lineWidth: 0,
+      tag: `${tag}.area`,
+    });
+  }
+  ctx.ops.push({ op: 'poly', points: [...xy], closed: false, fill: null, stroke: colour, lineWidth: 1.5, tag });
 }

@@ -1,11 +1,11 @@
 import { seriesKey } from '../../../snapshot/fields.js';
 import type { HistoryPoint } from '../../../snapshot/schema.js';
-import { withAlpha, type Rgba } from '../../colour.js';
+import type { Rgba } from '../../colour.js';
 import type { CompiledWidget } from '../../template/load.js';
 import type { WidgetSpec } from '../../template/schema.js';
 import { MISSING } from '../../format.js';
 import { colour, fill, num, role, type LayoutCtx } from '../context.js';
-import { progress } from '../ops.js';
+import { progress, pushSparkline } from '../ops.js';
 import { text } from '../text.js';
 
 type Spec<T extends WidgetSpec['type']> = Extract<WidgetSpec, { type: T }>;
@@ -153,18 +153,5 @@ export function sparklineWidget(w: CompiledWidget, s: Spec<'sparkline'>, ctx: La
   if (pts.length < 2) return;
   const max = Math.max(s.minMax, ...pts.map(([, v]) => v));
   const xy = pts.flatMap(([at, v]) => [s.x + ((at - from) / s.windowMs) * s.w, bottom - (Math.max(v, 0) / max) * (h - 1)]);
-  if (s.style === 'area') {
-    const first = xy[0] ?? s.x;
-    const last = xy[xy.length - 2] ?? s.x + s.w;
-    ctx.ops.push({
-      op: 'poly',
-      points: [first, bottom, ...xy, last, bottom],
-      closed: true,
-      fill: withAlpha(c, 0.22),
-      stroke: null,
-      lineWidth: 0,
-      tag: `${tag}.area`,
-    });
-  }
-  ctx.ops.push({ op: 'poly', points: xy, closed: false, fill: null, stroke: c, lineWidth: 1.5, tag });
+  pushSparkline(ctx, xy, { bottom, left: s.x, right: s.x + s.w }, c, tag, s.style === 'area');
 }

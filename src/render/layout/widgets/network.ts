@@ -1,11 +1,11 @@
 import type { HistoryPoint } from '../../../snapshot/schema.js';
-import { withAlpha, type Rgba } from '../../colour.js';
+import type { Rgba } from '../../colour.js';
 import type { FontSpec } from '../../drawlist.js';
 import { MISSING } from '../../format.js';
 import { STATE_ROLE, type ShownState } from '../../state-colour.js';
 import type { WidgetSpec } from '../../template/schema.js';
 import { colour, MIN_TEXT, num, role, t, type LayoutCtx } from '../context.js';
-import { rect } from '../ops.js';
+import { pushSparkline, rect } from '../ops.js';
 import { text } from '../text.js';
 
 /**
@@ -201,18 +201,7 @@ function sparkline(
     box.x + ((offset + i) / (SPARK_SLOTS - 1)) * box.w,
     bottom - (Math.max(0, Number.isFinite(v) ? v : 0) / max) * (box.h - 1),
   ]);
-  const first = xy[0] ?? box.x;
-  const last = xy[xy.length - 2] ?? box.x + box.w;
-  ctx.ops.push({
-    op: 'poly',
-    points: [first, bottom, ...xy, last, bottom],
-    closed: true,
-    fill: withAlpha(c, 0.22),
-    stroke: null,
-    lineWidth: 0,
-    tag: `${tag}.area`,
-  });
-  ctx.ops.push({ op: 'poly', points: xy, closed: false, fill: null, stroke: c, lineWidth: 1.5, tag });
+  pushSparkline(ctx, xy, { bottom, left: box.x, right: box.x + box.w }, c, tag, true);
 }
 
 const peak = (lists: readonly (readonly number[] | null)[]) =>
