@@ -153,8 +153,8 @@ export function createRenderer(opts: RendererOptions): Renderer {
   if (themes.size === 0) throw new RenderInputError('unknown-theme', `no themes found in ${opts.themeDirs.join(', ')}`);
   registerFonts(opts.fontsDir);
   const measure = createMeasurer();
-  const pixelPool = new PixelPool(PIXEL_POOL_BYTES, PIXEL_POOL_BUFFER_BYTES);
   const reclaimer = new PixelReclaimer(PIXEL_GARBAGE_BYTES);
+  const pixelPool = new PixelPool(PIXEL_POOL_BYTES, PIXEL_POOL_BUFFER_BYTES, (bytes) => reclaimer.released(bytes));
   const iconPaths = buildIconPaths();
   const formatters = new Map<string, Formatter>();
   const decoded: ImageMemo = new Map();
@@ -195,10 +195,10 @@ export function createRenderer(opts: RendererOptions): Renderer {
   const draw = async (list: DrawList, posters?: ReadonlyMap<string, Buffer>): Promise<RenderedImage> => {
     const pixels = takePixels(paint(list, iconPaths, await decodeImages(list, posters, decoded)), pixelPool);
     try {
-      return { png: await encodePng(pixels, list.encode, list.maxBytes), width: pixels.width, height: pixels.height };
+      return { png: await encodePng(pixels, list.encode, list.maxBytes, pixelPool), width: pixels.width, height: pixels.height };
     } finally {
       // Only now: sharp reads the buffer until the encode settles.
-      reclaimer.released(pixelPool.release(pixels.data));
+      pixelPool.release(pixels.data);
     }
   };
 

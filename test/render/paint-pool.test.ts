@@ -37,32 +37,38 @@ describe('PixelPool', () => {
   });
 
   it('keeps idle bytes under its bound, dropping the least recently used size first', () => {
-    const pool = new PixelPool(250);
+    const dropped: number[] = [];
+    const pool = new PixelPool(250, 250, (bytes) => dropped.push(bytes));
     const [a, b, c] = [pool.acquire(100), pool.acquire(100), pool.acquire(120)];
-    expect(pool.release(a)).toBe(0);
-    expect(pool.release(c)).toBe(0);
+    pool.release(a);
+    pool.release(c);
     expect(pool.idleBytes).toBe(220);
+    expect(dropped).toEqual([]);
     // 100 more would make 320: the 100-byte size was used least recently, so a goes (and is garbage).
-    expect(pool.release(b)).toBe(100);
+    pool.release(b);
+    expect(dropped).toEqual([100]);
     expect(pool.idleBytes).toBe(220);
     expect(pool.acquire(100)).toBe(b);
     expect(pool.acquire(120)).toBe(c);
   });
 
   it('keeps no buffer larger than its bound, nor than its per-buffer bound, and says it let it go', () => {
-    const pool = new PixelPool(50);
-    expect(pool.release(pool.acquire(100))).toBe(100);
+    const dropped: number[] = [];
+    const pool = new PixelPool(50, 50, (bytes) => dropped.push(bytes));
+    pool.release(pool.acquire(100));
     expect(pool.idleBytes).toBe(0);
-    const small = new PixelPool(1000, 60);
+    const small = new PixelPool(1000, 60, (bytes) => dropped.push(bytes));
     const big = small.acquire(100);
-    expect(small.release(big)).toBe(100);
-    expect(small.release(small.acquire(60))).toBe(0);
+    small.release(big);
+    small.release(small.acquire(60));
+    expect(dropped).toEqual([100, 100]);
     expect(small.idleBytes).toBe(60);
     expect(small.acquire(100)).not.toBe(big);
   });
 
   it('leases a copy in a pooled buffer, or the source itself for a size it never keeps', () => {
-    const pool = new PixelPool(1000, 60);
+    const dropped: number[] = [];
+    const pool = new PixelPool(1000, 60, (bytes) => dropped.push(bytes));
     const source = Buffer.from([1, 2, 3, 4]);
     const copy = pool.leaseCopy(source);
     expect(copy).not.toBe(source);
@@ -72,7 +78,8 @@ describe('PixelPool', () => {
     expect([...copy]).toEqual([5, 6, 7, 8]);
     const large = Buffer.alloc(100, 9);
     expect(pool.leaseCopy(large)).toBe(large);
-    expect(pool.release(large)).toBe(100);
+    pool.release(large);
+    expect(dropped).toEqual([100]);
   });
 });
 

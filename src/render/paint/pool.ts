@@ -19,9 +19,14 @@ export class PixelPool {
   private readonly leased = new WeakSet<Buffer>();
   private idleBytesNow = 0;
 
+  /**
+   * @param onDrop told the size of each leased buffer the pool lets go (not kept, or pushed out):
+   *   garbage from then on, for a PixelReclaimer.
+   */
   constructor(
     private readonly maxIdleBytes: number,
     private readonly maxBufferBytes = maxIdleBytes,
+    private readonly onDrop: (bytes: number) => void = () => undefined,
   ) {}
 
   /** Bytes held by idle buffers (never more than `maxIdleBytes`). */
@@ -57,35 +62,32 @@ export class PixelPool {
   }
 
   /**
-   * Takes a buffer back once nothing reads it any more. Returns the bytes let go: the buffer itself
-   * when it is not kept, or the idle buffers it pushed out; garbage now, for a PixelReclaimer.
-   * A buffer this pool did not lease, or one already released, is ignored (0): pooling it twice
-   * would hand it to two renders at once.
+   * Takes a buffer back once nothing reads it any more. The buffer itself when it is not kept, or
+   * the idle buffers it pushes out, are reported to `onDrop`. A buffer this pool did not lease, or
+   * one already released, is ignored: pooling it twice would hand it to two renders at once.
    */
-  release(buf: Buffer): number {
-    if (!this.leased.delete(buf)) return 0;
+  release(buf: Buffer): void {
+    if (!this.leased.delete(buf)) return;
     const bytes = buf.length;
-    if (!this.keeps(bytes)) return bytes;
-    let dropped = 0;
-    while (this.idleBytesNow + bytes > this.maxIdleBytes) dropped += this.dropOldest();
+    if (!this.keeps(bytes)) return this.onDrop(bytes);
+    while (this.idleBytesNow + bytes > this.maxIdleBytes) this.dropOldest();
     const list = this.idle.get(bytes) ?? [];
     // Re-inserted at the end: this size is now the most recently used.
     this.idle.delete(bytes);
     list.push(buf);
     this.idle.set(bytes, list);
     this.idleBytesNow += bytes;
-    return dropped;
   }
 
   private keeps(bytes: number): boolean {
     return bytes <= this.maxBufferBytes && bytes <= this.maxIdleBytes;
   }
 
-  private dropOldest(): number {
+  private dropOldest(): void {
     const [bytes, list] = this.idle.entries().next().value as [number, Buffer[]];
     list.shift();
     if (list.length === 0) this.idle.delete(bytes);
     this.idleBytesNow -= bytes;
-    return bytes;
+    this.onDrop(bytes);
   }
 }
