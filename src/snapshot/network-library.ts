@@ -58,12 +58,62 @@ class Partition {
 }
 
 /**
- * A key of `s[start, end)` as a number: cyrb53 (bryc's public-domain 53-bit string hash), read in
- * place so no substring is made. Two different keys with one hash would join two items: with n
- * distinct keys of a type the chance is about n^2 / 2^54, 1 in 18,000 for the 10^6 episode keys of
- * three large servers, against the ~2 million strings (about 300 MB) an exact Map of keys held.
+ * 64-bit keys (two 32-bit halves) -> the first item node that had each: open addressing with linear
+ * probing over typed arrays. A Map over ~10^6 keys of three large servers cost about a second a
+ * merge (every key a boxed number) where this costs a tenth of that.
  */
-function keyHash(s: string, start: number, end: number): number {
+class KeyTable {
+  private his: Uint32Array;
+  private los: Uint32Array;
+  private nodes: Int32Array;
+  private size = 0;
+
+  /** Room for `expected` keys at most half full, so a merge that counted its keys never grows. */
+  constructor(expected: number) {
+    const slots = 2 ** Math.max(10, Math.ceil(Math.log2(expected * 2 + 1)));
+    this.his = new Uint32Array(slots);
+    this.los = new Uint32Array(slots);
+    this.nodes = new Int32Array(slots).fill(-1);
+  }
+
+  /** The node first recorded under (hi, lo); `node` itself when it is the first. */
+  firstOf(hi: number, lo: number, node: number): number {
+    let mask = this.nodes.length - 1;
+    if ((this.size + 1) * 2 > this.nodes.length) mask = this.grow();
+    // The halves come from a hash (or a parent's node and a number): mixed once more for the slot.
+    let slot = Math.imul(hi ^ Math.imul(lo, 0x9e3779b1), 0x85ebca6b) >>> 0;
+    for (slot &= mask; ; slot = (slot + 1) & mask) {
+      const at = this.nodes[slot]!;
+      if (at === -1) {
+        this.his[slot] = hi;
+        this.los[slot] = lo;
+        this.nodes[slot] = node;
+        this.size++;
+        return node;
+      }
+      if (this.his[slot] === hi >>> 0 && this.los[slot] === lo >>> 0) return at;
+    }
+  }
+
+  private grow(): number {
+    const { his, los, nodes } = this;
+    this.his = new Uint32Array(nodes.length * 2);
+    this.los = new Uint32Array(nodes.length * 2);
+    this.nodes = new Int32Array(nodes.length * 2).fill(-1);
+    this.size = 0;
+    for (let i = 0; i < nodes.length; i++) if (nodes[i] !== -1) this.firstOf(his[i]!, los[i]!, nodes[i]!);
+    return this.nodes.length - 1;
+  }
+}
+
+/**
+ * The key `s[start, end)` as 64 bits, read in place so no substring is made: cyrb53's two 32-bit
+ * lanes (bryc's public-domain string hash), both kept. Two different keys with one hash would
+ * join two items: with n distinct keys of a type the chance is about n^2 / 2^65, 1 in 3 * 10^7 for
+ * the ~10^6 episode keys of three large servers, against the ~2 million strings (about 300 MB) an
+ * exact Map of keys held.
+ */
+function hashInto(table: KeyTable, s: string, start: number, end: number, node: number): number {
   let h1 = 0xdeadbeef;
   let h2 = 0x41c6ce57;
   for (let i = start; i < end; i++) {
@@ -75,15 +125,14 @@ function keyHash(s: string, start: number, end: number): number {
   h1 ^= Math.imul(h2 ^ (h2 >>> 13), 3266489909);
   h2 = Math.imul(h2 ^ (h2 >>> 16), 2246822507);
   h2 ^= Math.imul(h1 ^ (h1 >>> 13), 3266489909);
-  return 4294967296 * (2097151 & h2) + (h1 >>> 0);
+  return table.firstOf(h2 >>> 0, h1 >>> 0, node);
 }
 
 /** Item nodes of one type: each server's first node, and (for parents) metadata item id -> node. */
 type Placed = { partition: Partition; nodes: Array<Map<number, number> | null> };
 
-/** Below this many parents and seasons/episodes numbers a (parent, number) pair is one exact number. */
-const PLACE_ROOTS = 2 ** 21;
-const PLACE_INDEXES = 2 ** 32;
+/** A season or episode number that fits the exact (parent, number) key. */
+const placeable = (index: number) => Number.isInteger(index) && index >= 0 && index < 2 ** 32;
 
 /**
  * Items of one type across servers, merged wherever they share a key (identities.ts says what a key
@@ -97,15 +146,22 @@ function mergeType(
 ): { count: number; placed: Placed } {
   const total = servers.reduce((n, list) => n + (list?.ids.length ?? 0), 0);
   const partition = new Partition(total);
-  const byKey = new Map<number, number>();
-  const byPlace = new Map<number, number>();
-  // Pairs the exact number cannot hold, and parents the totals do not count (none should exist).
+  let keyCount = 0;
+  let placeCount = 0;
+  for (const list of servers) {
+    if (!list) continue;
+    for (let i = 0; i < list.ids.length; i++) {
+      const keys = list.keys[i]!;
+      if (keys) keyCount++;
+      for (let at = keys.indexOf('\n'); at !== -1; at = keys.indexOf('\n', at + 1)) keyCount++;
+      if (list.parents[i] != null) placeCount++;
+    }
+  }
+  const byKey = new KeyTable(keyCount);
+  // (the parent's merged node, the number): exact, in a table of its own.
+  const byPlace = new KeyTable(placeCount);
+  // Numbers the exact key cannot hold, and parents the totals do not count (none should exist).
   const byOddPlace = new Map<string, number>();
-  const join = <K>(map: Map<K, number>, key: K, node: number) => {
-    const first = map.get(key);
-    if (first === undefined) map.set(key, node);
-    else partition.union(node, first);
-  };
   const nodes: Placed['nodes'] = [];
   let node = 0;
   servers.forEach((list, server) => {
@@ -118,7 +174,7 @@ function mergeType(
       for (let from = 0; from < keys.length;) {
         const to = keys.indexOf('\n', from);
         const end = to === -1 ? keys.length : to;
-        if (end > from) join(byKey, keyHash(keys, from, end), node);
+        if (end > from) partition.union(node, hashInto(byKey, keys, from, end, node));
         from = end + 1;
       }
       const parentId = list.parents[i];
@@ -126,9 +182,13 @@ function mergeType(
       if (parent && parentId != null && index != null) {
         const parentNode = parent.nodes[server]?.get(parentId);
         const root = parentNode === undefined ? -1 : parent.partition.find(parentNode);
-        if (root >= 0 && root < PLACE_ROOTS && Number.isInteger(index) && index >= 0 && index < PLACE_INDEXES)
-          join(byPlace, root * PLACE_INDEXES + index, node);
-        else join(byOddPlace, `${root < 0 ? `${server}:${parentId}` : root}/${index}`, node);
+        if (root >= 0 && placeable(index)) partition.union(node, byPlace.firstOf(root, index, node));
+        else {
+          const key = `${root < 0 ? `${server}:${parentId}` : root}/${index}`;
+          const first = byOddPlace.get(key);
+          if (first === undefined) byOddPlace.set(key, node);
+          else partition.union(node, first);
+        }
       }
     }
   });
