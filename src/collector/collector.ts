@@ -1,8 +1,9 @@
-import cron, { type ScheduledTask } from 'node-cron';
+import type { ScheduledTask } from 'node-cron';
 import type { Logger } from 'pino';
 import { madeUnder } from '../privacy/policy.js';
 import type { Snapshot } from '../snapshot/schema.js';
 import { cycle, type CycleDeps, type RawReading } from './cycle.js';
+import { scheduleCycles } from './schedule.js';
 
 /**
  * Owns the schedule and the latest snapshot in memory. Overlap-safe: a tick that arrives while a
@@ -54,17 +55,11 @@ export class Collector {
   }
 
   start(schedule: string, logger: Logger): void {
-    this.task = cron.schedule(
-      schedule,
-      () => {
-        if (this.running) {
-          logger.warn('collection cycle skipped: the previous one is still running');
-          return;
-        }
-        void this.collect();
-      },
-      { noOverlap: false },
-    );
+    this.task = scheduleCycles(schedule, {
+      running: () => this.running !== null,
+      tick: () => void this.collect(),
+      skipped: () => logger.warn('collection cycle skipped: the previous one is still running'),
+    });
   }
 
   /** Stops the schedule and waits for an in-flight cycle to finish. */

@@ -1,4 +1,4 @@
-import cron, { type ScheduledTask } from 'node-cron';
+import type { ScheduledTask } from 'node-cron';
 import type { Logger } from 'pino';
 import { applyPrivacy, minimise, type PrivacyPolicy } from '../privacy/policy.js';
 import { historyPointOf } from '../snapshot/merge.js';
@@ -7,6 +7,7 @@ import { NetworkLibraryMemo } from '../snapshot/network-library.js';
 import { serverStates, type HistoryPoint, type ServerState, type Snapshot } from '../snapshot/schema.js';
 import type { SnapshotStore } from '../stores/store.js';
 import type { Collector } from './collector.js';
+import { scheduleCycles } from './schedule.js';
 
 /** One server of the network: its own collector (own sources, timeouts, policy, stores). */
 export interface NetworkMember {
@@ -68,24 +69,17 @@ export class NetworkCollection {
   }
 
   start(schedule: string, logger: Logger): void {
-    this.task = cron.schedule(
-      schedule,
-      () => {
-        if (this.running) {
-          // The servers whose previous cycle has ended still run this one: one slow server holds
-          // back only the network's snapshot, never another server's.
-          const idle = this.deps.servers.filter((s) => !s.collector.busy);
-          logger.warn(
-            { waiting: this.deps.servers.filter((s) => s.collector.busy).map((s) => s.id) },
-            'network cycle skipped: a server is still being read',
-          );
-          for (const s of idle) void s.collector.collect();
-          return;
-        }
-        void this.collect();
+    this.task = scheduleCycles(schedule, {
+      running: () => this.running !== null,
+      tick: () => void this.collect(),
+      // The servers whose previous cycle has ended still run this one: one slow server holds back
+      // only the network's snapshot, never another server's.
+      skipped: () => {
+        const busy = this.deps.servers.filter((s) => s.collector.busy);
+        logger.warn({ waiting: busy.map((s) => s.id) }, 'network cycle skipped: a server is still being read');
+        for (const s of this.deps.servers) if (!s.collector.busy) void s.collector.collect();
       },
-      { noOverlap: false },
-    );
+    });
   }
 
   async stop(): Promise<void> {
