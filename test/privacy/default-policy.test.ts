@@ -2,9 +2,9 @@ import Database from 'better-sqlite3';
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { DEMO_EMAILS, DEMO_IPS, DEMO_PLAYERS, DEMO_SECRETS, DEMO_USERS } from '../../fixtures/generator/index.js';
 import { FIXTURE_NOW_MS, fixtureDbs } from '../support/fixtures.js';
 import { startTestMarquee } from '../support/marquee-instance.js';
+import { forbiddenStrings as forbidden, leaks } from '../support/forbidden.js';
 import { startSheetsEmulator, type SheetsEmulator } from '../support/sheets-emulator.js';
 import { staticAuth } from '../support/sheets-fixture.js';
 
@@ -18,32 +18,7 @@ let marquee: Awaited<ReturnType<typeof startTestMarquee>>;
 const logs: string[] = [];
 const SHEET_ID = 'privacy-sheet-0001';
 
-function forbiddenStrings(): string[] {
-  const db = new Database(fixtureDbs('demo').tautulliDb, { readonly: true });
-  const titles = db
-    .prepare(
-      `SELECT title FROM sessions UNION SELECT grandparent_title FROM sessions
-       UNION SELECT full_title FROM session_history_metadata UNION SELECT grandparent_title FROM session_history_metadata`,
-    )
-    .pluck()
-    .all() as (string | null)[];
-  db.close();
-  // Short titles ("Up", "Heat") would match unrelated text such as JSON keys; 8+ characters are
-  // specific enough to mean the title itself leaked.
-  const longTitles = titles.filter((t): t is string => typeof t === 'string' && t.length >= 8);
-  return [
-    ...DEMO_USERS.flatMap((u) => [u.username, u.friendlyName]),
-    ...DEMO_IPS,
-    ...DEMO_PLAYERS,
-    ...DEMO_EMAILS,
-    ...DEMO_SECRETS,
-    ...longTitles,
-  ].filter((s) => typeof s === 'string' && s.length >= 4);
-}
-
-function leaks(haystack: string, needles: readonly string[]): string[] {
-  return needles.filter((n) => haystack.includes(n));
-}
+const forbiddenStrings = () => forbidden([fixtureDbs('demo').tautulliDb]);
 
 beforeAll(async () => {
   emulator = await startSheetsEmulator();

@@ -3,18 +3,11 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import {
-  DEMO_EMAILS,
-  DEMO_IPS,
-  DEMO_PLAYERS,
-  DEMO_SECRETS,
-  DEMO_USERS,
-  generateFixtures,
-  type FixturePaths,
-} from '../../fixtures/generator/index.js';
+import { generateFixtures, type FixturePaths } from '../../fixtures/generator/index.js';
 import { loadConfig } from '../../src/config/load.js';
 import { createLogger } from '../../src/logging/logger.js';
 import { createMarquee, startMarquee, type Marquee } from '../../src/main.js';
+import { forbiddenStrings as forbidden, leaks } from '../support/forbidden.js';
 import { startSheetsEmulator, type SheetsEmulator } from '../support/sheets-emulator.js';
 import { staticAuth } from '../support/sheets-fixture.js';
 
@@ -32,34 +25,7 @@ let emulator: SheetsEmulator;
 let marquee: Marquee & { url: string };
 const logs: string[] = [];
 
-function forbiddenStrings(): string[] {
-  const titles = files.flatMap((f) => {
-    const db = new Database(f.tautulliDb, { readonly: true });
-    try {
-      return db
-        .prepare(
-          `SELECT title FROM sessions UNION SELECT grandparent_title FROM sessions
-           UNION SELECT full_title FROM session_history_metadata UNION SELECT grandparent_title FROM session_history_metadata`,
-        )
-        .pluck()
-        .all() as (string | null)[];
-    } finally {
-      db.close();
-    }
-  });
-  // 8+ characters: short titles would match unrelated text (see default-policy.test.ts).
-  const longTitles = titles.filter((t): t is string => typeof t === 'string' && t.length >= 8);
-  return [
-    ...DEMO_USERS.flatMap((u) => [u.username, u.friendlyName]),
-    ...DEMO_IPS,
-    ...DEMO_PLAYERS,
-    ...DEMO_EMAILS,
-    ...DEMO_SECRETS,
-    ...longTitles,
-  ].filter((s) => typeof s === 'string' && s.length >= 4);
-}
-
-const leaks = (haystack: string, needles: readonly string[]) => needles.filter((n) => haystack.includes(n));
+const forbiddenStrings = () => forbidden(files.map((f) => f.tautulliDb));
 
 beforeAll(async () => {
   dir = mkdtempSync(path.join(tmpdir(), 'marquee-network-privacy-'));
