@@ -67,7 +67,13 @@ function serversYaml(servers: readonly CollectServer[]): string {
   return `servers:\n${entries.join('')}`;
 }
 
-async function main(job: CollectJob): Promise<CollectResult> {
+/** One wired collection, its warm-up cycles done: measured cycles one at a time, then its figures. */
+interface Session {
+  cycle(): Promise<number>;
+  finish(): Promise<CollectResult>;
+}
+
+async function open(job: CollectJob): Promise<Session> {
   const dataDir = mkdtempSync(path.join(tmpdir(), 'marquee-bench-collect-'));
   const several = (job.servers?.length ?? 0) > 1;
   writeFileSync(path.join(dataDir, 'marquee.yaml'), several ? serversYaml(job.servers!) : (job.yaml ?? ''));
@@ -127,31 +133,57 @@ async function main(job: CollectJob): Promise<CollectResult> {
   const cyclesMs: number[] = [];
   for (let i = 0; i < job.warmup; i++) warmupMs.push((await time()).ms);
   let sources: Record<string, string> = {};
-  measuring = true;
-  for (let i = 0; i < job.cycles; i++) {
-    const { ms, snapshot } = await time();
-    cyclesMs.push(ms);
-    sources = Object.fromEntries(Object.entries(snapshot.sources).map(([k, s]) => [k, s.status]));
-  }
-  measuring = false;
-  const peakRss = ownPeakRss();
-  if (job.heapSnapshotFile) {
-    const { writeHeapSnapshot } = await import('node:v8');
-    writeHeapSnapshot(job.heapSnapshotFile);
-  }
-  if (job.profileFile) {
-    const stop = await startProfile();
-    await time();
-    await stop(job.profileFile);
-  }
-  await collecting.close();
-  await Promise.all(stores.all.map((s) => s.close()));
-  rmSync(dataDir, { recursive: true, force: true });
-  return { cyclesMs, warmupMs, ...(several ? { serverCyclesMs } : {}), peakRss, startRss, sources };
+  return {
+    async cycle() {
+      measuring = true;
+      const { ms, snapshot } = await time();
+      measuring = false;
+      cyclesMs.push(ms);
+      sources = Object.fromEntries(Object.entries(snapshot.sources).map(([k, s]) => [k, s.status]));
+      return ms;
+    },
+    async finish() {
+      const peakRss = ownPeakRss();
+      if (job.heapSnapshotFile) {
+        const { writeHeapSnapshot } = await import('node:v8');
+        writeHeapSnapshot(job.heapSnapshotFile);
+      }
+      if (job.profileFile) {
+        const stop = await startProfile();
+        await time();
+        await stop(job.profileFile);
+      }
+      await collecting.close();
+      await Promise.all(stores.all.map((s) => s.close()));
+      rmSync(dataDir, { recursive: true, force: true });
+      return { cyclesMs, warmupMs, ...(several ? { serverCyclesMs } : {}), peakRss, startRss, sources };
+    },
+  };
 }
 
+/**
+ * `run`: the whole job at once. `open`, then `cycle` one at a time, then `finish`: for a parent
+ * that interleaves two collections' cycles (one server and a network), so both meet the same
+ * minutes of machine noise.
+ */
+let session: Session | null = null;
+const handlers = {
+  run: async () => {
+    const job = childOptions<CollectJob>();
+    const s = await open(job);
+    for (let i = 0; i < job.cycles; i++) await s.cycle();
+    return s.finish();
+  },
+  open: async () => {
+    session = await open(childOptions<CollectJob>());
+    return null;
+  },
+  cycle: () => session!.cycle(),
+  finish: () => session!.finish(),
+};
+
 try {
-  serveParent({ pid: process.pid }, { run: () => main(childOptions<CollectJob>()) });
+  serveParent({ pid: process.pid }, handlers);
 } catch (err) {
   failStart(err);
 }
