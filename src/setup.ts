@@ -61,13 +61,16 @@ export function checkDatabases(config: Config, options: { storeSchemaOnly?: bool
   // naming it. A private section of the global policy need only exist on some server (a 4K server
   // has no "Kids" section); it is an error only when no server that could be read has it.
   const notes: string[] = [];
-  // Per entry of any server's list: where it matches, and what each readable server says of it.
+  const global = new Set<string | number>(config.privacy.privateSections);
+  // A global entry: where it matches, and what each readable server says of it. A server's own entry
+  // (its privacy override) must match on that server.
   const entries = new Map<string | number, { matched: boolean; problems: string[] }>();
+  const own: string[] = [];
   for (const server of config.servers) {
     const view = serverView(config, server);
     try {
-      const own = checkServerDatabases({ ...view, privacy: { ...view.privacy, privateSections: [] } }, options);
-      notes.push(...own.map((n) => `${server.label}: ${n}`));
+      const checked = checkServerDatabases({ ...view, privacy: { ...view.privacy, privateSections: [] } }, options);
+      notes.push(...checked.map((n) => `${server.label}: ${n}`));
     } catch (err) {
       if (!(err instanceof ConfigError)) throw err;
       throw new ConfigError(
@@ -76,16 +79,25 @@ export function checkDatabases(config: Config, options: { storeSchemaOnly?: bool
       );
     }
     for (const entry of view.privacy.privateSections) {
+      const unmatched = checkPrivateSections(view.plex.db, [entry]);
+      if (!unmatched) {
+        notes.push(`${server.label}: privacy.privateSections not checked: the Plex database cannot be read now`);
+        continue;
+      }
+      const problems = unmatched.map((p) => `${server.label}.privacy.privateSections: ${p}`);
+      if (!global.has(entry)) {
+        own.push(...problems);
+        continue;
+      }
       const seen = entries.get(entry) ?? { matched: false, problems: [] };
       entries.set(entry, seen);
-      const unmatched = checkPrivateSections(view.plex.db, [entry]);
-      if (!unmatched) notes.push(`${server.label}: privacy.privateSections not checked: the Plex database cannot be read now`);
-      else if (unmatched.length === 0) seen.matched = true;
-      else seen.problems.push(...unmatched.map((p) => `${server.label}: ${p}`));
+      if (unmatched.length === 0) seen.matched = true;
+      else seen.problems.push(...problems);
     }
   }
-  const nowhere = [...entries.values()].filter((e) => !e.matched && e.problems.length > 0).flatMap((e) => e.problems);
-  if (nowhere.length) throw new ConfigError(`invalid privacy.privateSections (on no server):\n  - ${nowhere.join('\n  - ')}`, nowhere);
+  const nowhere = [...entries.values()].filter((e) => !e.matched).flatMap((e) => e.problems);
+  const problems = [...own, ...nowhere];
+  if (problems.length) throw new ConfigError(`invalid privacy.privateSections:\n  - ${problems.join('\n  - ')}`, problems);
   return [...new Set(notes)];
 }
 

@@ -67,6 +67,20 @@ describe('checkDatabases with several servers (issue 20)', () => {
     expect(checkDatabases(configWith(['Movies 4K']))).toEqual([]);
   });
 
+  it("refuses a server's own private section that only another server has", () => {
+    const dir = mkdtempSync(join(tmpdir(), 'marquee-setup-cfg-'));
+    const [home, fourK] = servers as [FixturePaths, FixturePaths];
+    writeFileSync(
+      join(dir, 'marquee.yaml'),
+      `servers:\n  - id: home\n    plex: { db: ${JSON.stringify(home.plexDb)} }\n    tautulli: { db: ${JSON.stringify(home.tautulliDb)} }\n` +
+        `  - id: 4k\n    plex: { db: ${JSON.stringify(fourK.plexDb)} }\n    tautulli: { db: ${JSON.stringify(fourK.tautulliDb)} }\n` +
+        `    privacy: { privateSections: ["Movies"] }\n`,
+    );
+    expect(() => checkDatabases(loadConfig({ MARQUEE_CONFIG: join(dir, 'marquee.yaml') }, dir))).toThrow(
+      /servers\[1\] \(4k\)\.privacy\.privateSections: "Movies" matches no library section/,
+    );
+  });
+
   it('refuses one that exists on no server, naming what each server has', () => {
     let error: unknown;
     try {
@@ -76,8 +90,8 @@ describe('checkDatabases with several servers (issue 20)', () => {
     }
     expect(error).toBeInstanceOf(ConfigError);
     const message = (error as Error).message;
-    expect(message).toContain('servers[0] (home): "Movies 8K" matches no library section');
-    expect(message).toContain('servers[1] (4k): "Movies 8K" matches no library section');
+    expect(message).toContain('servers[0] (home).privacy.privateSections: "Movies 8K" matches no library section');
+    expect(message).toContain('servers[1] (4k).privacy.privateSections: "Movies 8K" matches no library section');
     expect(message).toContain('"Movies 4K"');
   });
 });
