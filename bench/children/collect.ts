@@ -48,6 +48,8 @@ export interface CollectJob {
 
 export interface CollectResult {
   cyclesMs: number[];
+  /** CPU time (user + system, every thread of the process) of each measured cycle, ms. */
+  cpuMs: number[];
   warmupMs: number[];
   /** With several servers: each server's own cycle in each measured network cycle, by id. */
   serverCyclesMs?: Record<string, number[]>;
@@ -131,14 +133,18 @@ async function open(job: CollectJob): Promise<Session> {
   };
   const warmupMs: number[] = [];
   const cyclesMs: number[] = [];
+  const cpuMs: number[] = [];
   for (let i = 0; i < job.warmup; i++) warmupMs.push((await time()).ms);
   let sources: Record<string, string> = {};
   return {
     async cycle() {
       measuring = true;
+      const cpu0 = process.cpuUsage();
       const { ms, snapshot } = await time();
+      const cpu = process.cpuUsage(cpu0);
       measuring = false;
       cyclesMs.push(ms);
+      cpuMs.push((cpu.user + cpu.system) / 1000);
       sources = Object.fromEntries(Object.entries(snapshot.sources).map(([k, s]) => [k, s.status]));
       return ms;
     },
@@ -156,7 +162,7 @@ async function open(job: CollectJob): Promise<Session> {
       await collecting.close();
       await Promise.all(stores.all.map((s) => s.close()));
       rmSync(dataDir, { recursive: true, force: true });
-      return { cyclesMs, warmupMs, ...(several ? { serverCyclesMs } : {}), peakRss, startRss, sources };
+      return { cyclesMs, cpuMs, warmupMs, ...(several ? { serverCyclesMs } : {}), peakRss, startRss, sources };
     },
   };
 }
