@@ -124,7 +124,8 @@ async function localApis(fx: { plexDb: string; tautulliDb: string }) {
 }
 
 export async function collectPhase(ctx: BenchContext): Promise<Row[]> {
-  const { large, network } = await pairedCycles(1, ctx.args.largeCycles, ctx);
+  // At least 10 pairs: on a shared machine a single pair can be off by 2x either way.
+  const { large, network } = await pairedCycles(1, Math.max(10, ctx.args.largeCycles * 2), ctx);
   const networkMedian = median(network.cyclesMs);
   // Paired per turn (the same minute of machine noise), then the median of the pairs.
   const ratio = median(network.cyclesMs.map((ms, i) => ms / large.cyclesMs[i]!));
