@@ -25,12 +25,14 @@ port.on('message', async (req: ReadRequest) => {
   }
   try {
     port.postMessage({ id: req.id, result } satisfies WorkerMessage);
-    // A network read (every item's GUIDs) leaves this thread's heap hundreds of MB above its live
-    // size, and V8 keeps it until the next read; with --expose-gc (npm start, the image) give it back
-    // now. This thread's own collection: the main thread and its HTTP answers never wait for it.
+    // A read of every item's GUIDs (the network's identities, not an `unchanged` answer) leaves this
+    // thread's heap hundreds of MB above its live size, and V8 keeps it until the next read; with
+    // --expose-gc (npm start, the image) give it back now. This thread's own collection: the main
+    // thread never waits for it, but this thread's next read does, so only after such a read.
     // (Once this handler has returned, so that its own reference to the result is gone too.)
     const gc = (globalThis as { gc?: () => void }).gc;
-    if (req.options.networkExtras && gc) setImmediate(gc);
+    const extras = result.ok ? (result as { extras?: object }).extras : undefined;
+    if (gc && extras && 'types' in extras) setImmediate(gc);
   } catch (err) {
     // Data that cannot cross threads (a source returning a class instance) is a bug to see in the log.
     port.postMessage({
