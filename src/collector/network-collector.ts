@@ -16,6 +16,8 @@ export interface NetworkMember {
   collector: Collector;
   /** Its stored graph series since `since` (the rows' sparklines). */
   history(since: number): Promise<HistoryPoint[]>;
+  /** The machine its host section describes (NetworkServer.hostKey). */
+  hostKey?: string;
 }
 
 export interface NetworkCollectionDeps {
@@ -111,6 +113,7 @@ export class NetworkCollection {
           snapshot: reading?.snapshot ?? null,
           plex: reading?.extras.plex ?? null,
           tautulli: reading?.extras.tautulli ?? null,
+          ...(s.hostKey === undefined ? {} : { hostKey: s.hostKey }),
         };
       }),
       { takenAt, memo: this.memo },

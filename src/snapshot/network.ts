@@ -29,6 +29,12 @@ export interface NetworkServer {
   snapshot: Snapshot | null;
   plex: PlexIdentities | null;
   tautulli: TautulliExtras | null;
+  /**
+   * Which machine its host section describes (its node_exporter's address, or "this machine"):
+   * servers on one machine (two Plex instances on one box) count its CPU, memory and disks once.
+   * Absent: a machine of its own.
+   */
+  hostKey?: string;
 }
 
 export interface NetworkOptions {
@@ -49,8 +55,9 @@ const severity = (state: ServerState) => serverStates.indexOf(state);
  *   (activityOf), so streams by decision and bandwidth are the sums.
  * - History: sums, merged top lists, the most concurrent over the union (network-history.ts).
  * - Library: counted once per identity across servers (network-library.ts).
- * - Host: the machines together: CPU as the share of all their cores in use, memory and traffic
- *   summed, the hottest temperature, the shortest uptime, every disk under its server's name.
+ * - Host: the machines together, each once (NetworkServer.hostKey): CPU as the share of all their
+ *   cores in use, memory and traffic summed, the hottest temperature, the shortest uptime, every disk
+ *   under its server's name.
  * - State: the worst of the servers that answer; offline only when none does. One server down
  *   counts in `network.online`, not in the state: an offline network prints every live number as
  *   missing, which would blank the whole network for one server.
@@ -70,7 +77,14 @@ export function networkSnapshot(servers: readonly NetworkServer[], options: Netw
   );
   const live = known.filter((s) => s.snapshot.activity && fresh(s.snapshot, 'tautulli') && s.snapshot.state !== 'offline');
   const activity = live.length > 0 ? activityOf(live.flatMap((s) => s.snapshot.activity!.streams)) : null;
-  const hosts = known.filter((s) => s.snapshot.host && fresh(s.snapshot, 'host'));
+  const seenHosts = new Set<string>();
+  const hosts = known.filter((s) => {
+    if (!s.snapshot.host || !fresh(s.snapshot, 'host')) return false;
+    if (s.hostKey === undefined) return true;
+    if (seenHosts.has(s.hostKey)) return false;
+    seenHosts.add(s.hostKey);
+    return true;
+  });
   const answering = known.filter((s) => s.snapshot.state !== 'offline');
   const partial =
     known.length < servers.length ||

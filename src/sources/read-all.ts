@@ -1,7 +1,7 @@
 import type { Logger } from 'pino';
 import type { Config } from '../config/load.js';
 import type { SourceResults } from '../snapshot/merge.js';
-import type { Library } from '../snapshot/schema.js';
+import type { Host, Library } from '../snapshot/schema.js';
 import type { PlexIdentities, TautulliExtras } from '../snapshot/source-results.js';
 import type { PlexResult } from './plex/plex-source.js';
 import { createHostReader, type SystemInfo } from './host/host-source.js';
@@ -108,6 +108,22 @@ export function sourcesConfig(config: Config): SourcesConfig {
   };
 }
 
+/**
+ * This machine's host reader for several servers that run on it: the servers' cycles start
+ * together, and a reading still in flight is shared rather than taken again (one set of
+ * processes spawned a cycle, one reading of the same machine).
+ */
+export function sharedLocalHost(options: { timeoutMs: number; systemInfo?: SystemInfo }): () => Promise<SourceResult<Host>> {
+  const read = createHostReader({ timeoutMs: options.timeoutMs, ...(options.systemInfo ? { systemInfo: options.systemInfo } : {}) });
+  let inFlight: Promise<SourceResult<Host>> | null = null;
+  return () => {
+    inFlight ??= read().finally(() => {
+      inFlight = null;
+    });
+    return inFlight;
+  };
+}
+
 /** Reads every source for one cycle; `close` stops the database reader thread (on shutdown). */
 export type SourceReader = ((now: number) => Promise<SourceResults>) & { close(): Promise<void> };
 
@@ -120,11 +136,21 @@ export type SourceReader = ((now: number) => Promise<SourceResults>) & { close()
  * This is also where source errors are made public: each failed read is logged with its raw cause,
  * and leaves with only its code and that code's fixed message.
  */
-export function createSourceReader(c: SourcesConfig, options: { logger?: Logger } = {}): SourceReader {
+export function createSourceReader(
+  c: SourcesConfig,
+  options: {
+    logger?: Logger;
+    /**
+     * This machine's reader, shared by every server whose host is this machine (several servers:
+     * one reading a cycle, not one per server; see sharedLocalHost). Ignored with a node_exporter.
+     */
+    localHost?: () => Promise<SourceResult<Host>>;
+  } = {},
+): SourceReader {
   // The node_exporter reader keeps the previous scrape's counters (rates over the cycle): one per host.
   const readHost = c.hostMetrics
     ? createNodeExporterReader({ ...c.hostMetrics, timeoutMs: c.hostTimeoutMs })
-    : createHostReader({ timeoutMs: c.hostTimeoutMs, ...(c.systemInfo ? { systemInfo: c.systemInfo } : {}) });
+    : (options.localHost ?? createHostReader({ timeoutMs: c.hostTimeoutMs, ...(c.systemInfo ? { systemInfo: c.systemInfo } : {}) }));
   const timeoutMs = c.dbTimeoutMs ?? DEFAULT_DB_TIMEOUT_MS;
   const busyTimeoutMs = c.busyTimeoutMs ?? Math.min(MAX_BUSY_TIMEOUT_MS, Math.floor(timeoutMs / 2));
   const thread = new ReaderThread({ timeoutMs, onRecycle: (why) => options.logger?.warn({ why }, 'database reader thread replaced') });

@@ -9,7 +9,7 @@ import { loadOrCreateSecret } from '../secret.js';
 import type { HistoryPoint, Snapshot } from '../snapshot/schema.js';
 import { NETWORK_KEY } from '../snapshot/server-key.js';
 import { readBackfill } from '../sources/backfill.js';
-import { createSourceReader, sourcesConfig } from '../sources/read-all.js';
+import { createSourceReader, sharedLocalHost, sourcesConfig } from '../sources/read-all.js';
 import type { Stores } from '../stores/create.js';
 import { HISTORY_WINDOW_MS } from '../stores/providers.js';
 import { STORE_FILE } from '../stores/sqlite/sqlite-store.js';
@@ -52,11 +52,14 @@ export async function createCollecting(deps: Deps): Promise<Collecting> {
   const several = config.servers.length > 1;
   const pseudonymSecret = loadOrCreateSecret(config.dataDir, config.privacy.pseudonymSecret);
   const unneededFields = unneededIdentifyingFields(deps.inventory);
+  // Servers without a node_exporter all run on this machine: one reading of it a cycle, counted once.
+  const localHost = several ? sharedLocalHost({ timeoutMs: config.collector.sourceTimeoutMs }) : undefined;
   const servers = await Promise.all(
     config.servers.map((server) =>
       createServerCollecting(deps, server, {
         pseudonymSecret,
         unneededFields,
+        ...(localHost ? { localHost } : {}),
         keepRaw: several,
         logger: several ? logger.child({ server: server.id }) : logger,
       }),
@@ -83,6 +86,7 @@ export async function createCollecting(deps: Deps): Promise<Collecting> {
       name: s.name,
       collector: s.collector,
       history: (since: number) => deps.stores.read.forServer(s.id).history(since),
+      hostKey: s.hostKey,
     })),
     stores: deps.stores.write.map((store) => store.forServer(NETWORK_KEY)),
     privacy: config.privacy,
@@ -117,7 +121,13 @@ export async function createCollecting(deps: Deps): Promise<Collecting> {
 async function createServerCollecting(
   deps: Deps,
   server: ServerConfig,
-  shared: { pseudonymSecret: string; unneededFields: ReadonlySet<string>; keepRaw: boolean; logger: Logger },
+  shared: {
+    pseudonymSecret: string;
+    unneededFields: ReadonlySet<string>;
+    keepRaw: boolean;
+    logger: Logger;
+    localHost?: ReturnType<typeof sharedLocalHost>;
+  },
 ) {
   const { stores, clock } = deps;
   const config = serverView(deps.config, server);
@@ -135,7 +145,7 @@ async function createServerCollecting(
     : null;
   const readSources = createSourceReader(
     { ...sourcesConfig(config), ...(shared.keepRaw ? { networkExtras: true } : {}) },
-    { logger: logger.child({ component: 'sources' }) },
+    { logger: logger.child({ component: 'sources' }), ...(shared.localHost ? { localHost: shared.localHost } : {}) },
   );
   const collector = new Collector(
     {
@@ -159,6 +169,8 @@ async function createServerCollecting(
   return {
     id: server.id,
     name: server.name,
+    // The machine its host section reads: its node_exporter, or this one (servers sharing it count it once).
+    hostKey: server.host.url ?? 'this machine',
     collector,
     async close() {
       await collector.stop();

@@ -220,6 +220,25 @@ describe('a network with a server down or short of data', () => {
     expect(network.network?.partial).toBe(true);
   });
 
+  it('counts a machine two servers share once: its cores, memory, traffic and disks', async () => {
+    const [a, b] = await Promise.all([collect(0, files[0]!), collect(1, files[1]!)]);
+    // Written out from the host() helper: server 0's machine has 4 cores, server 1's 8.
+    const apart = networkSnapshot([a!, b!], { takenAt: NOW_MS }).host!;
+    expect(apart.cpu.cores).toBe(4 + 8);
+    expect(apart.memory.totalBytes).toBe(4 * 4e9 + 8 * 4e9);
+    const shared = networkSnapshot(
+      [
+        { ...a!, hostKey: 'this machine' },
+        { ...b!, hostKey: 'this machine' },
+      ],
+      { takenAt: NOW_MS },
+    ).host!;
+    expect(shared.cpu.cores).toBe(4);
+    expect(shared.memory.totalBytes).toBe(4 * 4e9);
+    expect(shared.network.rxBytesPerS).toBe(1000 * 4);
+    expect(shared.disks).toHaveLength(1);
+  });
+
   it('is offline only when no server answers', async () => {
     const gone = await collect(2, { plexDb: path.join(dir, 'gone', 'plex.db'), tautulliDb: path.join(dir, 'gone', 'tautulli.db') });
     const network = networkSnapshot([gone, { id: 'never', name: 'Never', snapshot: null, plex: null, tautulli: null }], {
