@@ -90,7 +90,7 @@ program
   .command('collect')
   .description('run collection cycles without serving')
   .option('--once', 'run one cycle and exit')
-  .option('--print', 'print the snapshot as JSON')
+  .option('--print', 'print the snapshot as JSON (with several servers: { network, servers: { <id>: ... } })')
   .addHelpText('after', '\nExample:\n  marquee collect --once --print > snapshot.json')
   .action(async (opts: { once?: boolean; print?: boolean }) => {
     const config = load();
@@ -110,7 +110,13 @@ program
       return;
     }
     const snapshot = await marquee.collector.collect();
-    if (opts.print) process.stdout.write(`${JSON.stringify(snapshot, null, 2)}\n`);
+    // With several servers: the network's snapshot and each server's own (its custom metrics
+    // among them: metrics run per server, and the network has none).
+    const printed =
+      marquee.servers.length > 1
+        ? { network: snapshot, servers: Object.fromEntries(marquee.servers.map((s) => [s.id, s.collector.latest])) }
+        : snapshot;
+    if (opts.print) process.stdout.write(`${JSON.stringify(printed, null, 2)}\n`);
     await marquee.stop();
     lock.release();
   });

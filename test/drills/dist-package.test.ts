@@ -48,7 +48,12 @@ describe('the built package (dist/ and what the image copies beside it)', () => 
       });
     const collect = run(['collect', '--once', '--print']);
     expect(collect.status, collect.stderr).toBe(0);
-    const snapshot = JSON.parse(collect.stdout) as { sources: Record<string, { status: string }>; metrics: Record<string, unknown> };
+    // The demo is a network of two servers (issue 20): --print gives the network and each server.
+    type Printed = { sources: Record<string, { status: string }>; metrics: Record<string, unknown> };
+    const printed = JSON.parse(collect.stdout) as { network: Printed; servers: Record<string, Printed> };
+    expect(Object.keys(printed.servers)).toEqual(['home', '4k']);
+    expect(printed.network.sources.plex!.status).toBe('ok');
+    const snapshot = printed.servers.home!;
     expect(snapshot.sources.plex!.status).toBe('ok');
     expect(snapshot.sources.tautulli!.status).toBe('ok');
     expect(JSON.stringify(snapshot.metrics.plays)).toMatch(/"value":\d+/);
