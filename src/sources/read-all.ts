@@ -164,6 +164,8 @@ export function createSourceReader(
   // and these are reused, so a quiet library costs one token query a cycle, not every GUID.
   let identities: PlexIdentities | null = null;
   let lastMissing = '';
+  // The Tautulli extras read last from the database, with their token (see readTautulli).
+  let kept: (TautulliExtras & { token: string }) | null = null;
   // Over Tautulli's API the history's segments are kept likewise, and read again only when it changed.
   const tautulliExtrasCache: TautulliApiExtrasCache = {};
   const plexIdentitiesCache: PlexApiIdentitiesCache = {};
@@ -185,7 +187,10 @@ export function createSourceReader(
   };
   const readTautulli = (now: number): Promise<TautulliResult> => {
     if (c.tautulliDb)
-      return thread.read<TautulliData>({ source: 'tautulli', options: tautulliOptions(c, now, busyTimeoutMs) }) as Promise<TautulliResult>;
+      return thread.read<TautulliData>({
+        source: 'tautulli',
+        options: tautulliOptions(c, now, busyTimeoutMs, c.networkExtras ? (kept ? { knownToken: kept.token } : true) : undefined),
+      }) as Promise<TautulliResult>;
     if (c.tautulliApi)
       return readTautulliApi({
         ...c.tautulliApi,
@@ -220,7 +225,12 @@ export function createSourceReader(
     const plexExtras = plexResult.ok ? plexResult.extras : undefined;
     if (plexExtras && 'types' in plexExtras) identities = plexExtras;
     else if (!plexExtras || plexExtras.token !== identities?.token) identities = null;
-    const tautulliExtras = tautulliResult.ok ? tautulliResult.extras : undefined;
+    const answered = tautulliResult.ok ? tautulliResult.extras : undefined;
+    // Kept while the database reader says its token holds (an `unchanged` answer), as the identities.
+    if (answered && 'unchanged' in answered) {
+      if (answered.token !== kept?.token) kept = null;
+    } else kept = answered?.token ? (answered as TautulliExtras & { token: string }) : null;
+    const tautulliExtras: TautulliExtras | undefined = answered && 'unchanged' in answered ? (kept ?? undefined) : answered;
     // A source that answered without what the network needs leaves the network partial: say so
     // when that starts and when it ends, not every cycle.
     const missing = [plexResult.ok && !identities ? 'plex' : '', tautulliResult.ok && !tautulliExtras ? 'tautulli' : '']
@@ -251,14 +261,19 @@ function withoutExtras<T>(result: SourceResult<T> & { extras?: unknown }): Sourc
   return rest as SourceResult<T>;
 }
 
-function tautulliOptions(c: SourcesConfig, now: number, busyTimeoutMs: number): TautulliSourceOptions {
+function tautulliOptions(
+  c: SourcesConfig,
+  now: number,
+  busyTimeoutMs: number,
+  networkExtras: TautulliSourceOptions['networkExtras'],
+): TautulliSourceOptions {
   return {
     dbPath: c.tautulliDb,
     now,
     timeZone: c.timeZone,
     privateSections: c.privateSections,
     sessionsStaleAfterMs: c.tautulliSessionsStaleAfterMs,
-    ...(c.networkExtras ? { networkExtras: true } : {}),
+    ...(networkExtras ? { networkExtras } : {}),
     ...(c.tautulliGroupHistory === undefined ? {} : { groupHistory: c.tautulliGroupHistory }),
     busyTimeoutMs,
   };

@@ -1,3 +1,4 @@
+import Database from 'better-sqlite3';
 import { mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -133,5 +134,28 @@ describe('a failed read leaves src/sources with its code and a fixed sentence; t
     const logged = lines.find((l) => l.startsWith('source read failed') && l.includes('"plex"'));
     expect(logged).toContain(dir);
     expect(logged).toMatch(cause);
+  });
+});
+
+describe('network extras from the databases (issue 20)', () => {
+  it('hands the same Tautulli extras over again while their token holds, and new ones after a play', async () => {
+    const dbs = fixture();
+    const read = reader(dbs, { networkExtras: true });
+    const first = await read(FIXTURE_NOW_MS);
+    const second = await read(FIXTURE_NOW_MS);
+    expect(first.extras?.tautulli?.segments.length).toBeGreaterThan(0);
+    // The same object: the reader thread answered `unchanged` and nothing was rebuilt or cloned.
+    expect(second.extras?.tautulli).toBe(first.extras?.tautulli);
+    expect(second.extras?.plex).toBe(first.extras?.plex);
+    const db = new Database(dbs.tautulliDb);
+    db.prepare(
+      `INSERT INTO session_history (started, stopped, user_id, reference_id, media_type, platform, paused_counter)
+       SELECT started, stopped, user_id, reference_id, media_type, platform, paused_counter FROM session_history ORDER BY id DESC LIMIT 1`,
+    ).run();
+    db.close();
+    const third = await read(FIXTURE_NOW_MS);
+    // Read whole again (a new object), under a new token.
+    expect(third.extras?.tautulli).not.toBe(first.extras?.tautulli);
+    expect(third.extras?.tautulli?.segments).toEqual(first.extras?.tautulli?.segments);
   });
 });

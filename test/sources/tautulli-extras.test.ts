@@ -1,3 +1,6 @@
+import path from 'node:path';
+import { tmpdir } from 'node:os';
+import { copyFileSync, existsSync, mkdtempSync, rmSync } from 'node:fs';
 import Database from 'better-sqlite3';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { readTautulli, type TautulliResult } from '../../src/sources/tautulli/tautulli-source.js';
@@ -20,7 +23,7 @@ beforeAll(async () => {
 });
 
 const extrasOf = (r: TautulliResult) => {
-  if (!r.ok || !r.extras) throw new Error('no extras');
+  if (!r.ok || !r.extras || 'unchanged' in r.extras) throw new Error('no extras');
   return r.extras;
 };
 
@@ -68,5 +71,36 @@ describe('Tautulli network extras', () => {
       history?.topPlatforms,
     );
     expect(x.movies.slice(0, 5).map((m) => m.title)).toEqual(history?.topMovies.map((m) => m.watching?.title));
+  });
+
+  it("answer `unchanged` while the caller's token holds, and read whole again once a play is added or a name changes", async () => {
+    const dir = mkdtempSync(path.join(tmpdir(), 'marquee-extras-token-'));
+    const file = path.join(dir, 'tautulli.db');
+    copyFileSync(tautulliDb, file);
+    if (existsSync(`${tautulliDb}-wal`)) copyFileSync(`${tautulliDb}-wal`, `${file}-wal`);
+    const read = (known?: string) => readTautulli({ ...options, dbPath: file, networkExtras: known ? { knownToken: known } : true });
+    const first = await read();
+    const token = first.ok && first.extras ? first.extras.token : undefined;
+    expect(token).toBeTruthy();
+    const again = await read(token);
+    expect(again.ok && again.extras).toEqual({ token, unchanged: true });
+    // A new play: Tautulli writes its history row when it stops (activity_processor.write_session_history).
+    const db = new Database(file);
+    db.prepare(
+      `INSERT INTO session_history (started, stopped, user_id, reference_id, media_type, platform, paused_counter)
+       SELECT started, stopped, user_id, reference_id, media_type, platform, paused_counter FROM session_history ORDER BY id DESC LIMIT 1`,
+    ).run();
+    db.close();
+    const afterPlay = await read(token);
+    expect(afterPlay.ok && afterPlay.extras && 'segments' in afterPlay.extras).toBe(true);
+    const newToken = afterPlay.ok && afterPlay.extras ? afterPlay.extras.token : undefined;
+    expect(newToken).not.toBe(token);
+    // A friendly name edited in Tautulli's Users page (users.friendly_name rewritten in place).
+    const edit = new Database(file);
+    edit.prepare("UPDATE users SET friendly_name = 'Renamed Person' WHERE rowid = (SELECT MIN(rowid) FROM users)").run();
+    edit.close();
+    const afterRename = await read(newToken);
+    expect(afterRename.ok && afterRename.extras && 'segments' in afterRename.extras).toBe(true);
+    rmSync(dir, { recursive: true, force: true });
   });
 });

@@ -3,7 +3,7 @@ import pLimit from 'p-limit';
 import type { z } from 'zod';
 import type { History } from '../../snapshot/schema.js';
 import { sourceError, type SourceError, type SourceResult } from '../result.js';
-import type { TautulliData, TautulliResult } from '../tautulli/tautulli-source.js';
+import type { TautulliData } from '../tautulli/tautulli-source.js';
 import {
   activitySchema,
   firstIssue,
@@ -83,7 +83,9 @@ const PRIVATE_TOP_MARGIN = 10;
 const WINDOWS = { '24h': 1, '7d': 7, '30d': 30 } as const;
 const STATS = ['top_movies', 'top_tv', 'top_users', 'top_platforms', 'most_concurrent'] as const;
 
-export async function readTautulliApi(options: TautulliApiSourceOptions): Promise<TautulliResult> {
+export async function readTautulliApi(
+  options: TautulliApiSourceOptions,
+): Promise<SourceResult<TautulliData> & { extras?: TautulliExtras }> {
   const started = performance.now();
   let client: TautulliClient | undefined;
   // Not runSource: its mapping reads SQLite and file-system texts (a detail saying "does not exist"

@@ -170,3 +170,14 @@ export const concurrencySql = `
 /** Section ids the admin marked private by name; Tautulli mirrors Plex's section ids and names. */
 export const privateSectionIdsSql = `
   SELECT section_id FROM library_sections WHERE section_name IN (SELECT value FROM json_each(:names))`;
+
+/**
+ * The network extras' change token (tautulli-source.ts): the newest history row and the rows of
+ * the window (Tautulli writes a history row once, when a play stops), and every user's names (an
+ * edit of a friendly name rewrites the row in place).
+ */
+export const extrasTokenSql = `
+  SELECT (SELECT MAX(id) FROM session_history),
+         (SELECT COUNT(*) FROM session_history WHERE stopped >= :since),
+         (SELECT COUNT(*) FROM users),
+         (SELECT group_concat(COALESCE(user_id, '') || ':' || COALESCE(friendly_name, '') || ':' || COALESCE(username, ''), '|') FROM users)`;

@@ -36,19 +36,33 @@ export interface TautulliSourceOptions {
    */
   sessionsStaleAfterMs?: number;
   /** Also read what the network image needs (network-extras.ts); off: a one-server cycle costs nothing more. */
-  networkExtras?: boolean;
+  networkExtras?: boolean | { knownToken: string };
 }
 
-/** A Tautulli read; `extras` with options.networkExtras, on success. Never part of a snapshot. */
-export type TautulliResult = SourceResult<TautulliData> & { extras?: TautulliExtras };
+/** The answer when the caller's extras token is still current: keep the extras read with it. */
+export interface TautulliExtrasUnchanged {
+  token: string;
+  unchanged: true;
+}
+
+/**
+ * A Tautulli read; `extras` with options.networkExtras, on success, with the token they were read
+ * under (or only that token while the caller's is current). Never part of a snapshot.
+ */
+export type TautulliResult = SourceResult<TautulliData> & { extras?: (TautulliExtras & { token?: string }) | TautulliExtrasUnchanged };
 
 export type { TautulliData };
 
 const DAY_S = 86_400;
 const PAGE_CACHE_PAGES = 256;
 
+/** Without a known token, the extras are always read whole. */
+export async function readTautulli(
+  options: TautulliSourceOptions & { networkExtras: true },
+): Promise<SourceResult<TautulliData> & { extras?: TautulliExtras & { token?: string } }>;
+export async function readTautulli(options: TautulliSourceOptions): Promise<TautulliResult>;
 export async function readTautulli(options: TautulliSourceOptions): Promise<TautulliResult> {
-  let extras: TautulliExtras | undefined;
+  let extras: TautulliResult['extras'];
   const result = await runSource(() => {
     const handle = openReadOnly(options.dbPath, options.busyTimeoutMs);
     try {
@@ -173,7 +187,7 @@ function readHistory(
   db: Database.Database,
   options: TautulliSourceOptions,
   privateIds: string,
-): { history: History; malformed: number; extras?: TautulliExtras } {
+): { history: History; malformed: number; extras?: TautulliResult['extras'] } {
   const nowS = Math.floor(options.now / 1000);
   const limit = options.topLimit ?? 5;
   const queries = q.historyQueries(options.groupHistory === false ? 'id' : 'reference_id');
@@ -225,7 +239,13 @@ function readHistory(
     mostConcurrent: { streams: peak.count, at: peak.at === null ? null : peak.at * 1000 },
   };
   if (!options.networkExtras) return { history, malformed };
-  return { history, malformed, extras: tautulliExtras({ segments, users, movies, shows, platforms }) };
+  // What the extras are a function of: the 30-day window's rows (a play added, or one leaving the
+  // window), the people's names, the private sections and the grouping. While it holds, the caller
+  // keeps what it has: tens of thousands of rows are not rebuilt, cloned and collected each cycle.
+  const token = JSON.stringify([db.prepare(q.extrasTokenSql).raw().get({ since: since30 }), privateIds, options.groupHistory !== false]);
+  const known = typeof options.networkExtras === 'object' ? options.networkExtras.knownToken : undefined;
+  if (known === token) return { history, malformed, extras: { token, unchanged: true } };
+  return { history, malformed, extras: { ...tautulliExtras({ segments, users, movies, shows, platforms }), token } };
 }
 
 interface PlayTotals {
