@@ -4,6 +4,7 @@ import { applyPrivacy, minimise, type PrivacyPolicy } from '../privacy/policy.js
 import { historyPointOf } from '../snapshot/merge.js';
 import { networkSnapshot } from '../snapshot/network.js';
 import { NetworkLibraryMemo } from '../snapshot/network-library.js';
+import { HALF_HOUR_MS, halfHourMaxima, SPARK_SLOTS } from '../snapshot/sparkline.js';
 import { serverStates, type HistoryPoint, type ServerState, type Snapshot } from '../snapshot/schema.js';
 import type { SnapshotStore } from '../stores/store.js';
 import type { Collector } from './collector.js';
@@ -33,8 +34,6 @@ export interface NetworkCollectionDeps {
   onCycle?: (seconds: number, allSourcesOk: boolean) => void;
 }
 
-const HALF_HOUR_MS = 30 * 60_000;
-const SPARKLINE_SLOTS = 48;
 const severity = (state: ServerState) => serverStates.indexOf(state);
 
 /**
@@ -103,7 +102,7 @@ export class NetworkCollection {
           .catch((err: Error) => deps.logger.error({ server: s.id, err: { message: err.message } }, 'server cycle failed')),
       ),
     );
-    const sparklines = await Promise.all(deps.servers.map((s) => s.history(takenAt - SPARKLINE_SLOTS * HALF_HOUR_MS).catch(() => null)));
+    const sparklines = await Promise.all(deps.servers.map((s) => s.history(takenAt - SPARK_SLOTS * HALF_HOUR_MS).catch(() => null)));
     const raw = networkSnapshot(
       deps.servers.map((s) => {
         const reading = s.collector.raw;
@@ -165,17 +164,4 @@ export function worstState(states: readonly ServerState[]): ServerState {
   const answering = states.filter((s) => s !== 'offline');
   if (answering.length === 0) return 'offline';
   return answering.reduce((a, b) => (severity(b) > severity(a) ? b : a));
-}
-
-/** The highest stream count of each half hour of the 24 hours before `now`, oldest first (0 where none). */
-export function halfHourMaxima(points: readonly HistoryPoint[], now: number): number[] {
-  const slots = new Array<number>(SPARKLINE_SLOTS).fill(0);
-  const start = now - SPARKLINE_SLOTS * HALF_HOUR_MS;
-  for (const p of points) {
-    if (p.at < start || p.at > now) continue;
-    // The point taken at `now` itself closes the last half hour rather than opening a 49th.
-    const slot = Math.min(SPARKLINE_SLOTS - 1, Math.floor((p.at - start) / HALF_HOUR_MS));
-    slots[slot] = Math.max(slots[slot]!, p.streams);
-  }
-  return slots;
 }

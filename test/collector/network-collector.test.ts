@@ -1,6 +1,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { Collector } from '../../src/collector/collector.js';
-import { NetworkCollection, halfHourMaxima, worstState } from '../../src/collector/network-collector.js';
+import { NetworkCollection, worstState } from '../../src/collector/network-collector.js';
+import { halfHourMaxima } from '../../src/snapshot/sparkline.js';
 import { createLogger } from '../../src/logging/logger.js';
 import type { PrivacyPolicy } from '../../src/privacy/policy.js';
 import type { SourceResults } from '../../src/snapshot/merge.js';

@@ -3,7 +3,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { createGlyphCheck } from '../../src/render/coverage.js';
 import type { CircleOp, PolyOp, TextOp } from '../../src/render/drawlist.js';
 import type { DrawOp, Renderer } from '../../src/render/index.js';
-import { halfHourMaxima } from '../../src/render/layout/widgets/network.js';
+import { halfHourMaxima } from '../../src/snapshot/sparkline.js';
 import type { HistoryPoint, Snapshot } from '../../src/snapshot/schema.js';
 import { input, repoRenderer, root } from './helpers.js';
 import { NOW, sampleNetworkSnapshot, sampleSnapshot, stream } from './sample.js';

@@ -1,4 +1,4 @@
-import type { HistoryPoint } from '../../../snapshot/schema.js';
+import { halfHourMaxima, SPARK_SLOTS } from '../../../snapshot/sparkline.js';
 import type { Rgba } from '../../colour.js';
 import type { FontSpec } from '../../drawlist.js';
 import { MISSING } from '../../format.js';
@@ -23,8 +23,6 @@ import { text } from '../text.js';
 type Spec = Extract<WidgetSpec, { type: 'network' }>;
 
 /** Half hours of a sparkline: 24 h, as network.rows[i].sparkline (snapshot/schema.ts). */
-export const SPARK_SLOTS = 48;
-const HALF_HOUR_MS = 1_800_000;
 /** The least height of a row: 9 px text with room above and below. */
 const MIN_ROW = 15;
 const GAP = 12;
@@ -35,23 +33,6 @@ interface Row {
   streams: number | null;
   bandwidthKbps: number | null;
   sparkline: readonly number[] | null;
-}
-
-/**
- * The highest stream count of each half hour of the 24 h before `now`, oldest first, from the
- * store's history: the one server's row and the network's total, in the shape a network row's
- * `sparkline` has. Half hours before the first point are left out, later empty ones count 0.
- */
-export function halfHourMaxima(history: readonly HistoryPoint[], now: number): number[] {
-  const from = now - SPARK_SLOTS * HALF_HOUR_MS;
-  const slots: (number | null)[] = new Array<number | null>(SPARK_SLOTS).fill(null);
-  for (const p of history) {
-    if (!(p.at > from && p.at <= now) || !Number.isFinite(p.streams)) continue;
-    const i = Math.min(SPARK_SLOTS - 1, Math.ceil((p.at - from) / HALF_HOUR_MS) - 1);
-    slots[i] = Math.max(slots[i] ?? 0, p.streams);
-  }
-  const first = slots.findIndex((v) => v !== null);
-  return first < 0 ? [] : slots.slice(first).map((v) => v ?? 0);
 }
 
 /** The rows to draw; once the snapshot itself is old, its states and live numbers are history. */
