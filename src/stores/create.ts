@@ -31,24 +31,31 @@ export function createStores(config: Config, logger: Logger, clock: () => number
 }
 
 function createSheetsStore(config: Config, sqlite: SqliteStore, logger: Logger, clock: () => number, sheetsAuth?: SheetsAuth): SheetsStore {
-  const s = config.sheets!;
   return new SheetsStore({
+    ...sheetsOptions(config, clock, { readOnly: config.store.write === 'sqlite', ...(sheetsAuth ? { sheetsAuth } : {}) }),
+    outbox: new SqliteOutbox(sqlite.db),
+    historyMaxRows: config.sheets!.historyMaxRows,
+    logger,
+  });
+}
+
+/** What a Sheet store is opened with, writer or reader: the one reading of `config.sheets`. */
+function sheetsOptions(config: Config, clock: () => number, o: { readOnly: boolean; sheetsAuth?: SheetsAuth }) {
+  const s = config.sheets!;
+  return {
     spreadsheetId: s.spreadsheetId,
     auth:
-      sheetsAuth ??
+      o.sheetsAuth ??
       createSheetsAuth({
         ...(s.keyFile ? { keyFile: s.keyFile } : {}),
         ...(s.credentialsJson ? { credentialsJson: s.credentialsJson } : {}),
-        readOnly: config.store.write === 'sqlite',
+        readOnly: o.readOnly,
       }),
     ...(s.rootUrl ? { rootUrl: s.rootUrl } : {}),
-    outbox: new SqliteOutbox(sqlite.db),
     retry: { maxElapsedMs: s.writeBudgetMs },
     readerTtlMs: s.readerTtlS * 1000,
-    historyMaxRows: s.historyMaxRows,
     now: clock,
-    logger,
-  });
+  };
 }
 
 /**
@@ -57,21 +64,7 @@ function createSheetsStore(config: Config, sqlite: SqliteStore, logger: Logger, 
  */
 export function openStoreReader(config: Config, clock: () => number, sheetsAuth?: SheetsAuth): SnapshotStore | null {
   if (config.store.read === 'sheets' && config.sheets) {
-    const s = config.sheets;
-    return new SheetsStore({
-      spreadsheetId: s.spreadsheetId,
-      auth:
-        sheetsAuth ??
-        createSheetsAuth({
-          ...(s.keyFile ? { keyFile: s.keyFile } : {}),
-          ...(s.credentialsJson ? { credentialsJson: s.credentialsJson } : {}),
-          readOnly: true,
-        }),
-      ...(s.rootUrl ? { rootUrl: s.rootUrl } : {}),
-      retry: { maxElapsedMs: s.writeBudgetMs },
-      readerTtlMs: s.readerTtlS * 1000,
-      now: clock,
-    });
+    return new SheetsStore(sheetsOptions(config, clock, { readOnly: true, ...(sheetsAuth ? { sheetsAuth } : {}) }));
   }
   const file = path.join(config.dataDir, STORE_FILE);
   return existsSync(file) ? new SqliteStore({ file, retentionDays: config.history.retentionDays, readOnly: true }) : null;
