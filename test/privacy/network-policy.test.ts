@@ -1,14 +1,12 @@
 import Database from 'better-sqlite3';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { generateFixtures, type FixturePaths } from '../../fixtures/generator/index.js';
-import { loadConfig } from '../../src/config/load.js';
-import { createLogger } from '../../src/logging/logger.js';
-import { createMarquee, startMarquee, type Marquee } from '../../src/main.js';
 import { forbiddenStrings as forbidden, leaks } from '../support/forbidden.js';
 import { startSheetsEmulator, type SheetsEmulator } from '../support/sheets-emulator.js';
+import { startTestMarquee, type TestMarquee } from '../support/marquee-instance.js';
 import { staticAuth } from '../support/sheets-fixture.js';
 
 /**
@@ -22,7 +20,7 @@ const SHEET_ID = 'network-privacy-0001';
 let dir: string;
 let files: FixturePaths[];
 let emulator: SheetsEmulator;
-let marquee: Marquee & { url: string };
+let marquee: TestMarquee;
 const logs: string[] = [];
 
 const forbiddenStrings = () => forbidden(files.map((f) => f.tautulliDb));
@@ -32,10 +30,8 @@ beforeAll(async () => {
   files = [0, 1].map((server) => generateFixtures(path.join(dir, `s${server}`), { profile: 'tiny', seed: 21, now: NOW_S, server }));
   emulator = await startSheetsEmulator();
   emulator.addSpreadsheet(SHEET_ID, ['Sheet1']);
-  const configFile = path.join(dir, 'marquee.yaml');
-  writeFileSync(
-    configFile,
-    [
+  marquee = await startTestMarquee({
+    yaml: [
       'store: { write: both }',
       `sheets: { spreadsheetId: ${SHEET_ID}, rootUrl: ${JSON.stringify(emulator.rootUrl)}, credentialsJson: unused-in-tests }`,
       'servers:',
@@ -47,23 +43,11 @@ beforeAll(async () => {
         ].join('\n'),
       ),
     ].join('\n'),
-  );
-  const dataDir = path.join(dir, 'data');
-  const config = loadConfig(
-    {
-      MARQUEE_CONFIG: configFile,
-      MARQUEE_DATA_DIR: dataDir,
-      MARQUEE_HOST: '127.0.0.1',
-      MARQUEE_PORT: '0',
-      MARQUEE_SCHEDULE: '0 0 1 1 *',
-      TZ: 'UTC',
-    },
-    dir,
-  );
-  const logger = createLogger('debug', { write: (line: string) => void logs.push(line) });
-  const m = await createMarquee(config, logger, { clock: () => NOW_S * 1000, sheetsAuth: staticAuth() });
-  await startMarquee(m, logger, { collect: true });
-  marquee = Object.assign(m, { url: m.url! });
+    noDatabases: true,
+    clock: () => NOW_S * 1000,
+    sheetsAuth: staticAuth(),
+    logTo: { write: (line: string) => void logs.push(line) },
+  });
 }, 120_000);
 afterAll(async () => {
   await marquee?.stop();

@@ -1,11 +1,10 @@
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
+import { startTestMarquee } from '../support/marquee-instance.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { generateFixtures, type FixturePaths } from '../../fixtures/generator/index.js';
-import { loadConfig } from '../../src/config/load.js';
-import { createLogger } from '../../src/logging/logger.js';
-import { createMarquee, startMarquee, type Marquee } from '../../src/main.js';
+import type { Marquee } from '../../src/main.js';
 import { FIXTURE_NOW_MS, FIXTURE_NOW_S } from '../support/fixtures.js';
 import { decodePng } from '../support/png.js';
 
@@ -45,24 +44,9 @@ const YAML = () =>
     .join('');
 
 async function start(dataDir: string): Promise<Marquee & { url: string }> {
-  const configFile = path.join(mkdtempSync(path.join(dir, 'cfg-')), 'marquee.yaml');
-  writeFileSync(configFile, YAML());
-  const config = loadConfig(
-    {
-      MARQUEE_CONFIG: configFile,
-      MARQUEE_DATA_DIR: dataDir,
-      MARQUEE_HOST: '127.0.0.1',
-      MARQUEE_PORT: '0',
-      MARQUEE_SCHEDULE: '0 0 1 1 *',
-      TZ: 'UTC',
-    },
-    dataDir,
-  );
-  const logger = createLogger('silent');
-  const marquee = await createMarquee(config, logger, { clock });
+  const marquee = await startTestMarquee({ yaml: YAML(), noDatabases: true, clock, dataDir });
   running.push(marquee);
-  await startMarquee(marquee, logger, { collect: true });
-  return Object.assign(marquee, { url: marquee.url! });
+  return marquee;
 }
 
 async function stop(m: Marquee): Promise<void> {

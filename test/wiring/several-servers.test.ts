@@ -1,13 +1,11 @@
 import Database from 'better-sqlite3';
-import { copyFileSync, existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { generateFixtures, type FixturePaths } from '../../fixtures/generator/index.js';
-import { loadConfig } from '../../src/config/load.js';
-import { createLogger } from '../../src/logging/logger.js';
-import { createMarquee, startMarquee, type Marquee, type ReadOnlyMarquee } from '../../src/main.js';
+import type { Marquee, ReadOnlyMarquee } from '../../src/main.js';
 import { startTestMarquee } from '../support/marquee-instance.js';
 import { distinctLibrary, liveTotals, unionMostConcurrent } from '../support/network-oracle.js';
 
@@ -49,27 +47,17 @@ function serversYaml(count: number, extra = ''): string {
   return `servers:\n${entries}${extra}`;
 }
 
-/** A Marquee over `yaml`, on 127.0.0.1, its clock frozen at the fixtures' now; cycles run by the test. */
+/** A Marquee over `yaml` (startTestMarquee: 127.0.0.1, no schedule), its clock frozen at the fixtures' now. */
 async function start(yaml: string, options: { dataDir?: string; readOnly?: boolean } = {}) {
-  const dataDir = options.dataDir ?? mkdtempSync(path.join(dir, 'data-'));
-  const configFile = path.join(mkdtempSync(path.join(dir, 'cfg-')), 'marquee.yaml');
-  writeFileSync(configFile, yaml);
-  const config = loadConfig(
-    {
-      MARQUEE_CONFIG: configFile,
-      MARQUEE_DATA_DIR: dataDir,
-      MARQUEE_HOST: '127.0.0.1',
-      MARQUEE_PORT: '0',
-      MARQUEE_SCHEDULE: '0 0 1 1 *',
-      TZ: 'UTC',
-    },
-    dataDir,
-  );
-  const logger = createLogger('silent');
-  const marquee = await createMarquee(config, logger, { clock, readOnly: options.readOnly === true });
+  const marquee = await startTestMarquee({
+    yaml,
+    noDatabases: true,
+    clock,
+    ...(options.dataDir ? { dataDir: options.dataDir } : {}),
+    readOnly: options.readOnly === true,
+  });
   running.push(marquee);
-  await startMarquee(marquee, logger, { collect: !options.readOnly });
-  return Object.assign(marquee, { url: marquee.url!, dataDir });
+  return marquee;
 }
 
 // eslint-disable-next-line @typescript-eslint/no-explicit-any -- a JSON body read field by field
