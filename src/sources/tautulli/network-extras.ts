@@ -15,7 +15,8 @@ export interface TopUserRow {
   lastWatch: number;
 }
 
-interface TitledSourceRow {
+/** A film or show row of Tautulli's home-stats queries (queries.ts topMovies / topShows). */
+export interface TitledSourceRow {
   title: string | null;
   year: number | string | null;
   thumb: string | null;

@@ -6,7 +6,7 @@ import { playGraphs, type GraphSegment } from './buckets.js';
 import { mostConcurrent, type SegmentTimes } from '../../snapshot/concurrency.js';
 import * as q from './queries.js';
 import { KNOWN_MEDIA_TYPES } from './queries.js';
-import { tautulliExtras, type TautulliExtras, type TopUserRow } from './network-extras.js';
+import { tautulliExtras, type TautulliExtras, type TitledSourceRow, type TopUserRow } from './network-extras.js';
 import { activityOf } from '../../snapshot/activity.js';
 import type { TautulliData } from '../../snapshot/source-results.js';
 import { num, validYear } from './values.js';
@@ -211,14 +211,7 @@ function readHistory(
   const segments = db.prepare(q.concurrencySql).raw().all({ since: since30, private: privateIds }) as SegmentTimes[];
   const peak = mostConcurrent(segments);
   const malformed = Number(db.prepare(q.malformedHistorySql).pluck().get({ since: since30 }) ?? 0);
-  type Titled = {
-    title: string | null;
-    year: number | string | null;
-    thumb: string | null;
-    plays: number;
-    watchTimeS: number;
-    lastWatch: number;
-  };
+  type Titled = TitledSourceRow;
   const titled = (r: Titled) => ({
     watching: { title: r.title ?? '', grandparentTitle: null, year: validYear(r.year), thumb: r.thumb || null },
     plays: r.plays,
