@@ -2,10 +2,10 @@ import path from 'node:path';
 import { tmpdir } from 'node:os';
 import { copyFileSync, existsSync, mkdtempSync, rmSync } from 'node:fs';
 import Database from 'better-sqlite3';
-import { beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { readTautulli, type TautulliResult } from '../../src/sources/tautulli/tautulli-source.js';
 import { fixtureDbs, FIXTURE_NOW_MS, FIXTURE_NOW_S } from '../support/fixtures.js';
-import { historyTotals } from '../support/network-oracle.js';
+import { historyTotals, unionMostConcurrent } from '../support/network-oracle.js';
 
 /**
  * The Tautulli source's network extras (issue 20): the raw segments of the most-concurrent sweep and
@@ -102,5 +102,70 @@ describe('Tautulli network extras', () => {
     const afterRename = await read(newToken);
     expect(afterRename.ok && afterRename.extras && 'segments' in afterRename.extras).toBe(true);
     rmSync(dir, { recursive: true, force: true });
+  });
+  /**
+   * The token is what decides that a cached set of extras is still the truth, so each way the
+   * window's rows can change must move it, and what is read then must be the oracle's (Tautulli's
+   * home-stats SQL and its sweep over the raw rows, network-oracle.ts) for the new state.
+   */
+  describe('token moves whenever the rows behind the extras do', () => {
+    let dir: string;
+    let file: string;
+    beforeAll(() => {
+      dir = mkdtempSync(path.join(tmpdir(), 'marquee-extras-stale-'));
+      file = path.join(dir, 'tautulli.db');
+      copyFileSync(tautulliDb, file);
+      if (existsSync(`${tautulliDb}-wal`)) copyFileSync(`${tautulliDb}-wal`, `${file}-wal`);
+    });
+    afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+    const readAt = (nowS: number, known?: string) =>
+      readTautulli({ ...options, dbPath: file, now: nowS * 1000, networkExtras: known ? { knownToken: known } : true });
+    const tokenOf = (r: TautulliResult) => (r.ok && r.extras ? r.extras.token : undefined);
+    const expectOracle = (r: TautulliResult, nowS: number) => {
+      const x = extrasOf(r);
+      const expected = historyTotals([file], nowS);
+      const totals = (v: { plays: number; watchTimeS: number }) => ({ plays: v.plays, watchTimeS: v.watchTimeS });
+      expect(new Map(x.users.map((u) => [String(u.userId), totals(u)]))).toEqual(expected.users);
+      expect(new Map(x.movies.map((m) => [`${m.title} (${m.year ?? ''})`, totals(m)]))).toEqual(expected.movies);
+      expect(new Map(x.shows.map((m) => [m.title, totals(m)]))).toEqual(expected.shows);
+      const peak = unionMostConcurrent([file], nowS);
+      const own = r.ok ? r.data.history!.mostConcurrent : null;
+      expect(own).toEqual({ streams: peak.streams, at: peak.at === null ? null : peak.at * 1000 });
+    };
+
+    it('when `now` carries the oldest row of the window past its edge', async () => {
+      const db = new Database(file, { readonly: true });
+      const edge = db
+        .prepare('SELECT MIN(stopped) FROM session_history WHERE stopped >= ?')
+        .pluck()
+        .get(FIXTURE_NOW_S - 30 * 86_400) as number;
+      db.close();
+      // At `inside` the row stopped exactly at the window's first second; one second later it is out.
+      const inside = edge + 30 * 86_400;
+      const first = await readAt(inside);
+      const held = await readAt(inside, tokenOf(first));
+      expect(held.ok && held.extras).toEqual({ token: tokenOf(first), unchanged: true });
+      // While it holds, the top lists are read to their LIMIT only: the snapshot's data is the same.
+      expect(held.ok && held.data).toEqual(first.ok && first.data);
+      const after = await readAt(inside + 1, tokenOf(first));
+      expect(after.ok && after.extras && 'segments' in after.extras).toBe(true);
+      expect(tokenOf(after)).not.toBe(tokenOf(first));
+      expectOracle(after, inside + 1);
+    });
+
+    it('when a row of the window is deleted (Tautulli\'s "delete history")', async () => {
+      const before = await readAt(FIXTURE_NOW_S);
+      const db = new Database(file);
+      // Not the newest row: the newest id alone would already move the token.
+      db.prepare(
+        `DELETE FROM session_history WHERE id = (SELECT id FROM session_history WHERE stopped >= ? AND media_type = 'movie' ORDER BY id LIMIT 1)`,
+      ).run(FIXTURE_NOW_S - 29 * 86_400);
+      db.close();
+      const after = await readAt(FIXTURE_NOW_S, tokenOf(before));
+      expect(after.ok && after.extras && 'segments' in after.extras).toBe(true);
+      expect(tokenOf(after)).not.toBe(tokenOf(before));
+      expectOracle(after, FIXTURE_NOW_S);
+    });
   });
 });

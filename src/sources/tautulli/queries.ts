@@ -174,10 +174,13 @@ export const privateSectionIdsSql = `
 /**
  * The network extras' change token (tautulli-source.ts): the newest history row and the rows of
  * the window (Tautulli writes a history row once, when a play stops), and every user's names (an
- * edit of a friendly name rewrites the row in place).
+ * edit of a friendly name rewrites the row in place). The window's rows are counted off the
+ * (section_id, stopped) index as windowSegments walks it, never from the table: a plain
+ * `COUNT(*) WHERE stopped >= :since` scanned that whole index (~30 ms on the large fixture, every
+ * cycle of every server of a network), this seeks one range per section (under 1 ms).
  */
-export const extrasTokenSql = `
+export const extrasTokenSql = `${sectionsWalk}
   SELECT (SELECT MAX(id) FROM session_history),
-         (SELECT COUNT(*) FROM session_history WHERE stopped >= :since),
+         (SELECT COUNT(*) FROM sections CROSS JOIN session_history AS sh ON sh.section_id IS sections.id AND sh.stopped >= :since),
          (SELECT COUNT(*) FROM users),
          (SELECT group_concat(COALESCE(user_id, '') || ':' || COALESCE(friendly_name, '') || ':' || COALESCE(username, ''), '|') FROM users)`;

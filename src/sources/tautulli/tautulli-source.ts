@@ -197,8 +197,17 @@ function readHistory(
     return { plays: row.plays, watchTimeS: row.watchTimeS };
   };
   const since30 = nowS - 30 * DAY_S;
-  // Each top list is read once: whole when the network extras want every row, else its first `limit`.
-  const every = options.networkExtras ? EVERY_ROW : limit;
+  // What the extras are a function of: the 30-day window's rows (a play added, or one leaving the
+  // window), the people's names, the private sections and the grouping. While it holds, the caller
+  // keeps what it has: tens of thousands of rows are not rebuilt, cloned and collected each cycle.
+  const token = options.networkExtras
+    ? JSON.stringify([db.prepare(q.extrasTokenSql).raw().get({ since: since30 }), privateIds, options.groupHistory !== false])
+    : undefined;
+  const known = typeof options.networkExtras === 'object' ? options.networkExtras.knownToken : undefined;
+  const rebuild = token !== undefined && token !== known;
+  // Each top list is read once: whole when new extras are wanted, else its first `limit` (the
+  // grouped work is the same; only the rows made and handed over differ).
+  const every = rebuild ? EVERY_ROW : limit;
   const top = <T>(sql: string, rows = every) => db.prepare(sql).all({ since: since30, limit: rows, private: privateIds }) as T[];
   type Platform = { platform: string | null; plays: number; watchTimeS: number; lastWatch: number };
   // Every play of the 30 days is in exactly one platform's row: their sums are the 30-day window, one
@@ -231,13 +240,8 @@ function readHistory(
     playsByWeekday: graphs.byWeekday,
     mostConcurrent: { streams: peak.count, at: peak.at === null ? null : peak.at * 1000 },
   };
-  if (!options.networkExtras) return { history, malformed };
-  // What the extras are a function of: the 30-day window's rows (a play added, or one leaving the
-  // window), the people's names, the private sections and the grouping. While it holds, the caller
-  // keeps what it has: tens of thousands of rows are not rebuilt, cloned and collected each cycle.
-  const token = JSON.stringify([db.prepare(q.extrasTokenSql).raw().get({ since: since30 }), privateIds, options.groupHistory !== false]);
-  const known = typeof options.networkExtras === 'object' ? options.networkExtras.knownToken : undefined;
-  if (known === token) return { history, malformed, extras: { token, unchanged: true } };
+  if (token === undefined) return { history, malformed };
+  if (!rebuild) return { history, malformed, extras: { token, unchanged: true } };
   return { history, malformed, extras: { ...tautulliExtras({ segments, users, movies, shows, platforms }), token } };
 }
 
