@@ -3,6 +3,7 @@ import type { Logger } from 'pino';
 import { applyPrivacy, minimise, type PrivacyPolicy } from '../privacy/policy.js';
 import { historyPointOf } from '../snapshot/merge.js';
 import { networkSnapshot } from '../snapshot/network.js';
+import { NetworkHistoryMemo } from '../snapshot/network-history.js';
 import { NetworkLibraryMemo } from '../snapshot/network-library.js';
 import { HALF_HOUR_MS, halfHourMaxima, SPARK_SLOTS } from '../snapshot/sparkline.js';
 import { serverStates, type HistoryPoint, type ServerState, type Snapshot } from '../snapshot/schema.js';
@@ -52,6 +53,8 @@ export class NetworkCollection {
   private task: ScheduledTask | null = null;
   /** The library totals over the servers' identities, merged again only when one of them changes. */
   private readonly memo = new NetworkLibraryMemo();
+  /** The merged top lists and the union's peak, merged again only when a server's Tautulli extras change. */
+  private readonly historyMemo = new NetworkHistoryMemo();
 
   constructor(private readonly deps: NetworkCollectionDeps) {}
 
@@ -115,7 +118,7 @@ export class NetworkCollection {
           ...(s.hostKey === undefined ? {} : { hostKey: s.hostKey }),
         };
       }),
-      { takenAt, memo: this.memo },
+      { takenAt, memo: this.memo, historyMemo: this.historyMemo },
     );
     const masked = minimise(applyPrivacy(raw, deps.privacy, deps.pseudonymSecret), deps.unneededFields);
     const snapshot: Snapshot = {

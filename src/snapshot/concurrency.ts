@@ -9,28 +9,57 @@ export type SegmentTimes = readonly [started: number, stopped: number];
  * start whenever the count is >= the best seen so far and records it at the next stop with >=.
  */
 export function mostConcurrent(segments: ReadonlyArray<SegmentTimes>): { count: number; at: number | null } {
-  return segments.every((s) => packable(s[0]) && packable(s[1])) ? sweepPacked(segments) : sweepEvents(segments);
+  const keys = sweepKeys(segments);
+  return keys ? sweepSorted([keys]) : sweepEvents(segments);
 }
 
 const packable = (time: unknown): boolean => Number.isSafeInteger(time) && Math.abs(time as number) < 2 ** 51;
 
 /**
- * The same sweep over integer times packed as `time * 2 + isStart` in a typed array: its numeric sort
- * puts stops before starts at equal times and is several times faster than sorting tuples, which
- * matters at tens of thousands of segments.
+ * The segments' times packed as `time * 2 + isStart` in a typed array, sorted: its numeric sort puts
+ * stops before starts at equal times and is several times faster than sorting tuples, which matters
+ * at tens of thousands of segments. Null when a time cannot be packed (then only mostConcurrent over
+ * the segments themselves is exact). The network keeps each server's keys while its segments are
+ * the same, so a cycle merges sorted keys instead of sorting them all again.
  */
-function sweepPacked(segments: ReadonlyArray<SegmentTimes>): { count: number; at: number | null } {
+export function sweepKeys(segments: ReadonlyArray<SegmentTimes>): Float64Array | null {
   const keys = new Float64Array(segments.length * 2);
   for (let i = 0; i < segments.length; i++) {
     const segment = segments[i]!;
+    if (!packable(segment[0]) || !packable(segment[1])) return null;
     keys[2 * i] = segment[0] * 2 + 1;
     keys[2 * i + 1] = segment[1] * 2;
   }
-  keys.sort();
+  return keys.sort();
+}
+
+/**
+ * Tautulli's sweep over the union of several sorted key lists (sweepKeys), merged in order: the
+ * same result as mostConcurrent over all their segments at once, since equal keys are equal
+ * events and the merged order is the sorted order of the union.
+ */
+export function sweepSorted(lists: readonly Float64Array[]): { count: number; at: number | null } {
   const sweep = new TautulliSweep();
-  for (const key of keys) {
-    if (key % 2 !== 0) sweep.start((key - 1) / 2);
-    else sweep.stop();
+  const feed = (key: number) => (key % 2 !== 0 ? sweep.start((key - 1) / 2) : sweep.stop());
+  if (lists.length === 1) {
+    for (const key of lists[0]!) feed(key);
+    return sweep.result();
+  }
+  const at = new Int32Array(lists.length);
+  for (;;) {
+    let from = -1;
+    let key = Infinity;
+    for (let l = 0; l < lists.length; l++) {
+      const list = lists[l]!;
+      const i = at[l]!;
+      if (i < list.length && list[i]! < key) {
+        key = list[i]!;
+        from = l;
+      }
+    }
+    if (from === -1) break;
+    at[from]!++;
+    feed(key);
   }
   return sweep.result();
 }

@@ -1,4 +1,4 @@
-import { mostConcurrent, type SegmentTimes } from './concurrency.js';
+import { mostConcurrent, sweepKeys, sweepSorted, type SegmentTimes } from './concurrency.js';
 import type { TautulliExtras, TitledRow } from './source-results.js';
 import type { History } from './schema.js';
 
@@ -52,14 +52,42 @@ class Tally<T extends Totals> {
 const morePlays = <T extends Totals>(a: T, b: T) => (b.plays > a.plays ? b : a);
 const moreRecent = <T extends Totals>(a: T, b: T) => (b.lastWatch > a.lastWatch ? b : a);
 
+/** What the network's history draws from the servers' extras alone: the merged lists and the union's peak. */
+interface Merged {
+  topUsers: History['topUsers'];
+  topMovies: History['topMovies'];
+  topShows: History['topShows'];
+  topPlatforms: History['topPlatforms'];
+  /** Tautulli's sweep over the union of the extras' segments; the floors of servers without extras apart. */
+  union: History['mostConcurrent'];
+}
+
+/**
+ * What a network collection keeps between cycles (one per collection): each server's segments as
+ * sorted sweep keys, made once per extras object, and the lists merged from the last extras. A
+ * server's extras stay the same object while its Tautulli token holds (read-all.ts), so a cycle in
+ * which no server's changed merges nothing, and one in which one did sorts only that server's
+ * segments (the union's sweep then merges the sorted keys). Keyed by identity only: the extras
+ * objects are never changed in place.
+ */
+export class NetworkHistoryMemo {
+  readonly keys = new WeakMap<TautulliExtras, Float64Array | null>();
+  last: { extras: ReadonlyArray<TautulliExtras>; topLimit: number; merged: Merged } | null = null;
+}
+
 /**
  * The network's history: windows and graphs summed; top lists merged from every server's full
  * per-key rows (a person is one person across servers when the plex.tv account id is the same);
  * the most concurrent streams by Tautulli's sweep over the union of every server's segments. A
  * server without extras adds its own top rows (its top few only, a person then keyed by display
- * name) and its own peak as a floor: `complete` says whether that happened.
+ * name) and its own peak as a floor: `complete` says whether that happened. With a memo, what
+ * depends on the extras alone is merged again only when one of them changed.
  */
-export function networkHistory(inputs: readonly HistoryInput[], topLimit: number): { history: History | null; complete: boolean } {
+export function networkHistory(
+  inputs: readonly HistoryInput[],
+  topLimit: number,
+  memo?: NetworkHistoryMemo,
+): { history: History | null; complete: boolean } {
   const present = inputs.filter((i) => i.history !== null);
   if (present.length === 0) return { history: null, complete: true };
   const complete = present.every((i) => i.extras !== null);
@@ -71,14 +99,41 @@ export function networkHistory(inputs: readonly HistoryInput[], topLimit: number
     Array.from({ length }, (_, k) => present.reduce((n, i) => n + (pick(i.history!)[k] ?? 0), 0));
   const days = new Map<string, number>();
   for (const i of present) for (const d of i.history!.playsByDay) days.set(d.date, (days.get(d.date) ?? 0) + d.plays);
+  let floor = { streams: 0, at: null as number | null };
+  for (const input of present) {
+    const h = input.history!;
+    if (!input.extras && h.mostConcurrent.streams > floor.streams) floor = h.mostConcurrent;
+  }
+  const extras = present.map((i) => i.extras).filter((x): x is TautulliExtras => x !== null);
+  const last = memo?.last;
+  const same =
+    complete && last && last.topLimit === topLimit && last.extras.length === extras.length && last.extras.every((x, i) => x === extras[i]);
+  const merged = same ? last.merged : mergeLists(present, topLimit, memo);
+  if (memo && complete && !same) memo.last = { extras, topLimit, merged };
+  const { union } = merged;
+  return {
+    history: {
+      windows: { '24h': sum((h) => h.windows['24h']), '7d': sum((h) => h.windows['7d']), '30d': sum((h) => h.windows['30d']) },
+      topUsers: merged.topUsers,
+      topMovies: merged.topMovies,
+      topShows: merged.topShows,
+      topPlatforms: merged.topPlatforms,
+      playsByHour: add((h) => h.playsByHour, 24),
+      playsByDay: [...days].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)).map(([date, plays]) => ({ date, plays })),
+      playsByWeekday: add((h) => h.playsByWeekday, 7),
+      mostConcurrent: floor.streams > union.streams ? floor : union,
+    },
+    complete,
+  };
+}
 
+/** The top lists over every server's rows (extras, or a server's own top rows without them), and the union's peak. */
+function mergeLists(present: readonly HistoryInput[], topLimit: number, memo: NetworkHistoryMemo | undefined): Merged {
   const users = new Tally<Totals & { name: string }>(morePlays);
   const movies = new Tally<TitledRow>(morePlays);
   // Tautulli shows a show with the year and thumb of its most recent play.
   const shows = new Tally<TitledRow>(moreRecent);
   const platforms = new Tally<Totals & { platform: string }>(morePlays);
-  const segments: SegmentTimes[] = [];
-  let floor = { streams: 0, at: null as number | null };
   for (const input of present) {
     const x = input.extras;
     if (x) {
@@ -86,11 +141,9 @@ export function networkHistory(inputs: readonly HistoryInput[], topLimit: number
       for (const m of x.movies) movies.add(`${m.title}\u0000${m.year ?? ''}`, m);
       for (const m of x.shows) shows.add(m.title, m);
       for (const p of x.platforms) platforms.add(p.platform, p);
-      for (const segment of x.segments) segments.push(segment);
       continue;
     }
     const h = input.history!;
-    if (h.mostConcurrent.streams > floor.streams) floor = h.mostConcurrent;
     for (const u of h.topUsers) users.add(`name:${u.viewer?.name ?? ''}`, { ...u, lastWatch: 0, name: u.viewer?.name ?? 'unknown' });
     for (const [list, into] of [
       [h.topMovies, movies],
@@ -110,23 +163,35 @@ export function networkHistory(inputs: readonly HistoryInput[], topLimit: number
       }
     for (const p of h.topPlatforms) platforms.add(p.platform, { ...p, lastWatch: 0 });
   }
-  const peak = mostConcurrent(segments);
-  const union = { streams: peak.count, at: peak.at === null ? null : peak.at * 1000 };
+  const peak = unionPeak(
+    present.map((i) => i.extras).filter((x): x is TautulliExtras => x !== null),
+    memo,
+  );
   const top = <T extends Totals, U>(tally: Tally<T>, shape: (shown: T, totals: { plays: number; watchTimeS: number }) => U) =>
     tally.top(topLimit).map((m) => shape(m.shown, { plays: m.plays, watchTimeS: m.watchTimeS }));
   const watching = (r: TitledRow) => ({ title: r.title, grandparentTitle: null, year: r.year, thumb: r.thumb });
   return {
-    history: {
-      windows: { '24h': sum((h) => h.windows['24h']), '7d': sum((h) => h.windows['7d']), '30d': sum((h) => h.windows['30d']) },
-      topUsers: top(users, (u, t) => ({ viewer: { name: u.name }, ...t })),
-      topMovies: top(movies, (m, t) => ({ watching: watching(m), ...t })),
-      topShows: top(shows, (s, t) => ({ watching: watching(s), ...t })),
-      topPlatforms: top(platforms, (p, t) => ({ platform: p.platform, ...t })),
-      playsByHour: add((h) => h.playsByHour, 24),
-      playsByDay: [...days].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)).map(([date, plays]) => ({ date, plays })),
-      playsByWeekday: add((h) => h.playsByWeekday, 7),
-      mostConcurrent: floor.streams > union.streams ? floor : union,
-    },
-    complete,
+    topUsers: top(users, (u, t) => ({ viewer: { name: u.name }, ...t })),
+    topMovies: top(movies, (m, t) => ({ watching: watching(m), ...t })),
+    topShows: top(shows, (s, t) => ({ watching: watching(s), ...t })),
+    topPlatforms: top(platforms, (p, t) => ({ platform: p.platform, ...t })),
+    union: { streams: peak.count, at: peak.at === null ? null : peak.at * 1000 },
   };
+}
+
+/** Tautulli's sweep over every server's segments: from each one's sorted keys (kept in the memo) when it can. */
+function unionPeak(extras: readonly TautulliExtras[], memo: NetworkHistoryMemo | undefined): { count: number; at: number | null } {
+  if (memo) {
+    const lists: Float64Array[] = [];
+    for (const x of extras) {
+      if (!memo.keys.has(x)) memo.keys.set(x, sweepKeys(x.segments));
+      const keys = memo.keys.get(x);
+      if (!keys) break;
+      lists.push(keys);
+    }
+    if (lists.length === extras.length) return sweepSorted(lists);
+  }
+  const segments: SegmentTimes[] = [];
+  for (const x of extras) for (const segment of x.segments) segments.push(segment);
+  return mostConcurrent(segments);
 }

@@ -1,6 +1,6 @@
 import type { PlexIdentities, TautulliExtras } from './source-results.js';
 import { activityOf } from './activity.js';
-import { networkHistory } from './network-history.js';
+import { networkHistory, type NetworkHistoryMemo } from './network-history.js';
 import { networkLibrary, type NetworkLibraryMemo } from './network-library.js';
 import { sanitiseData } from './sanitise.js';
 import {
@@ -44,6 +44,8 @@ export interface NetworkOptions {
   topLimit?: number;
   /** The caller's memo of the library totals (one per network collection), so unchanged identities are merged once. */
   memo?: NetworkLibraryMemo;
+  /** The caller's memo of the merged top lists and the union's peak (one per network collection). */
+  historyMemo?: NetworkHistoryMemo;
 }
 
 const severity = (state: ServerState) => serverStates.indexOf(state);
@@ -74,6 +76,7 @@ export function networkSnapshot(servers: readonly NetworkServer[], options: Netw
   const history = networkHistory(
     servers.map((s) => ({ history: s.snapshot?.history ?? null, extras: s.snapshot?.history ? s.tautulli : null })),
     options.topLimit ?? 5,
+    options.historyMemo,
   );
   const live = known.filter((s) => s.snapshot.activity && fresh(s.snapshot, 'tautulli') && s.snapshot.state !== 'offline');
   const activity = live.length > 0 ? activityOf(live.flatMap((s) => s.snapshot.activity!.streams)) : null;

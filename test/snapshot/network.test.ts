@@ -1,12 +1,15 @@
 import { execFileSync } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import Database from 'better-sqlite3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { generateFixtures, SERVER_NAMES, type FixturePaths } from '../../fixtures/generator/index.js';
 import { mergeSnapshot, type SourceResults } from '../../src/snapshot/merge.js';
 import { networkSnapshot, type NetworkServer } from '../../src/snapshot/network.js';
+import { NetworkHistoryMemo } from '../../src/snapshot/network-history.js';
+import { NetworkLibraryMemo } from '../../src/snapshot/network-library.js';
 import { snapshotSchema, type Host, type Snapshot } from '../../src/snapshot/schema.js';
 import { readPlex } from '../../src/sources/plex/plex-source.js';
 import { readTautulli } from '../../src/sources/tautulli/tautulli-source.js';
@@ -248,5 +251,81 @@ describe('a network with a server down or short of data', () => {
     expect(network.library).toBeNull();
     expect(network.network).toMatchObject({ servers: 2, online: 0, partial: true });
     expect(snapshotSchema.parse(network)).toEqual(network);
+  });
+});
+
+/**
+ * A network collection keeps its merges between cycles (NetworkHistoryMemo, NetworkLibraryMemo),
+ * keyed by the identity of each server's extras. Whatever they keep, what the network shows after a
+ * server's Tautulli changed must be the oracle's for the changed files, never the last merge.
+ */
+describe('the network collection’s memos', () => {
+  let copy: string;
+  beforeAll(() => {
+    copy = path.join(dir, 'memo-4k', 'tautulli.db');
+    mkdirSync(path.dirname(copy), { recursive: true });
+    copyFileSync(files[1]!.tautulliDb, copy);
+    if (existsSync(`${files[1]!.tautulliDb}-wal`)) copyFileSync(`${files[1]!.tautulliDb}-wal`, `${copy}-wal`);
+  });
+
+  /**
+   * `n` plays of an existing film stop on the 4K server, all watched at once in the last hour, as
+   * Tautulli writes a stopped play: a session_history row (its own reference_id), and its metadata
+   * and media info rows under the same id (copied from the film's last play).
+   */
+  const addPlays = (file: string, n: number) => {
+    const db = new Database(file);
+    const columns = (table: string) =>
+      (db.prepare(`SELECT name FROM pragma_table_info('${table}') WHERE name <> 'id'`).pluck().all() as string[])
+        .map((c) => `"${c}"`)
+        .join(', ');
+    const template = db.prepare(`SELECT MAX(id) FROM session_history WHERE media_type = 'movie'`).pluck().get() as number;
+    const history = columns('session_history')
+      .replace(/"(reference_id|started|stopped|paused_counter)"/g, '')
+      .replace(/(, )+/g, ', ')
+      .replace(/^, |, $/g, '');
+    db.transaction(() => {
+      for (let i = 0; i < n; i++) {
+        const id = Number(
+          db
+            .prepare(
+              `INSERT INTO session_history (reference_id, started, stopped, paused_counter, ${history})
+               SELECT 0, ?, ?, 0, ${history} FROM session_history WHERE id = ?`,
+            )
+            .run(NOW_S - 3000, NOW_S - 100, template).lastInsertRowid,
+        );
+        db.prepare('UPDATE session_history SET reference_id = id WHERE id = ?').run(id);
+        for (const table of ['session_history_metadata', 'session_history_media_info']) {
+          db.prepare(`INSERT INTO ${table} (id, ${columns(table)}) SELECT ?, ${columns(table)} FROM ${table} WHERE id = ?`).run(
+            id,
+            template,
+          );
+        }
+      }
+    })();
+    db.close();
+  };
+
+  it('show the oracle’s top lists and peak once a server’s Tautulli gains plays', async () => {
+    const memos = { memo: new NetworkLibraryMemo(), historyMemo: new NetworkHistoryMemo() };
+    const fourK = { ...files[1]!, tautulliDb: copy };
+    const before = [await collect(0, files[0]!), await collect(1, fourK), await collect(2, files[2]!)];
+    const first = networkSnapshot(before, { takenAt: NOW_MS, ...memos });
+    expect(first).toEqual(networkSnapshot(before, { takenAt: NOW_MS }));
+    addPlays(copy, 40);
+    const after = [before[0]!, await collect(1, fourK), before[2]!];
+    const second = networkSnapshot(after, { takenAt: NOW_MS, ...memos });
+    const dbs = [files[0]!.tautulliDb, copy, files[2]!.tautulliDb];
+    const expected = historyTotals(dbs, NOW_S);
+    expect(second.history?.topMovies.map((m) => m.plays)).toEqual(topPlays(expected.movies));
+    expect(second.history?.topUsers.map((u) => u.plays)).toEqual(topPlays(expected.users));
+    expect(second.history?.topPlatforms.map((p) => p.plays)).toEqual(topPlays(expected.platforms));
+    const peak = unionMostConcurrent(dbs, NOW_S);
+    expect(second.history?.mostConcurrent).toEqual({ streams: peak.streams, at: peak.at === null ? null : peak.at * 1000 });
+    // The plays were added to move both: a memo that kept the first merge fails here.
+    expect(second.history?.mostConcurrent.streams).toBeGreaterThanOrEqual(40);
+    expect(second.history?.topMovies[0]?.plays).not.toBe(first.history?.topMovies[0]?.plays);
+    // The same extras again: the memo's merge, equal to a merge without it.
+    expect(networkSnapshot(after, { takenAt: NOW_MS, ...memos })).toEqual(networkSnapshot(after, { takenAt: NOW_MS }));
   });
 });
