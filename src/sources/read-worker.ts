@@ -3,6 +3,7 @@
 // give up on this thread) stays with the owner.
 import { parentPort } from 'node:worker_threads';
 import { readPlex, type PlexSourceOptions } from './plex/plex-source.js';
+import { pack } from './read-wire.js';
 import { toSourceError, type SourceResult } from './result.js';
 import { readTautulli, type TautulliSourceOptions } from './tautulli/tautulli-source.js';
 
@@ -24,7 +25,8 @@ port.on('message', async (req: ReadRequest) => {
     result = { ok: false, error: toSourceError(err), durationMs: performance.now() - started };
   }
   try {
-    port.postMessage({ id: req.id, result } satisfies WorkerMessage);
+    const { message, transfer } = pack(result);
+    port.postMessage({ id: req.id, result: message } satisfies WorkerMessage, transfer);
     // A read of every item's GUIDs (the network's identities, not an `unchanged` answer) leaves this
     // thread's heap hundreds of MB above its live size, and V8 keeps it until the next read; with
     // --expose-gc (npm start, the image) give it back now. This thread's own collection: the main

@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { Worker } from 'node:worker_threads';
 import type { ReadRequest, WorkerMessage } from './read-worker.js';
+import { unpack } from './read-wire.js';
 import { sourceError, type SourceResult } from './result.js';
 
 export interface ReaderThreadOptions {
@@ -137,7 +138,7 @@ export class ReaderThread {
       if ('ready' in msg) {
         clearTimeout(spawnTimer);
         markReady(live);
-      } else pending.get(msg.id)?.(msg.result);
+      } else pending.get(msg.id)?.(unpack(msg.result));
     });
     worker.on('error', (err) => {
       failure = err;
