@@ -13,11 +13,11 @@ import { layoutError } from './layout/error.js';
 import { layout as layoutPure } from './layout/index.js';
 import { posterRef } from './layout/poster.js';
 import { encodePng } from './paint/encode.js';
-import { buildIconPaths, decodeImages, paint, takePixels, type ImageMemo } from './paint/paint.js';
+import { buildIconPaths, decodeImages, paint, paintSvg, takePixels, type ImageMemo } from './paint/paint.js';
+import { TextStamps } from './paint/stamps.js';
 import { PixelPool } from './paint/pool.js';
 import { PixelReclaimer } from './paint/reclaim.js';
 import { loadTemplates, type Template } from './template/load.js';
-import { renderSvg } from './svg.js';
 import { loadThemes } from './theme/load.js';
 import { applyOverrides, type ColourOverrides } from './theme/overrides.js';
 import type { Theme } from './theme/schema.js';
@@ -156,6 +156,7 @@ export function createRenderer(opts: RendererOptions): Renderer {
   const reclaimer = new PixelReclaimer(PIXEL_GARBAGE_BYTES);
   const pixelPool = new PixelPool(PIXEL_POOL_BYTES, PIXEL_POOL_BUFFER_BYTES, (bytes) => reclaimer.released(bytes));
   const iconPaths = buildIconPaths();
+  const textStamps = new TextStamps();
   const formatters = new Map<string, Formatter>();
   const decoded: ImageMemo = new Map();
 
@@ -193,7 +194,7 @@ export function createRenderer(opts: RendererOptions): Renderer {
   };
 
   const draw = async (list: DrawList, posters?: ReadonlyMap<string, Buffer>): Promise<RenderedImage> => {
-    const pixels = takePixels(paint(list, iconPaths, await decodeImages(list, posters, decoded)), pixelPool);
+    const pixels = takePixels(paint(list, iconPaths, await decodeImages(list, posters, decoded), textStamps), pixelPool);
     try {
       return { png: await encodePng(pixels, list.encode, list.maxBytes, pixelPool), width: pixels.width, height: pixels.height };
     } finally {
@@ -272,7 +273,7 @@ export function createRenderer(opts: RendererOptions): Renderer {
     render: async (input) => {
       const list = layout(input);
       if (input.params.format !== 'svg') return draw(list, input.posters);
-      const svg = renderSvg(list, iconPaths, await decodeImages(list, input.posters, decoded));
+      const svg = paintSvg(list, iconPaths, await decodeImages(list, input.posters, decoded));
       return { png: svg, width: Math.round(list.width * list.scale), height: Math.round(list.height * list.scale) };
     },
     renderError,

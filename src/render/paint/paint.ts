@@ -2,10 +2,11 @@ import { createHash } from 'node:crypto';
 import { Path2D, SvgExportFlag, createCanvas, loadImage, type Canvas, type Image, type SKRSContext2D } from '@napi-rs/canvas';
 import { css, isGradient, type Fill } from '../colour.js';
 import { fillBands, linearGradient } from './bands.js';
-import type { DrawList, DrawOp, ImageOp, PolyOp, RectOp } from '../drawlist.js';
+import type { DrawList, DrawOp, ImageOp, PolyOp, RectOp, TextOp } from '../drawlist.js';
 import { fontString } from '../fonts.js';
 import { icons, type IconName } from '../icons.js';
 import type { PixelPool } from './pool.js';
+import type { Ink, TextStamps } from './stamps.js';
 
 /**
  * paint(draw list) -> canvas. The only stage that touches Skia. It reads nothing but the draw
@@ -101,17 +102,54 @@ function paintPoly(ctx: SKRSContext2D, op: PolyOp): void {
   }
 }
 
-function paintOp(ctx: SKRSContext2D, op: DrawOp, target: Target, icons: IconPaths, images: ReadonlyMap<string, Image>): void {
+/** Ink of a draw list's text runs (TextStamps); absent, or null for a run: Skia's raster text. */
+type RunInk = ReadonlyMap<TextOp, Ink | null>;
+
+/**
+ * Layout centres baselines in their boxes, at fractions of a pixel. Every run's baseline goes on
+ * a whole device-pixel row, as Skia's raster text puts it (a run asked at y = 13.96 sits on row
+ * 14; at 13.4, on row 13): the bottoms of the letters stay sharp, and the PNG's outlines, the
+ * SVG's and any run Skia draws as raster text sit on the same row.
+ */
+const baseline = (y: number, scale: number): number => Math.round(y * scale) / scale;
+
+function paintText(ctx: SKRSContext2D, op: TextOp, target: Target, ink: RunInk | undefined): void {
+  if (op.text === '') return;
+  const y = baseline(op.y, target.scale);
+  const run = ink?.get(op);
+  if (run) {
+    // In device pixels: a stamp lands on whole pixels, copied, never resampled.
+    ctx.save();
+    ctx.setTransform(1, 0, 0, 1, 0, 0);
+    if ('stamp' in run) ctx.drawImage(run.stamp, run.x, run.y);
+    else {
+      ctx.translate(run.x, run.y);
+      ctx.scale(target.scale, target.scale);
+      ctx.fillStyle = css(op.colour);
+      ctx.fill(run.path);
+    }
+    ctx.restore();
+    return;
+  }
+  ctx.fillStyle = css(op.colour);
+  ctx.font = fontString(op.font);
+  ctx.textAlign = op.align;
+  ctx.fillText(op.text, op.x, y);
+}
+
+function paintOp(
+  ctx: SKRSContext2D,
+  op: DrawOp,
+  target: Target,
+  icons: IconPaths,
+  images: ReadonlyMap<string, Image>,
+  ink: RunInk | undefined,
+): void {
   switch (op.op) {
     case 'rect':
       return paintRect(ctx, op, target);
     case 'text':
-      if (op.text === '') return;
-      ctx.font = fontString(op.font);
-      ctx.fillStyle = css(op.colour);
-      ctx.textAlign = op.align;
-      ctx.fillText(op.text, op.x, op.y);
-      return;
+      return paintText(ctx, op, target, ink);
     case 'poly':
       return paintPoly(ctx, op);
     case 'arc':
@@ -186,16 +224,29 @@ export async function decodeImages(
   return out;
 }
 
-function paintOnto(ctx: SKRSContext2D, list: DrawList, icons: IconPaths, images: ReadonlyMap<string, Image>, vector: boolean): void {
+function paintOnto(
+  ctx: SKRSContext2D,
+  list: DrawList,
+  icons: IconPaths,
+  images: ReadonlyMap<string, Image>,
+  vector: boolean,
+  ink?: RunInk,
+): void {
   ctx.scale(list.scale, list.scale);
   ctx.textBaseline = 'alphabetic';
   const target = { scale: list.scale, vector };
-  for (const op of list.ops) paintOp(ctx, op, target, icons, images);
+  for (const op of list.ops) paintOp(ctx, op, target, icons, images, ink);
 }
 
-export function paint(list: DrawList, icons: IconPaths, images: ReadonlyMap<string, Image>): Canvas {
+/**
+ * The raster image. With `text`, runs are the outlines the SVG carries, filled (TextOutlines,
+ * TextStamps), so /i/<name>.png and /i/<name>.svg draw the same glyphs; without, Skia's raster text.
+ */
+export function paint(list: DrawList, icons: IconPaths, images: ReadonlyMap<string, Image>, text?: TextStamps): Canvas {
   const canvas = createCanvas(Math.round(list.width * list.scale), Math.round(list.height * list.scale));
-  paintOnto(canvas.getContext('2d'), list, icons, images, false);
+  const texts = list.ops.filter((op): op is TextOp => op.op === 'text');
+  const ink = text?.forOps(texts, list.scale, (op) => baseline(op.y, list.scale));
+  paintOnto(canvas.getContext('2d'), list, icons, images, false, ink);
   return canvas;
 }
 
