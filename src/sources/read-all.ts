@@ -1,7 +1,7 @@
 import type { Logger } from 'pino';
 import type { Config } from '../config/load.js';
 import type { SourceResults } from '../snapshot/merge.js';
-import type { Host, Library } from '../snapshot/schema.js';
+import type { History, Host, Library } from '../snapshot/schema.js';
 import type { PlexIdentities, TautulliExtras } from '../snapshot/source-results.js';
 import type { PlexResult } from './plex/plex-source.js';
 import { createHostReader, type SystemInfo } from './host/host-source.js';
@@ -70,6 +70,12 @@ export interface SourcesConfig {
 }
 
 const DEFAULT_DB_TIMEOUT_MS = 10_000;
+/**
+ * How long a kept Tautulli history section is trusted on its token alone (history-token.ts): the
+ * token sees every play added, deleted or leaving a window, not a row Tautulli rewrites in place
+ * (a re-matched title), which therefore shows within this long.
+ */
+export const HISTORY_MAX_AGE_MS = 10 * 60_000;
 const MAX_BUSY_TIMEOUT_MS = 5_000;
 
 /** What the sources read, from the configuration: the one mapping the server and the bench share. */
@@ -166,6 +172,9 @@ export function createSourceReader(
   let lastMissing = '';
   // The Tautulli extras read last from the database, with their token (see readTautulli).
   let kept: (TautulliExtras & { token: string }) | null = null;
+  // The Tautulli history section read last from the database, with its token and when it was read:
+  // while the token holds, the reader thread answers `unchanged` and this one is handed on.
+  let keptHistory: { token: string; history: History; malformed: number; readAt: number } | null = null;
   // Over Tautulli's API the history's segments are kept likewise, and read again only when it changed.
   const tautulliExtrasCache: TautulliApiExtrasCache = {};
   const plexIdentitiesCache: PlexApiIdentitiesCache = {};
@@ -185,12 +194,18 @@ export function createSourceReader(
       });
     return Promise.resolve(unconfigured('plex.db or plex.url with plex.token'));
   };
-  const readTautulli = (now: number): Promise<TautulliResult> => {
-    if (c.tautulliDb)
-      return thread.read<TautulliData>({
+  const readTautulli = async (now: number): Promise<TautulliResult> => {
+    if (c.tautulliDb) {
+      const fresh = keptHistory && now >= keptHistory.readAt && now - keptHistory.readAt < HISTORY_MAX_AGE_MS ? keptHistory : null;
+      const result = (await thread.read<TautulliData>({
         source: 'tautulli',
-        options: tautulliOptions(c, now, busyTimeoutMs, c.networkExtras ? (kept ? { knownToken: kept.token } : true) : undefined),
-      }) as Promise<TautulliResult>;
+        options: {
+          ...tautulliOptions(c, now, busyTimeoutMs, c.networkExtras ? (kept ? { knownToken: kept.token } : true) : undefined),
+          historyCache: fresh ? { knownToken: fresh.token } : true,
+        },
+      })) as TautulliResult;
+      return withKeptHistory(result, now, fresh);
+    }
     if (c.tautulliApi)
       return readTautulliApi({
         ...c.tautulliApi,
@@ -205,6 +220,29 @@ export function createSourceReader(
         r.ok ? { ...r, data: { activity: r.data, history: null } } : r,
       );
     return Promise.resolve(unconfigured('tautulli.db or tautulli.url with tautulli.apiKey'));
+  };
+  /** The history section back in an `unchanged` answer; what a full answer read, kept for the next. */
+  const withKeptHistory = (result: TautulliResult, now: number, fresh: typeof keptHistory): TautulliResult => {
+    const answer = result.ok ? result.historyCache : undefined;
+    if (!result.ok || !answer) {
+      keptHistory = null;
+      return result;
+    }
+    const { historyCache: _answer, ...rest } = result;
+    if ('unchanged' in answer) {
+      if (!fresh || answer.token !== fresh.token) {
+        // Never expected (the thread answers `unchanged` only to the token it was given): no
+        // history beats a wrong one, and the next read is whole.
+        keptHistory = null;
+        return { ...rest, data: { ...result.data, history: null } };
+      }
+      const skipped = result.data.skipped && { ...result.data.skipped, malformedHistory: fresh.malformed };
+      return { ...rest, data: { ...result.data, history: fresh.history, ...(skipped ? { skipped } : {}) } };
+    }
+    keptHistory = result.data.history
+      ? { token: answer.token, history: result.data.history, malformed: result.data.skipped?.malformedHistory ?? 0, readAt: now }
+      : null;
+    return rest;
   };
   const read = async (now: number): Promise<SourceResults> => {
     const host = readHost();

@@ -4,7 +4,8 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import type { Logger } from 'pino';
 import { afterEach, describe, expect, it } from 'vitest';
-import { createSourceReader, type SourceReader, type SourcesConfig } from '../../src/sources/read-all.js';
+import { createSourceReader, HISTORY_MAX_AGE_MS, type SourceReader, type SourcesConfig } from '../../src/sources/read-all.js';
+import { readTautulli } from '../../src/sources/tautulli/tautulli-source.js';
 import { holdExclusiveLock, type HeldLock } from '../drills/support/db-lock.js';
 import { fakeSystemInfo } from '../drills/support/sources.js';
 import { copyFixtureDbs, FIXTURE_NOW_MS } from '../support/fixtures.js';
@@ -157,5 +158,38 @@ describe('network extras from the databases (issue 20)', () => {
     // Read whole again (a new object), under a new token.
     expect(third.extras?.tautulli).not.toBe(first.extras?.tautulli);
     expect(third.extras?.tautulli?.segments).toEqual(first.extras?.tautulli?.segments);
+  });
+});
+
+describe('Tautulli history kept while its token holds', () => {
+  /** The uncached source at the same `now`: what every cycle's section must equal. */
+  const plainHistory = async (tautulliDb: string, now: number) => {
+    const r = await readTautulli({ dbPath: tautulliDb, now, timeZone: 'UTC' });
+    return r.ok ? r.data.history : undefined;
+  };
+
+  it('hands the kept section on while nothing changed, reads it again after a play, and at most HISTORY_MAX_AGE_MS after the last read', async () => {
+    const dbs = fixture();
+    const read = reader(dbs);
+    const history = async (now: number) => {
+      const r = await read(now);
+      if (!r.tautulli.ok) throw new Error(r.tautulli.error.message);
+      expect(r.tautulli.data.history).toEqual(await plainHistory(dbs.tautulliDb, now));
+      return r.tautulli.data.history;
+    };
+    const first = await history(FIXTURE_NOW_MS);
+    // The same object: the reader thread answered `unchanged` and the kept section was handed on.
+    expect(await history(FIXTURE_NOW_MS + 30_000)).toBe(first);
+    const db = new Database(dbs.tautulliDb);
+    db.prepare(
+      `INSERT INTO session_history (started, stopped, user_id, reference_id, media_type, platform, paused_counter)
+       SELECT started, stopped, user_id, reference_id, media_type, platform, paused_counter FROM session_history ORDER BY id DESC LIMIT 1`,
+    ).run();
+    db.close();
+    const afterPlay = await history(FIXTURE_NOW_MS + 60_000);
+    expect(afterPlay).not.toBe(first);
+    expect(await history(FIXTURE_NOW_MS + 90_000)).toBe(afterPlay);
+    // Past the age limit a kept section is read again even though its token holds.
+    expect(await history(FIXTURE_NOW_MS + 60_000 + HISTORY_MAX_AGE_MS)).not.toBe(afterPlay);
   });
 });

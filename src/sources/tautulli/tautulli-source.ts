@@ -10,6 +10,7 @@ import { tautulliExtras, type TautulliExtras, type TitledSourceRow, type TopUser
 import { activityOf } from '../../snapshot/activity.js';
 import type { TautulliData } from '../../snapshot/source-results.js';
 import { num, validYear } from './values.js';
+import { historyToken, type TautulliHistoryUnchanged } from './history-token.js';
 
 export interface TautulliSourceOptions {
   dbPath: string;
@@ -37,6 +38,11 @@ export interface TautulliSourceOptions {
   sessionsStaleAfterMs?: number;
   /** Also read what the network image needs (network-extras.ts); off: a one-server cycle costs nothing more. */
   networkExtras?: boolean | { knownToken: string };
+  /**
+   * Answer the history section's token (history-token.ts) beside it; with the token of the history
+   * the caller keeps, answer `unchanged` instead of reading the history again while it holds.
+   */
+  historyCache?: boolean | { knownToken: string };
 }
 
 /** The answer when the caller's extras token is still current: keep the extras read with it. */
@@ -49,7 +55,15 @@ export interface TautulliExtrasUnchanged {
  * A Tautulli read; `extras` with options.networkExtras, on success, with the token they were read
  * under (or only that token while the caller's is current). Never part of a snapshot.
  */
-export type TautulliResult = SourceResult<TautulliData> & { extras?: (TautulliExtras & { token?: string }) | TautulliExtrasUnchanged };
+export type TautulliResult = SourceResult<TautulliData> & {
+  extras?: (TautulliExtras & { token?: string }) | TautulliExtrasUnchanged;
+  /**
+   * With options.historyCache: the history section's token; `unchanged` when it is the caller's,
+   * and then `data.history` is null and `data.skipped.malformedHistory` 0: the caller's kept
+   * section stands (read-all.ts puts it back before the result leaves src/sources).
+   */
+  historyCache?: { token: string } | TautulliHistoryUnchanged;
+};
 
 export type { TautulliData };
 
@@ -63,6 +77,7 @@ export async function readTautulli(
 export async function readTautulli(options: TautulliSourceOptions): Promise<TautulliResult>;
 export async function readTautulli(options: TautulliSourceOptions): Promise<TautulliResult> {
   let extras: TautulliResult['extras'];
+  let historyCache: TautulliResult['historyCache'];
   const result = await runSource(() => {
     const handle = openReadOnly(options.dbPath, options.busyTimeoutMs);
     try {
@@ -72,6 +87,27 @@ export async function readTautulli(options: TautulliSourceOptions): Promise<Taut
       return handle.db.transaction((): TautulliData => {
         const privateIds = JSON.stringify(privateSectionIds(handle.db, options.privateSections ?? []));
         const live = readActivity(handle.db, options, privateIds);
+        if (options.historyCache) {
+          const token = historyToken(
+            handle.db,
+            { now: options.now, timeZone: options.timeZone, topLimit: options.topLimit ?? 5, groupHistory: options.groupHistory !== false },
+            privateIds,
+          );
+          const known = typeof options.historyCache === 'object' ? options.historyCache.knownToken : undefined;
+          // The extras are made from the history's rows: kept only while their own token holds too.
+          const keptExtras = typeof options.networkExtras === 'object' ? options.networkExtras.knownToken : undefined;
+          const extrasHold = !options.networkExtras || keptExtras === extrasToken(handle.db, options, privateIds);
+          if (token === known && extrasHold) {
+            historyCache = { token, unchanged: true };
+            if (keptExtras !== undefined) extras = { token: keptExtras, unchanged: true };
+            return {
+              activity: live.activity,
+              history: null,
+              skipped: { ghostSessions: live.ghosts, malformedSessions: live.malformed, malformedHistory: 0 },
+            };
+          }
+          historyCache = { token };
+        }
         const history = readHistory(handle.db, options, privateIds);
         extras = history.extras;
         return {
@@ -84,7 +120,8 @@ export async function readTautulli(options: TautulliSourceOptions): Promise<Taut
       handle.close();
     }
   });
-  return result.ok && extras ? { ...result, extras } : result;
+  if (!result.ok) return result;
+  return { ...result, ...(extras ? { extras } : {}), ...(historyCache ? { historyCache } : {}) };
 }
 
 function privateSectionIds(db: Database.Database, sections: ReadonlyArray<string | number>): number[] {
@@ -200,9 +237,7 @@ function readHistory(
   // What the extras are a function of: the 30-day window's rows (a play added, or one leaving the
   // window), the people's names, the private sections and the grouping. While it holds, the caller
   // keeps what it has: tens of thousands of rows are not rebuilt, cloned and collected each cycle.
-  const token = options.networkExtras
-    ? JSON.stringify([db.prepare(q.extrasTokenSql).raw().get({ since: since30 }), privateIds, options.groupHistory !== false])
-    : undefined;
+  const token = options.networkExtras ? extrasToken(db, options, privateIds) : undefined;
   const known = typeof options.networkExtras === 'object' ? options.networkExtras.knownToken : undefined;
   const rebuild = token !== undefined && token !== known;
   // Each top list is read once: whole when new extras are wanted, else its first `limit` (the
@@ -243,6 +278,12 @@ function readHistory(
   if (token === undefined) return { history, malformed };
   if (!rebuild) return { history, malformed, extras: { token, unchanged: true } };
   return { history, malformed, extras: { ...tautulliExtras({ segments, users, movies, shows, platforms }), token } };
+}
+
+/** The network extras' token: the 30-day window's rows, the people's names, the private sections and the grouping. */
+function extrasToken(db: Database.Database, options: TautulliSourceOptions, privateIds: string): string {
+  const since30 = Math.floor(options.now / 1000) - 30 * DAY_S;
+  return JSON.stringify([db.prepare(q.extrasTokenSql).raw().get({ since: since30 }), privateIds, options.groupHistory !== false]);
 }
 
 interface PlayTotals {

@@ -1,0 +1,124 @@
+import Database from 'better-sqlite3';
+import { rmSync } from 'node:fs';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { readTautulli, type TautulliResult, type TautulliSourceOptions } from '../../src/sources/tautulli/tautulli-source.js';
+import { copyFixtureDbs, FIXTURE_NOW_S } from '../support/fixtures.js';
+
+/**
+ * The history section's token (history-token.ts): while it holds, the reader answers `unchanged`
+ * and the caller keeps the section it has, so each way the section can change must move it. The
+ * oracle for "changed" is the source itself read without any cache at the same `now` (its numbers
+ * against Tautulli's own SQL are the conformance tests'): once the token moved, the whole read must
+ * equal that; a cache that held on would keep the section read before the change.
+ */
+const DAY_S = 86_400;
+let dbs: ReturnType<typeof copyFixtureDbs>;
+beforeAll(() => {
+  dbs = copyFixtureDbs('demo');
+});
+afterAll(() => rmSync(dbs.dir, { recursive: true, force: true }));
+
+const base = (nowS: number, timeZone = 'UTC'): TautulliSourceOptions => ({
+  dbPath: dbs.tautulliDb,
+  now: nowS * 1000,
+  timeZone,
+  topLimit: 5,
+});
+const plain = async (nowS: number, timeZone = 'UTC') => {
+  const r = await readTautulli(base(nowS, timeZone));
+  if (!r.ok) throw new Error(r.error.message);
+  return r.data;
+};
+const cached = (nowS: number, known?: string, timeZone = 'UTC') =>
+  readTautulli({ ...base(nowS, timeZone), historyCache: known ? { knownToken: known } : true });
+const tokenOf = (r: TautulliResult) => (r.ok && r.historyCache ? r.historyCache.token : undefined);
+const unchanged = (r: TautulliResult) => r.ok && !!r.historyCache && 'unchanged' in r.historyCache;
+
+/** Reads once, then again with that token: the second answer must be `unchanged`; returns the token. */
+async function held(nowS: number, timeZone = 'UTC'): Promise<string> {
+  const first = await cached(nowS, undefined, timeZone);
+  expect(first.ok && first.data).toEqual(await plain(nowS, timeZone));
+  const again = await cached(nowS, tokenOf(first), timeZone);
+  expect(unchanged(again)).toBe(true);
+  expect(again.ok && again.data.history).toBeNull();
+  // Live activity is read every time, token or not.
+  expect(again.ok && again.data.activity).toEqual((await plain(nowS, timeZone)).activity);
+  return tokenOf(first)!;
+}
+
+/** After a change, with the old token: a whole read, equal to the uncached source's. */
+async function movesOn(token: string, nowS: number, timeZone = 'UTC') {
+  const after = await cached(nowS, token, timeZone);
+  expect(unchanged(after)).toBe(false);
+  expect(tokenOf(after)).not.toBe(token);
+  expect(after.ok && after.data).toEqual(await plain(nowS, timeZone));
+}
+
+const sql = (statement: string, ...params: unknown[]) => {
+  const db = new Database(dbs.tautulliDb);
+  db.prepare(statement).run(...params);
+  db.close();
+};
+
+describe('Tautulli history token', () => {
+  it('moves when a play stops (a new history row)', async () => {
+    const token = await held(FIXTURE_NOW_S);
+    sql(
+      `INSERT INTO session_history (started, stopped, user_id, user, reference_id, media_type, platform, paused_counter, section_id)
+       SELECT ?, ?, user_id, user, 0, media_type, platform, 0, section_id FROM session_history ORDER BY id DESC LIMIT 1`,
+      FIXTURE_NOW_S - 600,
+      FIXTURE_NOW_S - 60,
+    );
+    sql('UPDATE session_history SET reference_id = id WHERE reference_id = 0');
+    await movesOn(token, FIXTURE_NOW_S);
+  });
+
+  it('moves when a user is renamed in Tautulli', async () => {
+    const token = await held(FIXTURE_NOW_S);
+    sql("UPDATE users SET friendly_name = 'Renamed Person' WHERE rowid = (SELECT MIN(rowid) FROM users WHERE user_id IS NOT NULL)");
+    await movesOn(token, FIXTURE_NOW_S);
+  });
+
+  it.each([
+    ['24-hour', 1],
+    ['7-day', 7],
+    ['30-day', 30],
+  ] as const)('moves when `now` carries a row past the %s window’s edge', async (_label, days) => {
+    const db = new Database(dbs.tautulliDb, { readonly: true });
+    // A row that stopped well inside the data, so the edge is the only thing `now` moves past.
+    const stopped = db
+      .prepare('SELECT MIN(stopped) FROM session_history WHERE stopped >= ?')
+      .pluck()
+      .get(FIXTURE_NOW_S - 30 * DAY_S + 3 * DAY_S) as number;
+    db.close();
+    const inside = stopped + days * DAY_S;
+    const token = await held(inside);
+    await movesOn(token, inside + 1);
+  });
+
+  it('moves when a row is deleted', async () => {
+    const token = await held(FIXTURE_NOW_S);
+    sql(
+      `DELETE FROM session_history WHERE id = (SELECT id FROM session_history WHERE stopped >= ? ORDER BY id LIMIT 1)`,
+      FIXTURE_NOW_S - 2 * DAY_S,
+    );
+    await movesOn(token, FIXTURE_NOW_S);
+  });
+
+  it('moves when the local date turns, so the 30 graphed days end on the new day', async () => {
+    // Local midnight in Tokyo (UTC+9) is 15:00 UTC: the second before and the second of it.
+    const midnight = Math.floor((FIXTURE_NOW_S + 9 * 3600) / DAY_S) * DAY_S - 9 * 3600;
+    const token = await held(midnight - 1, 'Asia/Tokyo');
+    await movesOn(token, midnight, 'Asia/Tokyo');
+  });
+
+  it('moves when a library section is renamed (private sections are named) or the list length, zone or grouping differ', async () => {
+    const token = await held(FIXTURE_NOW_S);
+    for (const options of [{ topLimit: 3 }, { timeZone: 'America/New_York' }, { groupHistory: false }]) {
+      const r = await readTautulli({ ...base(FIXTURE_NOW_S), ...options, historyCache: { knownToken: token } });
+      expect(unchanged(r)).toBe(false);
+    }
+    sql("UPDATE library_sections SET section_name = section_name || ' (old)' WHERE rowid = (SELECT MIN(rowid) FROM library_sections)");
+    await movesOn(token, FIXTURE_NOW_S);
+  });
+});
