@@ -59,6 +59,24 @@ export interface CollectResult {
   startRss: number;
   /** The last cycle's per-source status (with several servers, the network's: one entry per server and source). */
   sources: Record<string, string>;
+  /** The cycles asked with `changed` (see CycleOptions), apart from the ordinary ones. */
+  changed?: ChangedCycles;
+}
+
+/**
+ * A `cycle` request's options. `changed`: count the cycle apart, as one in which the data behind
+ * the caches moved on (the parent has written a new play into every server's Tautulli, so each
+ * one's extras token moves and its extras are read whole, handed over and merged again).
+ */
+export interface CycleOptions {
+  changed?: boolean;
+}
+
+export interface ChangedCycles {
+  cyclesMs: number[];
+  cpuMs: number[];
+  /** Servers whose Tautulli extras were read again in each changed cycle (a new extras object). */
+  extrasRead: number[];
 }
 
 function serversYaml(servers: readonly CollectServer[]): string {
@@ -71,7 +89,7 @@ function serversYaml(servers: readonly CollectServer[]): string {
 
 /** One wired collection, its warm-up cycles done: measured cycles one at a time, then its figures. */
 interface Session {
-  cycle(): Promise<number>;
+  cycle(options?: CycleOptions): Promise<number>;
   finish(): Promise<CollectResult>;
 }
 
@@ -136,15 +154,20 @@ async function open(job: CollectJob): Promise<Session> {
   const cpuMs: number[] = [];
   for (let i = 0; i < job.warmup; i++) warmupMs.push((await time()).ms);
   let sources: Record<string, string> = {};
+  const changed: ChangedCycles = { cyclesMs: [], cpuMs: [], extrasRead: [] };
+  const extrasNow = () => collecting.servers.map((s) => s.collector.raw?.extras.tautulli);
   return {
-    async cycle() {
-      measuring = true;
+    async cycle(options = {}) {
+      const before = extrasNow();
+      measuring = !options.changed;
       const cpu0 = process.cpuUsage();
       const { ms, snapshot } = await time();
       const cpu = process.cpuUsage(cpu0);
       measuring = false;
-      cyclesMs.push(ms);
-      cpuMs.push((cpu.user + cpu.system) / 1000);
+      const into = options.changed ? changed : { cyclesMs, cpuMs };
+      into.cyclesMs.push(ms);
+      into.cpuMs.push((cpu.user + cpu.system) / 1000);
+      if (options.changed) changed.extrasRead.push(extrasNow().filter((x, i) => x !== undefined && x !== before[i]).length);
       sources = Object.fromEntries(Object.entries(snapshot.sources).map(([k, s]) => [k, s.status]));
       return ms;
     },
@@ -162,7 +185,16 @@ async function open(job: CollectJob): Promise<Session> {
       await collecting.close();
       await Promise.all(stores.all.map((s) => s.close()));
       rmSync(dataDir, { recursive: true, force: true });
-      return { cyclesMs, cpuMs, warmupMs, ...(several ? { serverCyclesMs } : {}), peakRss, startRss, sources };
+      return {
+        cyclesMs,
+        cpuMs,
+        warmupMs,
+        ...(several ? { serverCyclesMs } : {}),
+        peakRss,
+        startRss,
+        sources,
+        ...(changed.cyclesMs.length ? { changed } : {}),
+      };
     },
   };
 }
@@ -184,7 +216,7 @@ const handlers = {
     session = await open(childOptions<CollectJob>());
     return null;
   },
-  cycle: () => session!.cycle(),
+  cycle: (options?: unknown) => session!.cycle((options ?? {}) as CycleOptions),
   finish: () => session!.finish(),
 };
 

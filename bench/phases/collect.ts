@@ -4,10 +4,10 @@
  * peak RSS. Every child runs the real wiring (createCollecting).
  */
 import path from 'node:path';
-import type { CollectJob, CollectResult, CollectServer } from '../children/collect.js';
+import type { CollectJob, CollectResult, CollectServer, CycleOptions } from '../children/collect.js';
 import { startChild } from '../lib/child.js';
 import type { BenchContext } from '../lib/context.js';
-import { BENCH_NOW_MS, ensureFixtures } from '../lib/fixtures.js';
+import { addPlay, BENCH_NOW_MS, BENCH_NOW_S, ensureFixtures, writableCopy } from '../lib/fixtures.js';
 import { atMost, TARGETS, worst, type Row } from '../lib/report.js';
 import { fmtMs, MB, median, percentile } from '../lib/stats.js';
 import { startFakePlex } from '../../test/support/fake-plex.js';
@@ -46,6 +46,9 @@ async function prepare(
   if (fx.builtInS)
     ctx.progress(`collect: generated the ${profile} fixtures in ${fx.builtInS.toFixed(0)} s (cached in bench/.cache for later runs)`);
   if (servers.length) servers.unshift({ ...NETWORK[0], plexDb: fx.plexDb, tautulliDb: fx.tautulliDb });
+  // The network reads copies of its Tautulli files, which the "data changed" cycles write plays into.
+  const copies = servers.length ? writableCopy(servers.map((s) => s.tautulliDb)) : null;
+  copies?.paths.forEach((file, i) => (servers[i]!.tautulliDb = file));
   const job: CollectJob = {
     plexDb: fx.plexDb,
     tautulliDb: fx.tautulliDb,
@@ -63,7 +66,14 @@ async function prepare(
   };
   const remote = opts.api ? await opts.api(fx) : null;
   if (remote) Object.assign(job, { yaml: remote.yaml, overApi: true });
-  return { job, builtInS: builtInS + fx.builtInS, stop: async () => void (await remote?.stop()) };
+  return {
+    job,
+    builtInS: builtInS + fx.builtInS,
+    stop: async () => {
+      await remote?.stop();
+      copies?.remove();
+    },
+  };
 }
 
 /** Warm-up and measured cycles of one collection, in a child that does nothing else. */
@@ -83,9 +93,10 @@ async function cycles(profile: 'large' | 'demo', warmup: number, count: number, 
  * One large server and a network of three, each in its own child, their measured cycles taken
  * in turn (one server, then the network, `count` times), so each pair meets the same minute of a
  * shared machine: the target is the median of the pairs' ratios. Each child is idle while the
- * other runs a cycle.
+ * other runs a cycle. Then `changedCount` pairs of cycles in which the data moved on: before each,
+ * a new play is written into every network server's Tautulli (copies of the fixtures, see prepare).
  */
-async function pairedCycles(warmup: number, count: number, ctx: BenchContext) {
+async function pairedCycles(warmup: number, count: number, changedCount: number, ctx: BenchContext) {
   const one = await prepare('large', 'large', warmup, count, ctx);
   const net = await prepare('large', 'network-large', warmup, count, ctx, { servers: NETWORK.length });
   ctx.progress(`collect: ${warmup} warm-up cycle(s) on large, then on a network of ${NETWORK.length} large servers`);
@@ -93,17 +104,26 @@ async function pairedCycles(warmup: number, count: number, ctx: BenchContext) {
   try {
     for (const child of children) await child.call('open');
     ctx.progress(`collect: ${count} cycles on each, in turn`);
-    for (let i = 0; i < count; i++) {
-      for (const child of children) {
-        await child.call<number>('cycle');
-        // What a cycle leaves running (reader threads giving their heap back) is not the next one's.
-        await new Promise((resolve) => setTimeout(resolve, 200));
+    const turns = async (n: number, options: CycleOptions) => {
+      for (let i = 0; i < n; i++) {
+        for (const child of children) {
+          await child.call<number>('cycle', options);
+          // What a cycle leaves running (reader threads giving their heap back) is not the next one's.
+          await new Promise((resolve) => setTimeout(resolve, 200));
+        }
       }
+    };
+    await turns(count, {});
+    ctx.progress(`collect: ${changedCount} cycles on each, a new play on every network server's Tautulli before each`);
+    for (let i = 0; i < changedCount; i++) {
+      for (const server of net.job.servers ?? []) addPlay(server.tautulliDb, BENCH_NOW_S);
+      await turns(1, { changed: true });
     }
     const [large, network] = [await children[0].call<CollectResult>('finish'), await children[1].call<CollectResult>('finish')];
     return { large: { ...large, builtInS: one.builtInS }, network: { ...network, builtInS: net.builtInS } };
   } finally {
     await Promise.all(children.map((c) => c.stop()));
+    await Promise.all([one.stop(), net.stop()]);
   }
 }
 
@@ -125,13 +145,18 @@ async function localApis(fx: { plexDb: string; tautulliDb: string }) {
 
 export async function collectPhase(ctx: BenchContext): Promise<Row[]> {
   // At least 10 pairs: on a shared machine a single pair can be off by 2x either way.
-  const { large, network } = await pairedCycles(1, Math.max(10, ctx.args.largeCycles * 2), ctx);
+  const { large, network } = await pairedCycles(1, Math.max(10, ctx.args.largeCycles * 2), Math.max(6, ctx.args.largeCycles), ctx);
   const networkMedian = median(network.cyclesMs);
   // Paired per turn (the same minute of machine noise), then the median of the pairs.
   const ratio = median(network.cyclesMs.map((ms, i) => ms / large.cyclesMs[i]!));
   // CPU per cycle barely depends on what else the machine runs: with 2 cores the wall-clock ratio
   // cannot go below half of it.
   const cpuRatio = median(network.cpuMs.map((ms, i) => ms / large.cpuMs[i]!));
+  const changedOne = large.changed!;
+  const changedNet = network.changed!;
+  const changedRatio = median(changedNet.cyclesMs.map((ms, i) => ms / changedOne.cyclesMs[i]!));
+  const changedCpuRatio = median(changedNet.cpuMs.map((ms, i) => ms / changedOne.cpuMs[i]!));
+  const extrasRead = changedNet.extrasRead.reduce((a, b) => a + b, 0);
   const demo = await cycles('demo', 2, Math.max(5, ctx.args.largeCycles * 2), ctx);
   const api = await cycles('demo', 2, Math.max(10, ctx.args.largeCycles * 2), ctx, localApis);
   const largeMedian = median(large.cyclesMs);
@@ -166,6 +191,17 @@ export async function collectPhase(ctx: BenchContext): Promise<Row[]> {
       target: `<= ${TARGETS.networkCycleRatio}x one server's cycle, RSS <= ${TARGETS.networkPeakRss / MB} MB`,
       status: worst(atMost(ratio, TARGETS.networkCycleRatio), atMost(network.peakRss, TARGETS.networkPeakRss)),
       data: { ...network, medianMs: networkMedian, p99Ms: percentile(network.cyclesMs, 99), ratio, cpuRatio },
+    },
+    {
+      phase: '3 collection',
+      case: `3 large servers, data changed (n=${changedNet.cyclesMs.length})`,
+      result:
+        `a new play on every server before each cycle: Tautulli's extras read again on ${extrasRead} of ${changedNet.extrasRead.length * NETWORK.length} server-cycles (Plex libraries unchanged); ` +
+        `median ${fmtMs(median(changedNet.cyclesMs))} ms ${range(changedNet.cyclesMs)}, ${changedRatio.toFixed(2)}x one large server's cycle (median of ${changedNet.cyclesMs.length} pairs; ` +
+        `one server ${fmtMs(median(changedOne.cyclesMs))} ms; CPU ${fmtMs(median(changedNet.cpuMs))} ms a cycle = ${changedCpuRatio.toFixed(2)}x)`,
+      target: 'informational (the 2x target is the row above)',
+      status: 'info',
+      data: { ...changedNet, medianMs: median(changedNet.cyclesMs), ratio: changedRatio, cpuRatio: changedCpuRatio, oneServer: changedOne },
     },
     {
       phase: '3 collection',
