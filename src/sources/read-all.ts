@@ -13,6 +13,7 @@ import { publicError, sourceError, type SourceResult } from './result.js';
 import { readTautulliApi } from './tautulli-api/tautulli-api-source.js';
 import type { TautulliApiExtrasCache } from './tautulli-api/network-extras.js';
 import type { PlexApiIdentitiesCache } from './plex-api/identities.js';
+import type { TautulliHistoryUnchanged } from './tautulli/history-token.js';
 import type { TautulliData, TautulliResult, TautulliSourceOptions } from './tautulli/tautulli-source.js';
 
 /** Plex's HTTP API, used for the library where no `plex.db` is set (issue 14). */
@@ -173,7 +174,8 @@ export function createSourceReader(
   // The Tautulli extras read last from the database, with their token (see readTautulli).
   let kept: (TautulliExtras & { token: string }) | null = null;
   // The Tautulli history section read last from the database, with its token and when it was read:
-  // while the token holds, the reader thread answers `unchanged` and this one is handed on.
+  // while the token holds, the reader thread answers `unchanged` with fresh 24-hour and 7-day
+  // windows, and this one is handed on with them.
   let keptHistory: { token: string; history: History; malformed: number; readAt: number } | null = null;
   // Over Tautulli's API the history's segments are kept likewise, and read again only when it changed.
   const tautulliExtrasCache: TautulliApiExtrasCache = {};
@@ -230,14 +232,16 @@ export function createSourceReader(
     }
     const { historyCache: _answer, ...rest } = result;
     if ('unchanged' in answer) {
-      if (!fresh || answer.token !== fresh.token) {
+      const held = answer as TautulliHistoryUnchanged;
+      if (!fresh || held.token !== fresh.token) {
         // Never expected (the thread answers `unchanged` only to the token it was given): no
         // history beats a wrong one, and the next read is whole.
         keptHistory = null;
         return { ...rest, data: { ...result.data, history: null } };
       }
       const skipped = result.data.skipped && { ...result.data.skipped, malformedHistory: fresh.malformed };
-      return { ...rest, data: { ...result.data, history: fresh.history, ...(skipped ? { skipped } : {}) } };
+      const history = { ...fresh.history, windows: { ...fresh.history.windows, ...held.windows } };
+      return { ...rest, data: { ...result.data, history, ...(skipped ? { skipped } : {}) } };
     }
     keptHistory = result.data.history
       ? { token: answer.token, history: result.data.history, malformed: result.data.skipped?.malformedHistory ?? 0, readAt: now }

@@ -178,8 +178,9 @@ describe('Tautulli history kept while its token holds', () => {
       return r.tautulli.data.history;
     };
     const first = await history(FIXTURE_NOW_MS);
-    // The same object: the reader thread answered `unchanged` and the kept section was handed on.
-    expect(await history(FIXTURE_NOW_MS + 30_000)).toBe(first);
+    // The same lists: the reader thread answered `unchanged` and the kept section was handed on
+    // (with the 24-hour and 7-day windows it read afresh).
+    expect((await history(FIXTURE_NOW_MS + 30_000))?.topUsers).toBe(first?.topUsers);
     const db = new Database(dbs.tautulliDb);
     db.prepare(
       `INSERT INTO session_history (started, stopped, user_id, reference_id, media_type, platform, paused_counter)
@@ -187,9 +188,37 @@ describe('Tautulli history kept while its token holds', () => {
     ).run();
     db.close();
     const afterPlay = await history(FIXTURE_NOW_MS + 60_000);
-    expect(afterPlay).not.toBe(first);
-    expect(await history(FIXTURE_NOW_MS + 90_000)).toBe(afterPlay);
+    expect(afterPlay?.topUsers).not.toBe(first?.topUsers);
+    expect((await history(FIXTURE_NOW_MS + 90_000))?.topUsers).toBe(afterPlay?.topUsers);
     // Past the age limit a kept section is read again even though its token holds.
-    expect(await history(FIXTURE_NOW_MS + 60_000 + HISTORY_MAX_AGE_MS)).not.toBe(afterPlay);
+    expect((await history(FIXTURE_NOW_MS + 60_000 + HISTORY_MAX_AGE_MS))?.topUsers).not.toBe(afterPlay?.topUsers);
+  });
+});
+
+describe('Tautulli history kept, windows read afresh', () => {
+  it('hands the kept section on with this cycle’s 24-hour window when `now` carries a row past its edge', async () => {
+    const dbs = fixture();
+    const db = new Database(dbs.tautulliDb, { readonly: true });
+    const nowS = FIXTURE_NOW_MS / 1000;
+    // A row of the last day whose 24-hour edge no other row shares, nor the 30-day edge at that time.
+    const stops = db.prepare('SELECT stopped FROM session_history ORDER BY stopped').pluck().all() as number[];
+    db.close();
+    const count = (t: number) => stops.filter((s) => s === t).length;
+    const edge = stops.find((s) => s > nowS - 86_400 && s < nowS && count(s) === 1 && count(s + 86_400 - 30 * 86_400) === 0)!;
+    const inside = (edge + 86_400) * 1000;
+    const plain = async (now: number) => {
+      const r = await readTautulli({ dbPath: dbs.tautulliDb, now, timeZone: 'UTC' });
+      return r.ok ? r.data.history : undefined;
+    };
+    expect((await plain(inside + 1000))?.windows['24h']).not.toEqual((await plain(inside))?.windows['24h']);
+    const read = reader(dbs);
+    const history = async (now: number) => {
+      const r = await read(now);
+      return r.tautulli.ok ? r.tautulli.data.history : undefined;
+    };
+    const first = await history(inside);
+    const next = await history(inside + 1000);
+    expect(next?.topUsers).toBe(first?.topUsers);
+    expect(next).toEqual(await plain(inside + 1000));
   });
 });

@@ -54,6 +54,23 @@ async function movesOn(token: string, nowS: number, timeZone = 'UTC') {
   expect(after.ok && after.data).toEqual(await plain(nowS, timeZone));
 }
 
+/** The stop time of a row well inside the data and the 30 days, whose `days`-window edge is crossed alone. */
+function edgeRow(days: number): number {
+  const db = new Database(dbs.tautulliDb, { readonly: true });
+  try {
+    // The first row stopping after both the 30-day window's start and a quiet second before it, so
+    // that `now` one second later moves only this row across the edge.
+    const rows = db
+      .prepare('SELECT stopped FROM session_history WHERE stopped >= ? ORDER BY stopped')
+      .pluck()
+      .all(FIXTURE_NOW_S - 30 * DAY_S + (30 - days) * DAY_S - 2 * DAY_S) as number[];
+    const at = rows.findIndex((t, i) => i > 0 && rows[i - 1]! < t - 1 && (rows[i + 1] ?? Infinity) > t);
+    return rows[at]!;
+  } finally {
+    db.close();
+  }
+}
+
 const sql = (statement: string, ...params: unknown[]) => {
   const db = new Database(dbs.tautulliDb);
   db.prepare(statement).run(...params);
@@ -79,21 +96,26 @@ describe('Tautulli history token', () => {
     await movesOn(token, FIXTURE_NOW_S);
   });
 
+  it('moves when `now` carries a row past the 30-day window’s edge', async () => {
+    const inside = edgeRow(30) + 30 * DAY_S;
+    const token = await held(inside);
+    await movesOn(token, inside + 1);
+  });
+
   it.each([
     ['24-hour', 1],
     ['7-day', 7],
-    ['30-day', 30],
-  ] as const)('moves when `now` carries a row past the %s window’s edge', async (_label, days) => {
-    const db = new Database(dbs.tautulliDb, { readonly: true });
-    // A row that stopped well inside the data, so the edge is the only thing `now` moves past.
-    const stopped = db
-      .prepare('SELECT MIN(stopped) FROM session_history WHERE stopped >= ?')
-      .pluck()
-      .get(FIXTURE_NOW_S - 30 * DAY_S + 3 * DAY_S) as number;
-    db.close();
-    const inside = stopped + days * DAY_S;
+  ] as const)('answers the %s window read afresh while the token holds, as `now` carries a row past its edge', async (_label, days) => {
+    const inside = edgeRow(days) + days * DAY_S;
     const token = await held(inside);
-    await movesOn(token, inside + 1);
+    const after = await cached(inside + 1, token);
+    expect(unchanged(after)).toBe(true);
+    const expected = (await plain(inside + 1)).history!;
+    const answer = after.ok && after.historyCache && 'unchanged' in after.historyCache ? after.historyCache : null;
+    expect(answer?.windows).toEqual({ '24h': expected.windows['24h'], '7d': expected.windows['7d'] });
+    // The edge moved one of these windows, and nothing the token holds for.
+    expect(expected.windows).not.toEqual((await plain(inside)).history!.windows);
+    expect({ ...expected, windows: null }).toEqual({ ...(await plain(inside)).history!, windows: null });
   });
 
   it('moves when a row is deleted', async () => {

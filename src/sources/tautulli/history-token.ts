@@ -1,22 +1,27 @@
 import type Database from 'better-sqlite3';
+import type { History } from '../../snapshot/schema.js';
 import { utcOffsetSeconds } from '../../time-zone.js';
 import { historyTokenSql } from './queries.js';
 
 const DAY_S = 86_400;
 
-/** The answer when the caller's history token is still current: keep the history read with it. */
+/**
+ * The answer when the caller's history token is still current: keep the history read with it, with
+ * this read's 24-hour and 7-day windows.
+ */
 export interface TautulliHistoryUnchanged {
   token: string;
   unchanged: true;
+  windows: Pick<History['windows'], '24h' | '7d'>;
 }
 
 /**
- * What the history section is a function of, besides rows edited in place (see below): the rows of
- * each window (historyTokenSql: a play added or deleted, a row leaving the 24-hour, 7-day or
- * 30-day window as `now` moves), the people's names, the library sections (private by name,
- * graphs.py's library types), and what the caller asks: the private sections, the grouping, the
- * list length, the zone, and the local date the 30 graphed days end on. While it holds, every
- * number of the history section is the one read with it.
+ * What the history section is a function of, besides its 24-hour and 7-day windows (read every
+ * time) and rows edited in place (see below): the 30-day window's rows (historyTokenSql: a play
+ * added or deleted, a row leaving the window as `now` moves), the people's names, the library
+ * sections (private by name, graphs.py's library types), and what the caller asks: the private
+ * sections, the grouping, the list length, the zone, and the local date the 30 graphed days end
+ * on. While it holds, every other number of the history section is the one read with it.
  *
  * Tautulli also rewrites history rows in place on rare admin actions ("fix metadata" after a
  * re-match, regrouping the history), which no cheap count sees: the caller bounds how long it
@@ -32,7 +37,7 @@ export function historyToken(
   const rows = db
     .prepare(historyTokenSql)
     .raw()
-    .get({ since30: since(30), since7: since(7), since1: since(1) });
+    .get({ since30: since(30) });
   const today = Math.floor((nowS + utcOffsetSeconds(options.timeZone, nowS)) / DAY_S);
   return JSON.stringify([rows, privateIds, options.groupHistory, options.topLimit, options.timeZone, today]);
 }

@@ -59,8 +59,9 @@ export type TautulliResult = SourceResult<TautulliData> & {
   extras?: (TautulliExtras & { token?: string }) | TautulliExtrasUnchanged;
   /**
    * With options.historyCache: the history section's token; `unchanged` when it is the caller's,
-   * and then `data.history` is null and `data.skipped.malformedHistory` 0: the caller's kept
-   * section stands (read-all.ts puts it back before the result leaves src/sources).
+   * with this read's 24-hour and 7-day windows, and then `data.history` is null and
+   * `data.skipped.malformedHistory` 0: the caller's kept section stands with these windows
+   * (read-all.ts puts it back before the result leaves src/sources).
    */
   historyCache?: { token: string } | TautulliHistoryUnchanged;
 };
@@ -98,7 +99,13 @@ export async function readTautulli(options: TautulliSourceOptions): Promise<Taut
           const keptExtras = typeof options.networkExtras === 'object' ? options.networkExtras.knownToken : undefined;
           const extrasHold = !options.networkExtras || keptExtras === extrasToken(handle.db, options, privateIds);
           if (token === known && extrasHold) {
-            historyCache = { token, unchanged: true };
+            // The 24-hour and 7-day windows move with `now` every few minutes on a busy server:
+            // read every time (~10 ms on large), so the token follows the 30 days' rows only.
+            const windows = {
+              '24h': windowTotals(handle.db, options, privateIds, 1),
+              '7d': windowTotals(handle.db, options, privateIds, 7),
+            };
+            historyCache = { token, unchanged: true, windows };
             if (keptExtras !== undefined) extras = { token: keptExtras, unchanged: true };
             return {
               activity: live.activity,
@@ -228,11 +235,7 @@ function readHistory(
   const nowS = Math.floor(options.now / 1000);
   const limit = options.topLimit ?? 5;
   const queries = q.historyQueries(options.groupHistory === false ? 'id' : 'reference_id');
-  const windowStatement = db.prepare(queries.window);
-  const window = (days: number): PlayTotals => {
-    const row = windowStatement.get({ since: nowS - days * DAY_S, private: privateIds }) as PlayTotals;
-    return { plays: row.plays, watchTimeS: row.watchTimeS };
-  };
+  const window = (days: number) => windowTotals(db, options, privateIds, days);
   const since30 = nowS - 30 * DAY_S;
   // What the extras are a function of: the 30-day window's rows (a play added, or one leaving the
   // window), the people's names, the private sections and the grouping. While it holds, the caller
@@ -278,6 +281,13 @@ function readHistory(
   if (token === undefined) return { history, malformed };
   if (!rebuild) return { history, malformed, extras: { token, unchanged: true } };
   return { history, malformed, extras: { ...tautulliExtras({ segments, users, movies, shows, platforms }), token } };
+}
+
+/** Plays and watch time of the plays that stopped in the last `days` days (queries.ts `window`). */
+function windowTotals(db: Database.Database, options: TautulliSourceOptions, privateIds: string, days: number): PlayTotals {
+  const sql = q.historyQueries(options.groupHistory === false ? 'id' : 'reference_id').window;
+  const row = db.prepare(sql).get({ since: Math.floor(options.now / 1000) - days * DAY_S, private: privateIds }) as PlayTotals;
+  return { plays: row.plays, watchTimeS: row.watchTimeS };
 }
 
 /** The network extras' token: the 30-day window's rows, the people's names, the private sections and the grouping. */
