@@ -13,7 +13,7 @@ import { publicError, sourceError, type SourceResult } from './result.js';
 import { readTautulliApi } from './tautulli-api/tautulli-api-source.js';
 import type { TautulliApiExtrasCache } from './tautulli-api/network-extras.js';
 import type { PlexApiIdentitiesCache } from './plex-api/identities.js';
-import type { TautulliHistoryUnchanged } from './tautulli/history-token.js';
+import type { TautulliHistoryUnchanged } from './tautulli/change-tokens.js';
 import type { TautulliData, TautulliResult, TautulliSourceOptions } from './tautulli/tautulli-source.js';
 
 /** Plex's HTTP API, used for the library where no `plex.db` is set (issue 14). */
@@ -72,7 +72,7 @@ export interface SourcesConfig {
 
 const DEFAULT_DB_TIMEOUT_MS = 10_000;
 /**
- * How long a kept Tautulli history section is trusted on its token alone (history-token.ts): the
+ * How long a kept Tautulli history section is trusted on its token alone (tautulli/change-tokens.ts): the
  * token sees every play added, deleted or leaving a window, not a row Tautulli rewrites in place
  * (a re-matched title), which therefore shows within this long.
  */

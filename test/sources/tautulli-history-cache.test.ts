@@ -5,7 +5,7 @@ import { readTautulli, type TautulliResult, type TautulliSourceOptions } from '.
 import { copyFixtureDbs, FIXTURE_NOW_S } from '../support/fixtures.js';
 
 /**
- * The history section's token (history-token.ts): while it holds, the reader answers `unchanged`
+ * The history section's token (change-tokens.ts): while it holds, the reader answers `unchanged`
  * and the caller keeps the section it has, so each way the section can change must move it. The
  * oracle for "changed" is the source itself read without any cache at the same `now` (its numbers
  * against Tautulli's own SQL are the conformance tests'): once the token moved, the whole read must

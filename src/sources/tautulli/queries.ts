@@ -172,26 +172,16 @@ export const privateSectionIdsSql = `
   SELECT section_id FROM library_sections WHERE section_name IN (SELECT value FROM json_each(:names))`;
 
 /**
- * The network extras' change token (tautulli-source.ts): the newest history row and the rows of
- * the window (Tautulli writes a history row once, when a play stops), and every user's names (an
- * edit of a friendly name rewrites the row in place). The window's rows are counted off the
- * (section_id, stopped) index as windowSegments walks it, never from the table: a plain
- * `COUNT(*) WHERE stopped >= :since` scanned that whole index (~30 ms on the large fixture, every
- * cycle of every server of a network), this seeks one range per section (under 1 ms).
+ * What has changed in the history since a read (change-tokens.ts): the newest history row and the
+ * rows that stopped in the 30-day window (Tautulli writes a history row once, when a play stops;
+ * a row deleted or leaving the window lowers the count), every user's names (an edit of a friendly
+ * name rewrites the row in place), and every library section as the private sections and
+ * graphs.py's library types read it. The window's rows are counted off the (section_id, stopped)
+ * index as windowSegments walks it, never from the table: a plain `COUNT(*) WHERE stopped >= :since`
+ * scanned that whole index (~30 ms on the large fixture, every cycle of every server of a network),
+ * this seeks one range per section (~1 ms).
  */
-export const extrasTokenSql = `${sectionsWalk}
-  SELECT (SELECT MAX(id) FROM session_history),
-         (SELECT COUNT(*) FROM sections CROSS JOIN session_history AS sh ON sh.section_id IS sections.id AND sh.stopped >= :since),
-         (SELECT COUNT(*) FROM users),
-         (SELECT group_concat(COALESCE(user_id, '') || ':' || COALESCE(friendly_name, '') || ':' || COALESCE(username, ''), '|') FROM users)`;
-
-/**
- * The history section's change token (history-token.ts): the newest history row and the rows that
- * stopped in the 30-day window (a play added, deleted, or leaving the window), every user's names,
- * and every library section as the private sections and graphs.py's library types read it.
- * Counted off the (section_id, stopped) index, about 1 ms on the large fixture.
- */
-export const historyTokenSql = `${sectionsWalk}
+export const changesSql = `${sectionsWalk}
   SELECT (SELECT MAX(id) FROM session_history),
          (SELECT COUNT(*) FROM sections CROSS JOIN session_history AS sh ON sh.section_id IS sections.id AND sh.stopped >= :since30),
          (SELECT COUNT(*) FROM users),

@@ -9,7 +9,7 @@ import { tautulliExtras, type TautulliExtras, type TitledSourceRow, type TopUser
 import type { TautulliData } from '../../snapshot/source-results.js';
 import { readSessions } from './sessions.js';
 import { validYear } from './values.js';
-import { historyToken, type TautulliHistoryUnchanged } from './history-token.js';
+import { extrasToken, historyToken, readChanges, type TautulliHistoryUnchanged } from './change-tokens.js';
 
 export interface TautulliSourceOptions {
   dbPath: string;
@@ -38,7 +38,7 @@ export interface TautulliSourceOptions {
   /** Also read what the network image needs (network-extras.ts); off: a one-server cycle costs nothing more. */
   networkExtras?: boolean | { knownToken: string };
   /**
-   * Answer the history section's token (history-token.ts) beside it; with the token of the history
+   * Answer the history section's token (change-tokens.ts) beside it; with the token of the history
    * the caller keeps, answer `unchanged` instead of reading the history again while it holds.
    */
   historyCache?: boolean | { knownToken: string };
@@ -87,17 +87,20 @@ export async function readTautulli(options: TautulliSourceOptions): Promise<Taut
       return handle.db.transaction((): TautulliData => {
         const privateIds = JSON.stringify(privateSectionIds(handle.db, options.privateSections ?? []));
         const live = readSessions(handle.db, options, privateIds);
+        const grouped = options.groupHistory !== false;
+        // One query a cycle says what changed, for the history's token and the extras' alike.
+        const changes = options.historyCache || options.networkExtras ? readChanges(handle.db, options.now) : [];
+        const currentExtras = options.networkExtras ? extrasToken(changes, privateIds, grouped) : undefined;
         if (options.historyCache) {
           const token = historyToken(
-            handle.db,
-            { now: options.now, timeZone: options.timeZone, topLimit: options.topLimit ?? 5, groupHistory: options.groupHistory !== false },
+            changes,
+            { now: options.now, timeZone: options.timeZone, topLimit: options.topLimit ?? 5, groupHistory: grouped },
             privateIds,
           );
           const known = typeof options.historyCache === 'object' ? options.historyCache.knownToken : undefined;
           // The extras are made from the history's rows: kept only while their own token holds too.
           const keptExtras = typeof options.networkExtras === 'object' ? options.networkExtras.knownToken : undefined;
-          const extrasHold = !options.networkExtras || keptExtras === extrasToken(handle.db, options, privateIds);
-          if (token === known && extrasHold) {
+          if (token === known && keptExtras === currentExtras) {
             // The 24-hour and 7-day windows move with `now` every few minutes on a busy server:
             // read every time (~10 ms on large), so the token follows the 30 days' rows only.
             const windows = {
@@ -114,7 +117,7 @@ export async function readTautulli(options: TautulliSourceOptions): Promise<Taut
           }
           historyCache = { token };
         }
-        const history = readHistory(handle.db, options, privateIds);
+        const history = readHistory(handle.db, options, privateIds, currentExtras);
         extras = history.extras;
         return {
           activity: live.activity,
@@ -141,20 +144,20 @@ function privateSectionIds(db: Database.Database, sections: ReadonlyArray<string
   return [...new Set([...sections.filter((s): s is number => typeof s === 'number'), ...byName])];
 }
 
+/** `token`: the extras' token now (with options.networkExtras), which decides whether they are read whole. */
 function readHistory(
   db: Database.Database,
   options: TautulliSourceOptions,
   privateIds: string,
+  token: string | undefined,
 ): { history: History; malformed: number; extras?: TautulliResult['extras'] } {
   const nowS = Math.floor(options.now / 1000);
   const limit = options.topLimit ?? 5;
   const queries = q.historyQueries(options.groupHistory === false ? 'id' : 'reference_id');
   const window = (days: number) => windowTotals(db, options, privateIds, days);
   const since30 = nowS - 30 * DAY_S;
-  // What the extras are a function of: the 30-day window's rows (a play added, or one leaving the
-  // window), the people's names, the private sections and the grouping. While it holds, the caller
-  // keeps what it has: tens of thousands of rows are not rebuilt, cloned and collected each cycle.
-  const token = options.networkExtras ? extrasToken(db, options, privateIds) : undefined;
+  // While the extras' token holds, the caller keeps what it has: tens of thousands of rows are not
+  // rebuilt, cloned and collected each cycle.
   const known = typeof options.networkExtras === 'object' ? options.networkExtras.knownToken : undefined;
   const rebuild = token !== undefined && token !== known;
   // Each top list is read once: whole when new extras are wanted, else its first `limit` (the
@@ -202,12 +205,6 @@ function windowTotals(db: Database.Database, options: TautulliSourceOptions, pri
   const sql = q.historyQueries(options.groupHistory === false ? 'id' : 'reference_id').window;
   const row = db.prepare(sql).get({ since: Math.floor(options.now / 1000) - days * DAY_S, private: privateIds }) as PlayTotals;
   return { plays: row.plays, watchTimeS: row.watchTimeS };
-}
-
-/** The network extras' token: the 30-day window's rows, the people's names, the private sections and the grouping. */
-function extrasToken(db: Database.Database, options: TautulliSourceOptions, privateIds: string): string {
-  const since30 = Math.floor(options.now / 1000) - 30 * DAY_S;
-  return JSON.stringify([db.prepare(q.extrasTokenSql).raw().get({ since: since30 }), privateIds, options.groupHistory !== false]);
 }
 
 interface PlayTotals {
