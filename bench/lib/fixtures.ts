@@ -1,7 +1,6 @@
 import { createHash } from 'node:crypto';
 import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import Database from 'better-sqlite3';
 import path from 'node:path';
 import { generateFixtures, PLEX_DB_FILE, TAUTULLI_DB_FILE, type FixtureProfile } from '../../fixtures/generator/index.js';
 import { BENCH_DIR } from './child.js';
@@ -75,39 +74,4 @@ export function writableCopy(files: readonly string[]): { paths: string[]; remov
     return copy;
   });
   return { paths, remove: () => rmSync(dir, { recursive: true, force: true }) };
-}
-
-/**
- * One play stopping, as Tautulli writes it (activity_processor.write_session_history): a
- * session_history row that is its own reference_id, and the session_history_metadata and
- * session_history_media_info rows under the same id, copied from the newest film play. It ran
- * from ten minutes before `stoppedS` until then, inside every window.
- */
-export function addPlay(tautulliDb: string, stoppedS: number): void {
-  const db = new Database(tautulliDb);
-  try {
-    const columns = (table: string, skip: readonly string[]) =>
-      (db.prepare(`SELECT name FROM pragma_table_info(?)`).pluck().all(table) as string[])
-        .filter((c) => !skip.includes(c))
-        .map((c) => `"${c}"`)
-        .join(', ');
-    const template = db.prepare(`SELECT MAX(id) FROM session_history WHERE media_type = 'movie'`).pluck().get() as number;
-    const history = columns('session_history', ['id', 'reference_id', 'started', 'stopped']);
-    db.transaction(() => {
-      const id = Number(
-        db
-          .prepare(
-            `INSERT INTO session_history (reference_id, started, stopped, ${history}) SELECT 0, ?, ?, ${history} FROM session_history WHERE id = ?`,
-          )
-          .run(stoppedS - 600, stoppedS, template).lastInsertRowid,
-      );
-      db.prepare('UPDATE session_history SET reference_id = id WHERE id = ?').run(id);
-      for (const table of ['session_history_metadata', 'session_history_media_info']) {
-        const rest = columns(table, ['id']);
-        db.prepare(`INSERT INTO ${table} (id, ${rest}) SELECT ?, ${rest} FROM ${table} WHERE id = ?`).run(id, template);
-      }
-    })();
-  } finally {
-    db.close();
-  }
 }

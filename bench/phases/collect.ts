@@ -7,7 +7,8 @@ import path from 'node:path';
 import type { CollectJob, CollectResult, CollectServer, CycleOptions } from '../children/collect.js';
 import { startChild } from '../lib/child.js';
 import type { BenchContext } from '../lib/context.js';
-import { addPlay, BENCH_NOW_MS, BENCH_NOW_S, ensureFixtures, writableCopy } from '../lib/fixtures.js';
+import { BENCH_NOW_MS, BENCH_NOW_S, ensureFixtures, writableCopy } from '../lib/fixtures.js';
+import { writeStoppedPlays } from '../../test/support/tautulli-writes.js';
 import { atMost, TARGETS, worst, type Row } from '../lib/report.js';
 import { fmtMs, MB, median, percentile } from '../lib/stats.js';
 import { startFakePlex } from '../../test/support/fake-plex.js';
@@ -117,7 +118,8 @@ async function pairedCycles(warmup: number, count: number, changedCount: number,
     await turns(count, {});
     ctx.progress(`collect: ${changedCount} cycles on each, a new play on every server's Tautulli before each`);
     for (let i = 0; i < changedCount; i++) {
-      for (const file of [one.job.tautulliDb, ...(net.job.servers ?? []).map((s) => s.tautulliDb)]) addPlay(file, BENCH_NOW_S);
+      for (const file of [one.job.tautulliDb, ...(net.job.servers ?? []).map((s) => s.tautulliDb)])
+        writeStoppedPlays(file, { startedS: BENCH_NOW_S - 600, stoppedS: BENCH_NOW_S });
       await turns(1, { changed: true });
     }
     const [large, network] = [await children[0].call<CollectResult>('finish'), await children[1].call<CollectResult>('finish')];

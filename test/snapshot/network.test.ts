@@ -3,7 +3,6 @@ import { copyFileSync, existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:f
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import Database from 'better-sqlite3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { generateFixtures, SERVER_NAMES, type FixturePaths } from '../../fixtures/generator/index.js';
 import { mergeSnapshot, type SourceResults } from '../../src/snapshot/merge.js';
@@ -13,6 +12,7 @@ import { NetworkLibraryMemo } from '../../src/snapshot/network-library.js';
 import { snapshotSchema, type Host, type Snapshot } from '../../src/snapshot/schema.js';
 import { readPlex } from '../../src/sources/plex/plex-source.js';
 import { readTautulli } from '../../src/sources/tautulli/tautulli-source.js';
+import { writeStoppedPlays } from '../support/tautulli-writes.js';
 import { distinctLibrary, historyTotals, liveTotals, unionMostConcurrent } from '../support/network-oracle.js';
 
 /**
@@ -268,51 +268,14 @@ describe('the network collection’s memos', () => {
     if (existsSync(`${files[1]!.tautulliDb}-wal`)) copyFileSync(`${files[1]!.tautulliDb}-wal`, `${copy}-wal`);
   });
 
-  /**
-   * `n` plays of an existing film stop on the 4K server, all watched at once in the last hour, as
-   * Tautulli writes a stopped play: a session_history row (its own reference_id), and its metadata
-   * and media info rows under the same id (copied from the film's last play).
-   */
-  const addPlays = (file: string, n: number) => {
-    const db = new Database(file);
-    const columns = (table: string) =>
-      (db.prepare(`SELECT name FROM pragma_table_info('${table}') WHERE name <> 'id'`).pluck().all() as string[])
-        .map((c) => `"${c}"`)
-        .join(', ');
-    const template = db.prepare(`SELECT MAX(id) FROM session_history WHERE media_type = 'movie'`).pluck().get() as number;
-    const history = columns('session_history')
-      .replace(/"(reference_id|started|stopped|paused_counter)"/g, '')
-      .replace(/(, )+/g, ', ')
-      .replace(/^, |, $/g, '');
-    db.transaction(() => {
-      for (let i = 0; i < n; i++) {
-        const id = Number(
-          db
-            .prepare(
-              `INSERT INTO session_history (reference_id, started, stopped, paused_counter, ${history})
-               SELECT 0, ?, ?, 0, ${history} FROM session_history WHERE id = ?`,
-            )
-            .run(NOW_S - 3000, NOW_S - 100, template).lastInsertRowid,
-        );
-        db.prepare('UPDATE session_history SET reference_id = id WHERE id = ?').run(id);
-        for (const table of ['session_history_metadata', 'session_history_media_info']) {
-          db.prepare(`INSERT INTO ${table} (id, ${columns(table)}) SELECT ?, ${columns(table)} FROM ${table} WHERE id = ?`).run(
-            id,
-            template,
-          );
-        }
-      }
-    })();
-    db.close();
-  };
-
   it('show the oracle’s top lists and peak once a server’s Tautulli gains plays', async () => {
     const memos = { memo: new NetworkLibraryMemo(), historyMemo: new NetworkHistoryMemo() };
     const fourK = { ...files[1]!, tautulliDb: copy };
     const before = [await collect(0, files[0]!), await collect(1, fourK), await collect(2, files[2]!)];
     const first = networkSnapshot(before, { takenAt: NOW_MS, ...memos });
     expect(first).toEqual(networkSnapshot(before, { takenAt: NOW_MS }));
-    addPlays(copy, 40);
+    // 40 plays of an existing film, all watched at once in the last hour.
+    writeStoppedPlays(copy, { startedS: NOW_S - 3000, stoppedS: NOW_S - 100, count: 40 });
     const after = [before[0]!, await collect(1, fourK), before[2]!];
     const second = networkSnapshot(after, { takenAt: NOW_MS, ...memos });
     const dbs = [files[0]!.tautulliDb, copy, files[2]!.tautulliDb];

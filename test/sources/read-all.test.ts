@@ -8,7 +8,8 @@ import { createSourceReader, HISTORY_MAX_AGE_MS, type SourceReader, type Sources
 import { readTautulli } from '../../src/sources/tautulli/tautulli-source.js';
 import { holdExclusiveLock, type HeldLock } from '../drills/support/db-lock.js';
 import { fakeSystemInfo } from '../drills/support/sources.js';
-import { copyFixtureDbs, FIXTURE_NOW_MS } from '../support/fixtures.js';
+import { copyFixtureDbs, FIXTURE_NOW_MS, FIXTURE_NOW_S } from '../support/fixtures.js';
+import { writeStoppedPlays } from '../support/tautulli-writes.js';
 
 const cleanups: (() => Promise<void> | void)[] = [];
 afterEach(async () => {
@@ -148,16 +149,13 @@ describe('network extras from the databases (issue 20)', () => {
     // The same object: the reader thread answered `unchanged` and nothing was rebuilt or cloned.
     expect(second.extras?.tautulli).toBe(first.extras?.tautulli);
     expect(second.extras?.plex).toBe(first.extras?.plex);
-    const db = new Database(dbs.tautulliDb);
-    db.prepare(
-      `INSERT INTO session_history (started, stopped, user_id, reference_id, media_type, platform, paused_counter)
-       SELECT started, stopped, user_id, reference_id, media_type, platform, paused_counter FROM session_history ORDER BY id DESC LIMIT 1`,
-    ).run();
-    db.close();
+    writeStoppedPlays(dbs.tautulliDb, { startedS: FIXTURE_NOW_S - 600, stoppedS: FIXTURE_NOW_S - 60 });
     const third = await read(FIXTURE_NOW_MS);
     // Read whole again (a new object), under a new token.
     expect(third.extras?.tautulli).not.toBe(first.extras?.tautulli);
-    expect(third.extras?.tautulli?.segments).toEqual(first.extras?.tautulli?.segments);
+    // With the new play's segment among the rest.
+    expect(third.extras?.tautulli?.segments).toHaveLength(first.extras!.tautulli!.segments.length + 1);
+    expect(third.extras?.tautulli?.segments).toContainEqual([FIXTURE_NOW_S - 600, FIXTURE_NOW_S - 60]);
   });
 });
 
@@ -181,12 +179,7 @@ describe('Tautulli history kept while its token holds', () => {
     // The same lists: the reader thread answered `unchanged` and the kept section was handed on
     // (with the 24-hour and 7-day windows it read afresh).
     expect((await history(FIXTURE_NOW_MS + 30_000))?.topUsers).toBe(first?.topUsers);
-    const db = new Database(dbs.tautulliDb);
-    db.prepare(
-      `INSERT INTO session_history (started, stopped, user_id, reference_id, media_type, platform, paused_counter)
-       SELECT started, stopped, user_id, reference_id, media_type, platform, paused_counter FROM session_history ORDER BY id DESC LIMIT 1`,
-    ).run();
-    db.close();
+    writeStoppedPlays(dbs.tautulliDb, { startedS: FIXTURE_NOW_S - 600, stoppedS: FIXTURE_NOW_S - 60 });
     const afterPlay = await history(FIXTURE_NOW_MS + 60_000);
     expect(afterPlay?.topUsers).not.toBe(first?.topUsers);
     expect((await history(FIXTURE_NOW_MS + 90_000))?.topUsers).toBe(afterPlay?.topUsers);

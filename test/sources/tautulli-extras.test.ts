@@ -6,6 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { readTautulli, type TautulliResult } from '../../src/sources/tautulli/tautulli-source.js';
 import { fixtureDbs, FIXTURE_NOW_MS, FIXTURE_NOW_S } from '../support/fixtures.js';
 import { historyTotals, unionMostConcurrent } from '../support/network-oracle.js';
+import { deleteHistoryRows } from '../support/tautulli-writes.js';
 
 /**
  * The Tautulli source's network extras (issue 20): the raw segments of the most-concurrent sweep and
@@ -156,12 +157,14 @@ describe('Tautulli network extras', () => {
 
     it('when a row of the window is deleted (Tautulli\'s "delete history")', async () => {
       const before = await readAt(FIXTURE_NOW_S);
-      const db = new Database(file);
+      const db = new Database(file, { readonly: true });
       // Not the newest row: the newest id alone would already move the token.
-      db.prepare(
-        `DELETE FROM session_history WHERE id = (SELECT id FROM session_history WHERE stopped >= ? AND media_type = 'movie' ORDER BY id LIMIT 1)`,
-      ).run(FIXTURE_NOW_S - 29 * 86_400);
+      const id = db
+        .prepare(`SELECT id FROM session_history WHERE stopped >= ? AND media_type = 'movie' ORDER BY id LIMIT 1`)
+        .pluck()
+        .get(FIXTURE_NOW_S - 29 * 86_400) as number;
       db.close();
+      deleteHistoryRows(file, [id]);
       const after = await readAt(FIXTURE_NOW_S, tokenOf(before));
       expect(after.ok && after.extras && 'segments' in after.extras).toBe(true);
       expect(tokenOf(after)).not.toBe(tokenOf(before));

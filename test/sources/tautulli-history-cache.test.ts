@@ -3,6 +3,7 @@ import { rmSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { readTautulli, type TautulliResult, type TautulliSourceOptions } from '../../src/sources/tautulli/tautulli-source.js';
 import { copyFixtureDbs, FIXTURE_NOW_S } from '../support/fixtures.js';
+import { deleteHistoryRows, writeStoppedPlays } from '../support/tautulli-writes.js';
 
 /**
  * The history section's token (change-tokens.ts): while it holds, the reader answers `unchanged`
@@ -71,6 +72,16 @@ function edgeRow(days: number): number {
   }
 }
 
+/** The id of the first history row that stopped at or after `sinceS`. */
+function oldestSince(sinceS: number): number {
+  const db = new Database(dbs.tautulliDb, { readonly: true });
+  try {
+    return db.prepare('SELECT id FROM session_history WHERE stopped >= ? ORDER BY id LIMIT 1').pluck().get(sinceS) as number;
+  } finally {
+    db.close();
+  }
+}
+
 const sql = (statement: string, ...params: unknown[]) => {
   const db = new Database(dbs.tautulliDb);
   db.prepare(statement).run(...params);
@@ -80,13 +91,7 @@ const sql = (statement: string, ...params: unknown[]) => {
 describe('Tautulli history token', () => {
   it('moves when a play stops (a new history row)', async () => {
     const token = await held(FIXTURE_NOW_S);
-    sql(
-      `INSERT INTO session_history (started, stopped, user_id, user, reference_id, media_type, platform, paused_counter, section_id)
-       SELECT ?, ?, user_id, user, 0, media_type, platform, 0, section_id FROM session_history ORDER BY id DESC LIMIT 1`,
-      FIXTURE_NOW_S - 600,
-      FIXTURE_NOW_S - 60,
-    );
-    sql('UPDATE session_history SET reference_id = id WHERE reference_id = 0');
+    writeStoppedPlays(dbs.tautulliDb, { startedS: FIXTURE_NOW_S - 600, stoppedS: FIXTURE_NOW_S - 60 });
     await movesOn(token, FIXTURE_NOW_S);
   });
 
@@ -120,10 +125,7 @@ describe('Tautulli history token', () => {
 
   it('moves when a row is deleted', async () => {
     const token = await held(FIXTURE_NOW_S);
-    sql(
-      `DELETE FROM session_history WHERE id = (SELECT id FROM session_history WHERE stopped >= ? ORDER BY id LIMIT 1)`,
-      FIXTURE_NOW_S - 2 * DAY_S,
-    );
+    deleteHistoryRows(dbs.tautulliDb, [oldestSince(FIXTURE_NOW_S - 2 * DAY_S)]);
     await movesOn(token, FIXTURE_NOW_S);
   });
 
