@@ -7,6 +7,7 @@ import { demoPosters } from '../../src/render/gallery/gallery.js';
 import { demoData, sampleNetworkHistory, sampleNetworkSnapshot, typeOnlySnapshot } from '../../src/render/gallery/demo-data.js';
 import type { RenderInput, Renderer } from '../../src/render/index.js';
 import { input, repoRenderer, root } from '../render/helpers.js';
+import { CHANNEL_TOLERANCE, GOLDEN_SHARE } from '../render/pixels.js';
 
 /**
  * Golden images: every built-in template in every built-in theme at 1x and 2x, and one template
@@ -22,10 +23,6 @@ import { input, repoRenderer, root } from '../render/helpers.js';
 const here = fileURLToPath(new URL('./', import.meta.url));
 const failures = join(root, 'test-output', 'golden');
 const UPDATE = process.env.UPDATE_GOLDEN === '1';
-/** A pixel "differs" when a channel moves more than this. */
-const CHANNEL_TOLERANCE = 40;
-/** At most this share of pixels may differ. */
-const MAX_DIFF_SHARE = 0.0015;
 
 /** Listed here, not read from the renderer, so a template, theme or locale that disappears fails too. */
 const TEMPLATES = ['banner', 'card', 'health', 'network', 'nowplaying', 'og', 'signature', 'stats', 'status', 'userbar'];
@@ -98,12 +95,12 @@ async function matches(dir: string, name: string, over: Partial<RenderInput>): P
   const expected = PNG.sync.read(readFileSync(file));
   expect([actual.width, actual.height]).toEqual([expected.width, expected.height]);
   const d = diff(actual, expected);
-  if (d.share > MAX_DIFF_SHARE) {
+  if (d.share > GOLDEN_SHARE) {
     mkdirSync(failures, { recursive: true });
     writeFileSync(join(failures, `${name}.actual.png`), img.png);
     writeFileSync(join(failures, `${name}.diff.png`), PNG.sync.write(d.image));
   }
-  expect(d.share, `${(d.share * 100).toFixed(2)}% of pixels differ; see ${failures}`).toBeLessThanOrEqual(MAX_DIFF_SHARE);
+  expect(d.share, `${(d.share * 100).toFixed(2)}% of pixels differ; see ${failures}`).toBeLessThanOrEqual(GOLDEN_SHARE);
 }
 
 describe('golden images', () => {

@@ -1,10 +1,10 @@
-import sharp from 'sharp';
 import { PNG } from 'pngjs';
 import { beforeAll, describe, expect, it } from 'vitest';
 import type { DrawList, TextOp } from '../../src/render/drawlist.js';
 import { buildIconPaths, paint, paintSvg } from '../../src/render/paint/paint.js';
 import { TextStamps } from '../../src/render/paint/stamps.js';
 import { input, repoRenderer } from './helpers.js';
+import { differingShare, GOLDEN_SHARE, onPage } from './pixels.js';
 
 /**
  * A PNG's text is the outline the SVG carries, filled (paint/outlines.ts) and kept as a stamp
@@ -12,9 +12,6 @@ import { input, repoRenderer } from './helpers.js';
  * which never goes through the outline or stamp caches; pngjs reads both. The measure is the
  * golden test's: a pixel differs when a channel moves more than 40, and 0.15% may.
  */
-
-const CHANNEL_TOLERANCE = 40;
-const GOLDEN_SHARE = 0.0015;
 
 let base: DrawList;
 beforeAll(() => {
@@ -36,23 +33,12 @@ const run = (over: Partial<TextOp>): TextOp => ({
 
 const listOf = (ops: TextOp[], scale: 1 | 2 = 1): DrawList => ({ ...base, scale, ops });
 
-/** Over the same page colour: invisible pixels carry no colour to compare. */
-const decode = async (image: Buffer) => PNG.sync.read(await sharp(image).flatten({ background: '#ffffff' }).ensureAlpha().png().toBuffer());
+/** Over a white page (inkColumns looks for dark pixels). */
+const decode = (image: Buffer) => onPage(image, '#ffffff');
 
 const png = async (list: DrawList, stamps = new TextStamps()) =>
   decode(await paint(list, buildIconPaths(), new Map(), stamps).encode('png'));
 const svg = async (list: DrawList) => decode(paintSvg(list, buildIconPaths(), new Map()));
-
-function differing(a: PNG, b: PNG): number {
-  expect([b.width, b.height]).toEqual([a.width, a.height]);
-  let bad = 0;
-  for (let k = 0; k < a.data.length; k += 4) {
-    let m = 0;
-    for (let c = 0; c < 3; c++) m = Math.max(m, Math.abs(a.data[k + c]! - b.data[k + c]!));
-    if (m > CHANNEL_TOLERANCE) bad++;
-  }
-  return bad / (a.width * a.height);
-}
 
 /** The leftmost and rightmost columns with ink (a pixel darker than the white page). */
 function inkColumns(img: PNG): [number, number] {
@@ -75,7 +61,7 @@ describe('text in a PNG is the SVG outline, filled', () => {
       [100, 100.3, 100.5, 100.97].map((x, j) => run({ align, x: x + i * 180, y: 20 + j * 30.4, text: `Bandwidth ${align} ${j}` })),
     );
     const list = listOf(ops, scale);
-    expect(differing(await png(list), await svg(list))).toBeLessThanOrEqual(GOLDEN_SHARE);
+    expect(differingShare(await png(list), await svg(list))).toBeLessThanOrEqual(GOLDEN_SHARE);
   });
 
   // Skia lays a run out as wide as its canvas allows and keeps the first line: an outline made on
@@ -87,7 +73,7 @@ describe('text in a PNG is the SVG outline, filled', () => {
     const [, right] = inkColumns(b);
     expect(right).toBeGreaterThan(350);
     expect(Math.abs(inkColumns(a)[1] - right)).toBeLessThanOrEqual(1);
-    expect(differing(a, b)).toBeLessThanOrEqual(GOLDEN_SHARE);
+    expect(differingShare(a, b)).toBeLessThanOrEqual(GOLDEN_SHARE);
   });
 
   it('fills a run in its own colour, whatever colour the same run had before', async () => {
@@ -112,7 +98,7 @@ describe('text in a PNG is the SVG outline, filled', () => {
     // 48 px bold: well over 8 KB of stamp.
     const large = listOf([run({ text: 'Plex Media Server', x: 10, y: 80, font: { size: 48, weight: 700 } })]);
     const before = stamps.bytes;
-    expect(differing(await png(large, stamps), await svg(large))).toBeLessThanOrEqual(GOLDEN_SHARE);
+    expect(differingShare(await png(large, stamps), await svg(large))).toBeLessThanOrEqual(GOLDEN_SHARE);
     expect(stamps.bytes).toBe(before);
   });
 
