@@ -1,6 +1,7 @@
 import { fileURLToPath } from 'node:url';
 import { loadCatalogues, Messages, type Catalogue } from '../../src/render/i18n/catalogue.js';
 import { Formatter } from '../../src/render/format.js';
+import type { TextOp } from '../../src/render/drawlist.js';
 import { createRenderer, type RenderInput, type Renderer } from '../../src/render/index.js';
 import { NOW, STALE_AFTER, sampleHistory, sampleSnapshot } from './sample.js';
 
@@ -20,6 +21,23 @@ export function input(over: Partial<RenderInput> = {}): RenderInput {
     params: { scale: 1 },
     now: NOW,
     staleAfterMs: STALE_AFTER,
+    ...over,
+  };
+}
+
+/** A run of text as layout hands it to paint: 11 px semibold, dark ink, left-aligned, whole. */
+export function textOp(over: Partial<TextOp> = {}): TextOp {
+  const text = over.text ?? 'Streams 4 · 117 Mb/s';
+  return {
+    op: 'text',
+    x: 12,
+    y: 40,
+    text,
+    font: { size: 11, weight: 600 },
+    colour: { r: 20, g: 30, b: 60, a: 1 },
+    align: 'left',
+    truncated: false,
+    full: text,
     ...over,
   };
 }

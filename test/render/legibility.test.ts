@@ -3,7 +3,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import type { DrawList, DrawOp, Renderer } from '../../src/render/index.js';
 import type { TextOp } from '../../src/render/drawlist.js';
 import type { Snapshot } from '../../src/snapshot/schema.js';
-import { input, repoRenderer } from './helpers.js';
+import { input, repoRenderer, textOp } from './helpers.js';
 import { NOW, sampleNetworkSnapshot, sampleSnapshot, stream } from './sample.js';
 
 /**
@@ -268,18 +268,7 @@ describe('the checker itself', () => {
   it('finds grey text on grey, a 7 px label, and the page under a transparent panel', () => {
     const ops: DrawOp[] = [
       { op: 'rect', x: 0, y: 0, w: 100, h: 40, radius: 0, fill: { r: 0, g: 0, b: 0, a: 0 }, stroke: null, strokeWidth: 1 },
-      {
-        op: 'text',
-        x: 4,
-        y: 20,
-        text: 'abc',
-        font: { size: 7, weight: 400 },
-        colour: { r: 0x80, g: 0x80, b: 0x80, a: 1 },
-        align: 'left',
-        truncated: false,
-        full: 'abc',
-        tag: 't',
-      },
+      textOp({ x: 4, y: 20, text: 'abc', font: { size: 7, weight: 400 }, colour: { r: 0x80, g: 0x80, b: 0x80, a: 1 }, tag: 't' }),
     ];
     const list: DrawList = { width: 100, height: 40, scale: 1, stale: false, encode: {} as DrawList['encode'], ops };
     const found = check(list, 'x').map((f) => f.detail);

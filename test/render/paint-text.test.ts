@@ -3,7 +3,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import type { DrawList, TextOp } from '../../src/render/drawlist.js';
 import { buildIconPaths, paint, paintSvg } from '../../src/render/paint/paint.js';
 import { TextStamps } from '../../src/render/paint/stamps.js';
-import { input, repoRenderer } from './helpers.js';
+import { input, repoRenderer, textOp } from './helpers.js';
 import { differingShare, GOLDEN_SHARE, onPage } from './pixels.js';
 
 /**
@@ -18,18 +18,7 @@ beforeAll(() => {
   base = repoRenderer().layout(input({ template: 'signature', theme: 'light' }));
 });
 
-const run = (over: Partial<TextOp>): TextOp => ({
-  op: 'text',
-  x: 12,
-  y: 40,
-  text: 'Streams 4 · 117 Mb/s',
-  font: { size: 11, weight: 600 },
-  colour: { r: 20, g: 30, b: 60, a: 1 },
-  align: 'left',
-  truncated: false,
-  full: over.text ?? 'Streams 4 · 117 Mb/s',
-  ...over,
-});
+const run = textOp;
 
 const listOf = (ops: TextOp[], scale: 1 | 2 = 1): DrawList => ({ ...base, scale, ops });
 

@@ -3,13 +3,12 @@ import { PNG } from 'pngjs';
 import { XMLParser } from 'fast-xml-parser';
 import { beforeAll, describe, expect, it } from 'vitest';
 import type { DrawList, Renderer } from '../../src/render/index.js';
-import type { TextOp } from '../../src/render/drawlist.js';
 import { demoData } from '../../src/render/gallery/demo-data.js';
 import { demoPosters } from '../../src/render/gallery/gallery.js';
 import { buildIconPaths, decodeImages, paint, paintSvg } from '../../src/render/paint/paint.js';
 import { TextStamps } from '../../src/render/paint/stamps.js';
 
-import { input, repoRenderer, root } from './helpers.js';
+import { input, repoRenderer, root, textOp } from './helpers.js';
 import { differingShare, GOLDEN_SHARE, onPage } from './pixels.js';
 
 /**
@@ -70,17 +69,7 @@ describe('SVG output looks the same as the PNG', () => {
   // Baselines go on whole device rows (paint.ts) in both images; were only one snapped, every run
   // would be up to half a pixel off. Measured on the ink itself: the alpha-weighted mean row.
   it.each([13.4, 13.6, 13.96, 14.5])("puts a run asked at y = %s on the PNG's pixel row", async (y) => {
-    const text: TextOp = {
-      op: 'text',
-      x: 4,
-      y,
-      text: 'HIxz Streams 4 · 117',
-      font: { size: 11, weight: 600 },
-      colour: { r: 0, g: 0, b: 0, a: 1 },
-      align: 'left',
-      truncated: false,
-      full: 'HIxz Streams 4 · 117',
-    };
+    const text = textOp({ x: 4, y, text: 'HIxz Streams 4 · 117', colour: { r: 0, g: 0, b: 0, a: 1 } });
     const list: DrawList = { ...r.layout(input({ template: 'status', theme: 'light' })), ops: [text] };
     const inkRow = async (png: Buffer) => {
       const img = PNG.sync.read(await sharp(png).ensureAlpha().png().toBuffer());
