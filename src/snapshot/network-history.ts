@@ -108,7 +108,7 @@ export function networkHistory(
   const last = memo?.last;
   const same =
     complete && last && last.topLimit === topLimit && last.extras.length === extras.length && last.extras.every((x, i) => x === extras[i]);
-  const merged = same ? last.merged : mergeLists(present, topLimit, memo);
+  const merged = same ? last.merged : mergeLists(present, extras, topLimit, memo);
   if (memo && complete && !same) memo.last = { extras, topLimit, merged };
   const { union } = merged;
   return {
@@ -128,7 +128,12 @@ export function networkHistory(
 }
 
 /** The top lists over every server's rows (extras, or a server's own top rows without them), and the union's peak. */
-function mergeLists(present: readonly HistoryInput[], topLimit: number, memo: NetworkHistoryMemo | undefined): Merged {
+function mergeLists(
+  present: readonly HistoryInput[],
+  extras: readonly TautulliExtras[],
+  topLimit: number,
+  memo: NetworkHistoryMemo | undefined,
+): Merged {
   const users = new Tally<Totals & { name: string }>(morePlays);
   const movies = new Tally<TitledRow>(morePlays);
   // Tautulli shows a show with the year and thumb of its most recent play.
@@ -163,10 +168,7 @@ function mergeLists(present: readonly HistoryInput[], topLimit: number, memo: Ne
       }
     for (const p of h.topPlatforms) platforms.add(p.platform, { ...p, lastWatch: 0 });
   }
-  const peak = unionPeak(
-    present.map((i) => i.extras).filter((x): x is TautulliExtras => x !== null),
-    memo,
-  );
+  const peak = unionPeak(extras, memo);
   const top = <T extends Totals, U>(tally: Tally<T>, shape: (shown: T, totals: { plays: number; watchTimeS: number }) => U) =>
     tally.top(topLimit).map((m) => shape(m.shown, { plays: m.plays, watchTimeS: m.watchTimeS }));
   const watching = (r: TitledRow) => ({ title: r.title, grandparentTitle: null, year: r.year, thumb: r.thumb });
