@@ -156,7 +156,7 @@ export function createRenderer(opts: RendererOptions): Renderer {
   const reclaimer = new PixelReclaimer(PIXEL_GARBAGE_BYTES);
   const pixelPool = new PixelPool(PIXEL_POOL_BYTES, PIXEL_POOL_BUFFER_BYTES, (bytes) => reclaimer.released(bytes));
   const iconPaths = buildIconPaths();
-  const textStamps = new TextStamps();
+  const textStamps = new TextStamps({ measure });
   const formatters = new Map<string, Formatter>();
   const decoded: ImageMemo = new Map();
 

@@ -1,7 +1,8 @@
-import { Path2D, SvgExportFlag, createCanvas, type SKRSContext2D } from '@napi-rs/canvas';
+import { Path2D, SvgExportFlag, createCanvas } from '@napi-rs/canvas';
 import { LRUCache } from 'lru-cache';
 import type { TextOp } from '../drawlist.js';
-import { fontString } from '../fonts.js';
+import { createMeasurer, fontString } from '../fonts.js';
+import type { Measurer } from '../layout/context.js';
 
 /**
  * Text runs as glyph outlines, so the PNG and the SVG draw the same shapes.
@@ -25,11 +26,15 @@ import { fontString } from '../fonts.js';
 export class TextOutlines {
   /** `none`: the run has no outline (see above), remembered so it is not made again. */
   private readonly cache: LRUCache<string, Path2D | { none: true }>;
-  /** Sizes the outline canvas to the batch's widest run (see outline()). */
-  private measuring: SKRSContext2D | undefined;
-
-  /** @param maxRuns distinct runs kept (each a few hundred bytes to a few kB of native path). */
-  constructor(maxRuns = 4096) {
+  /**
+   * @param measure the renderer's measurer, which layout has already asked for these runs' widths:
+   *   it sizes the outline canvas to the batch's widest run (see outline()).
+   * @param maxRuns distinct runs kept (each a few hundred bytes to a few kB of native path).
+   */
+  constructor(
+    private readonly measure: Measurer = createMeasurer(),
+    maxRuns = 4096,
+  ) {
     this.cache = new LRUCache({ max: maxRuns });
   }
 
@@ -54,8 +59,7 @@ export class TextOutlines {
       else missing.set(key, op);
     }
     if (missing.size) {
-      this.measuring ??= createCanvas(1, 1).getContext('2d');
-      const made = outline([...missing.values()], this.measuring);
+      const made = outline([...missing.values()], this.measure);
       let i = 0;
       for (const key of missing.keys()) this.cache.set(key, made[i++] ?? { none: true });
       for (const op of ops) {
@@ -90,12 +94,9 @@ function anchorX(align: TextOp['align'], canvasWidth: number): number {
  * writes one <path> per glyph run of a text run (an empty d for blanks) and nothing else for
  * outline text, so the elements between two rects are that run's.
  */
-function outline(runs: readonly TextOp[], measuring: SKRSContext2D): (Path2D | null)[] {
+function outline(runs: readonly TextOp[], measure: Measurer): (Path2D | null)[] {
   let widest = 0;
-  for (const run of runs) {
-    measuring.font = fontString(run.font);
-    widest = Math.max(widest, measuring.measureText(run.text).width);
-  }
+  for (const run of runs) widest = Math.max(widest, measure.width(run.text, run.font));
   const width = Math.ceil(widest) + 2 * MARGIN;
   // One pixel high, the baseline on its top edge: Skia leaves out no glyph above or below the
   // canvas, and an SVG canvas costs time and native memory by its area (200 x 512: ~0.7 ms).

@@ -2,6 +2,7 @@ import { createCanvas, type Canvas, type Path2D } from '@napi-rs/canvas';
 import { LRUCache } from 'lru-cache';
 import { css } from '../colour.js';
 import type { TextOp } from '../drawlist.js';
+import type { Measurer } from '../layout/context.js';
 import { TextOutlines } from './outlines.js';
 
 /**
@@ -37,6 +38,8 @@ export interface TextStampsOptions {
   /** A stamp larger than this is not kept: its run is filled from its outline each time. */
   maxStampBytes?: number;
   maxRuns?: number;
+  /** The renderer's measurer (TextOutlines). */
+  measure?: Measurer;
 }
 
 export class TextStamps {
@@ -45,7 +48,7 @@ export class TextStamps {
   private readonly maxStampBytes: number;
 
   constructor(opts: TextStampsOptions = {}) {
-    this.outlines = new TextOutlines(opts.maxRuns);
+    this.outlines = new TextOutlines(opts.measure, opts.maxRuns);
     this.maxStampBytes = opts.maxStampBytes ?? 512 * 1024;
     this.stamps = new LRUCache({
       maxSize: opts.maxBytes ?? 8 * 1024 * 1024,
