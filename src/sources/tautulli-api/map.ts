@@ -1,6 +1,7 @@
-import type { Activity, History, MediaKind, Stream, Watching } from '../../snapshot/schema.js';
+import type { Activity, History, Watching } from '../../snapshot/schema.js';
 import type { Graph, Session } from './answers.js';
 import { activityOf } from '../../snapshot/activity.js';
+import { isKnownSession, streamOf } from '../tautulli/streams.js';
 import { validYear } from '../tautulli/values.js';
 
 /**
@@ -9,47 +10,9 @@ import { validYear } from '../tautulli/values.js';
  * snapshot. Pure: no I/O, no clock.
  */
 
-/** Media types Tautulli records (the database source's KNOWN_MEDIA_TYPES); other sessions are skipped and counted. */
-const KNOWN_MEDIA_TYPES: readonly string[] = ['movie', 'episode', 'track', 'clip', 'photo'];
-
-const KINDS: Readonly<Record<string, MediaKind>> = { movie: 'movie', episode: 'episode', track: 'track', photo: 'photo', clip: 'other' };
-
 export function toActivity(sessions: readonly Session[], hidden: ReadonlySet<number>): { activity: Activity; malformed: number } {
-  const known = sessions.filter((s) => KNOWN_MEDIA_TYPES.includes(s.media_type ?? ''));
-  // A stream from a private section still loads the server, so it counts; what it plays never shows.
-  const streams = known.map((s) => {
-    const stream = toStream(s);
-    return s.section_id !== null && hidden.has(s.section_id) ? { ...stream, watching: null } : stream;
-  });
-  return { activity: activityOf(streams), malformed: sessions.length - known.length };
-}
-
-/** get_session_each's combined decision, derived from video and audio when it is missing. */
-function decisionOf(s: Session): Stream['decision'] {
-  const parts = [s.transcode_decision, s.video_decision, s.audio_decision].map((d) => (d ?? '').toLowerCase());
-  if (parts.includes('transcode')) return 'transcode';
-  if (parts.includes('copy')) return 'copy';
-  return 'direct play';
-}
-
-function toStream(s: Session): Stream {
-  const hasParent = s.media_type === 'episode' || s.media_type === 'track';
-  return {
-    kind: KINDS[s.media_type ?? ''] ?? 'other',
-    state: s.state === 'paused' ? 'paused' : s.state === 'buffering' ? 'buffering' : 'playing',
-    decision: decisionOf(s),
-    progress: s.duration > 0 ? Math.min(1, Math.max(0, s.view_offset / s.duration)) : 0,
-    durationMs: s.duration,
-    bandwidthKbps: s.bandwidth,
-    location: s.location === 'lan' ? 'lan' : 'wan',
-    watching: {
-      title: s.title ?? '',
-      grandparentTitle: hasParent ? s.grandparent_title || null : null,
-      year: validYear(s.year),
-      thumb: (hasParent ? s.grandparent_thumb : s.thumb) || s.thumb || null,
-    },
-    viewer: { name: s.friendly_name?.trim() || s.user || 'unknown' },
-  };
+  const known = sessions.filter(isKnownSession);
+  return { activity: activityOf(known.map((s) => streamOf(s, hidden))), malformed: sessions.length - known.length };
 }
 
 export interface TitleRow {
